@@ -1,0 +1,46 @@
+package engine
+
+import (
+	"github.com/desk-trading/desk/core/domain"
+)
+
+// Venue is an execution venue as the engine sees it: a connection that takes
+// orders and cancels. Execution reports come back through Engine.Report.
+//
+// Every method is called from the engine goroutine and must not block: it
+// copies what it needs from the order and queues it for the venue's writer.
+// When the queue is full it returns an error, and the engine rejects the
+// order (or keeps the cancel in flight) rather than wait.
+type Venue interface {
+	// Submit sends a new order. o.Venue is already this venue.
+	Submit(o *domain.Order) error
+	// Cancel asks the venue to cancel what is left of o.
+	Cancel(o *domain.Order) error
+	// Replace asks the venue to change o's price and total quantity.
+	Replace(o *domain.Order, price domain.Price, qty domain.Qty) error
+}
+
+// Journal is the durable event log. Append is called from the engine
+// goroutine for every order change, fill, denial and audit record, and must
+// not block for disk I/O: it queues ev for a group commit (blocking only when
+// its bounded queue is full). A write failure is reported asynchronously
+// through the error callback the journal was built with; the engine then
+// halts the firm.
+type Journal interface {
+	Append(ev *domain.Event) error
+}
+
+// StrategyHost runs one strategy instance in its own goroutine. The engine
+// calls its methods from the engine goroutine; they must never block.
+// Market data may be conflated per instrument when the strategy lags; order
+// updates and fills must never be dropped.
+type StrategyHost interface {
+	// OnBook delivers a venue's book for an instrument the strategy trades.
+	OnBook(b *domain.BookUpdate)
+	// OnOrder delivers an order of this strategy after it changed.
+	OnOrder(o *domain.Order)
+	// OnFill delivers a fill of an order of this strategy.
+	OnFill(f *domain.Fill)
+	// OnState tells the strategy its effective trading state changed.
+	OnState(s domain.TradingState)
+}

@@ -1,0 +1,171 @@
+package protocol
+
+import "encoding/json"
+
+// Version is the protocol version this package speaks.
+const Version = 1
+
+// Message types, the Type of an Envelope.
+const (
+	TypeHello    = "hello"    // server -> client, first message
+	TypeRequest  = "request"  // client -> server
+	TypeResponse = "response" // server -> client, answers a request
+	TypeStatus   = "status"   // server -> client, after Subscribe
+	TypeAlert    = "alert"    // server -> client, after Subscribe
+)
+
+// Commands, the Cmd of a request.
+const (
+	CmdStatus    = "status"    // -> Status
+	CmdSubscribe = "subscribe" // -> nothing; starts Status and Alert messages
+	CmdOrders    = "orders"    // -> Orders
+	CmdHalt      = "halt"      // NodeArgs -> Ack
+	CmdResume    = "resume"    // NodeArgs -> Ack
+)
+
+// Envelope is every message on the socket. Exactly one payload field is set,
+// the one Type names; Error may be set instead of a response payload.
+type Envelope struct {
+	V    int    `json:"v"`
+	Type string `json:"type"`
+	ID   uint64 `json:"id,omitempty"` // request id; echoed by the response
+
+	// Request.
+	Cmd  string          `json:"cmd,omitempty"`
+	Args json.RawMessage `json:"args,omitempty"`
+
+	// Response and server pushes.
+	Hello  *Hello          `json:"hello,omitempty"`
+	Result json.RawMessage `json:"result,omitempty"`
+	Error  *Error          `json:"error,omitempty"`
+	Status *Status         `json:"status,omitempty"`
+	Alert  *Alert          `json:"alert,omitempty"`
+}
+
+// Hello is the server's greeting.
+type Hello struct {
+	Version int    `json:"version"`
+	Daemon  string `json:"daemon"` // "desk" and its build
+	PID     int    `json:"pid"`
+	User    string `json:"user"` // the peer as the server identified it
+}
+
+// Error is a refused request.
+type Error struct {
+	Code    string `json:"code"` // one of the Code constants
+	Message string `json:"message"`
+}
+
+// Error codes.
+const (
+	CodeBadRequest = "bad-request" // malformed message or arguments
+	CodeUnknownCmd = "unknown-command"
+	CodeNotFound   = "not-found" // no such node, order or instrument
+	CodeRefused    = "refused"   // valid but not allowed now
+	CodeInternal   = "internal"
+	CodeTimeout    = "timeout" // the engine did not answer in time
+	CodeVersion    = "version" // unsupported protocol version
+)
+
+func (e *Error) Error() string { return e.Code + ": " + e.Message }
+
+// NodeArgs names a risk node: "firm", a book or a strategy id.
+type NodeArgs struct {
+	Node string `json:"node"`
+	Why  string `json:"why,omitempty"`
+}
+
+// Ack is the result of a command that changes state.
+type Ack struct {
+	Node  string `json:"node"`
+	State string `json:"state"` // the node's trading state after the command
+}
+
+// Alert is something an operator must see at once.
+type Alert struct {
+	Time     string `json:"time"`     // RFC 3339 with nanoseconds
+	Severity string `json:"severity"` // "info", "warning", "critical"
+	Node     string `json:"node,omitempty"`
+	Message  string `json:"message"`
+}
+
+// Status is the live state of the desk, as desk ctl status --json prints it.
+type Status struct {
+	Time       string     `json:"time"` // RFC 3339 with nanoseconds, engine clock
+	Firm       Firm       `json:"firm"`
+	Books      []Book     `json:"books"`
+	Strategies []Strategy `json:"strategies"`
+	Venues     []Venue    `json:"venues"`
+}
+
+// Totals are counters and P&L summed over a node's strategies.
+type Totals struct {
+	RealizedPnL   string `json:"realized_pnl"`
+	UnrealizedPnL string `json:"unrealized_pnl"`
+	OpenOrders    int    `json:"open_orders"`
+	OrdersSent    int64  `json:"orders_sent"`
+	Fills         int64  `json:"fills"`
+}
+
+// Firm is the root of the risk tree.
+type Firm struct {
+	State string `json:"state"`
+	Totals
+}
+
+// Book is a sub-portfolio of strategies.
+type Book struct {
+	ID    string `json:"id"`
+	State string `json:"state"`
+	Totals
+}
+
+// Strategy is one running strategy instance.
+type Strategy struct {
+	ID        string     `json:"id"`
+	Kind      string     `json:"kind"`
+	Book      string     `json:"book"`
+	State     string     `json:"state"` // its own trading state
+	Positions []Position `json:"positions"`
+	Totals
+}
+
+// Position is a strategy's holding in one instrument.
+type Position struct {
+	Instrument    string `json:"instrument"`
+	Quantity      string `json:"quantity"`  // signed: negative is short
+	AvgPrice      string `json:"avg_price"` // "" when flat
+	Mark          string `json:"mark"`      // reference price used for unrealized P&L
+	RealizedPnL   string `json:"realized_pnl"`
+	UnrealizedPnL string `json:"unrealized_pnl"`
+}
+
+// Venue is one execution venue.
+type Venue struct {
+	Name      string `json:"name"`
+	Connected bool   `json:"connected"`
+}
+
+// Orders is the result of CmdOrders.
+type Orders struct {
+	Orders []Order `json:"orders"`
+}
+
+// Order is one order as clients see it.
+type Order struct {
+	ClientOrderID  string `json:"client_order_id"`
+	Strategy       string `json:"strategy"`
+	Venue          string `json:"venue"`
+	Instrument     string `json:"instrument"`
+	Side           string `json:"side"`
+	Type           string `json:"type"`
+	TimeInForce    string `json:"time_in_force"`
+	Price          string `json:"price"` // "" for market orders
+	Quantity       string `json:"quantity"`
+	FilledQuantity string `json:"filled_quantity"`
+	AvgFillPrice   string `json:"avg_fill_price"` // "" before the first fill
+	State          string `json:"state"`
+	Reason         string `json:"reason,omitempty"`
+	Created        string `json:"created"` // RFC 3339 with nanoseconds
+	Updated        string `json:"updated"`
+}
