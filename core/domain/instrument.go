@@ -153,3 +153,20 @@ func (in *Instrument) RoundToTick(p Price) Price { return p - p%in.TickSize }
 
 // RoundToLot rounds q down (toward zero) to a multiple of the lot size.
 func (in *Instrument) RoundToLot(q Qty) Qty { return q - q%in.LotSize }
+
+// PriceAt returns the price at which quantity q has notional n, the inverse
+// of Notional, rounded toward zero to the instrument's price precision (an
+// average price need not be on tick). ok is false when q is zero or the
+// result overflows.
+func (in *Instrument) PriceAt(n Money, q Qty) (p Price, ok bool) {
+	if q == 0 {
+		return 0, false
+	}
+	// n = p*q*mul/div, so p = n*div/(q*mul).
+	qm := int64(q) * in.notionalMul
+	if qm/in.notionalMul != int64(q) {
+		return 0, false
+	}
+	v, ok := MulDiv(int64(n), in.notionalDiv, qm)
+	return Price(v), ok
+}

@@ -1,0 +1,293 @@
+package config
+
+import (
+	"bytes"
+	_ "embed"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/BurntSushi/toml"
+	"github.com/shopspring/decimal"
+)
+
+//go:embed default.toml
+var defaultTOML []byte
+
+// ErrInvalid is returned, wrapped with the offending key, when a config is
+// well-formed TOML but not a usable desk configuration.
+var ErrInvalid = errors.New("invalid config")
+
+// Config is a whole desk configuration.
+type Config struct {
+	Daemon      Daemon       `toml:"daemon"`
+	Instruments []Instrument `toml:"instruments"`
+	Venues      []Venue      `toml:"venues"`
+	Risk        Risk         `toml:"risk"`
+	Strategies  []Strategy   `toml:"strategies"`
+}
+
+// Daemon holds process settings. Empty paths mean the XDG defaults.
+type Daemon struct {
+	StateDir         string   `toml:"state_dir"`
+	Socket           string   `toml:"socket"`
+	SnapshotInterval Duration `toml:"snapshot_interval"` // zero: 100ms
+	StaleAfter       Duration `toml:"stale_after"`       // zero: 5s
+}
+
+// Instrument is one tradable pair.
+type Instrument struct {
+	Symbol   string  `toml:"symbol"`
+	Base     string  `toml:"base"`
+	Quote    string  `toml:"quote"`
+	Class    string  `toml:"class"`
+	TickSize Decimal `toml:"tick_size"`
+	LotSize  Decimal `toml:"lot_size"`
+	// Price is where simulated venues start the instrument's fair value.
+	Price Decimal `toml:"price"`
+}
+
+// Venue is one execution venue. Kind "sim" is the built-in simulator.
+type Venue struct {
+	Name        string   `toml:"name"`
+	Kind        string   `toml:"kind"`
+	MakerFeeBps Decimal  `toml:"maker_fee_bps"`
+	TakerFeeBps Decimal  `toml:"taker_fee_bps"`
+	Latency     Duration `toml:"latency"`
+	Seed        int64    `toml:"seed"`
+	// Instruments the venue lists; empty means all.
+	Instruments []string `toml:"instruments"`
+	Flow        Flow     `toml:"flow"`
+}
+
+// Flow is a simulated venue's background order flow. Zero fields take the
+// simulator's defaults.
+type Flow struct {
+	// Disabled turns the background flow off (a quiet venue for tests).
+	Disabled bool `toml:"disabled"`
+	// Tick is how often background orders are generated.
+	Tick Duration `toml:"tick"`
+	// OpsPerTick is how many background orders each tick sends.
+	OpsPerTick int `toml:"ops_per_tick"`
+	// VolatilityTicks is the typical move of the fair value per tick, in ticks.
+	VolatilityTicks int `toml:"volatility_ticks"`
+	// Levels is how many price levels liquidity providers keep a side.
+	Levels int `toml:"levels"`
+}
+
+// Risk is the risk tree: limits for the firm and each book; strategies
+// carry their own limits.
+type Risk struct {
+	MaxReferenceAge Duration `toml:"max_reference_age"` // zero: 5s
+	Firm            Firm     `toml:"firm"`
+	Books           []Book   `toml:"books"`
+}
+
+// Firm is the root of the risk tree.
+type Firm struct {
+	Limits Limits `toml:"limits"`
+}
+
+// Book is one sub-portfolio.
+type Book struct {
+	Name   string `toml:"name"`
+	Limits Limits `toml:"limits"`
+}
+
+// Limits are one node's limits; zero or absent means no limit at the node.
+type Limits struct {
+	MaxOrderQty      Decimal `toml:"max_order_qty"`
+	MaxOrderNotional Decimal `toml:"max_order_notional"`
+	MaxPosition      Decimal `toml:"max_position"`
+	PriceCollarBps   Decimal `toml:"price_collar_bps"`
+}
+
+// Strategy is one strategy instance.
+type Strategy struct {
+	ID          string            `toml:"id"`
+	Kind        string            `toml:"kind"`
+	Book        string            `toml:"book"`
+	Instruments []string          `toml:"instruments"`
+	Seed        int64             `toml:"seed"`
+	Params      map[string]Scalar `toml:"params"`
+	Limits      Limits            `toml:"limits"`
+}
+
+// Default returns the embedded default configuration: two simulated venues
+// with different fees and latencies, six instruments, and demo strategies
+// in two books.
+func Default() (*Config, error) {
+	c, err := Parse(defaultTOML)
+	if err != nil {
+		return nil, fmt.Errorf("config: embedded default: %w", err)
+	}
+	return c, nil
+}
+
+// Load reads and validates the file at path.
+func Load(path string) (*Config, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	c, err := Parse(b)
+	if err != nil {
+		return nil, fmt.Errorf("config: %s: %w", path, err)
+	}
+	return c, nil
+}
+
+// Parse decodes and validates a TOML document.
+func Parse(b []byte) (*Config, error) {
+	var c Config
+	md, err := toml.NewDecoder(bytes.NewReader(b)).Decode(&c)
+	if err != nil {
+		return nil, err
+	}
+	if und := md.Undecoded(); len(und) > 0 {
+		return nil, fmt.Errorf("unknown key %q: %w", und[0].String(), ErrInvalid)
+	}
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// Validate checks the references between sections and the ranges of
+// values.
+func (c *Config) Validate() error {
+	bad := func(format string, a ...any) error {
+		return fmt.Errorf(format+": %w", append(a, ErrInvalid)...)
+	}
+	if len(c.Instruments) == 0 {
+		return bad("no instruments")
+	}
+	symbols := make(map[string]bool)
+	for i, in := range c.Instruments {
+		switch {
+		case in.Symbol == "":
+			return bad("instruments[%d]: symbol is empty", i)
+		case symbols[in.Symbol]:
+			return bad("instruments[%d]: symbol %s listed twice", i, in.Symbol)
+		case !in.TickSize.IsPositive() || !in.LotSize.IsPositive():
+			return bad("instrument %s: tick_size and lot_size must be positive", in.Symbol)
+		case !in.Price.IsPositive():
+			return bad("instrument %s: price must be positive", in.Symbol)
+		}
+		symbols[in.Symbol] = true
+	}
+	if len(c.Venues) == 0 {
+		return bad("no venues")
+	}
+	venues := make(map[string]bool)
+	for i, v := range c.Venues {
+		switch {
+		case v.Name == "":
+			return bad("venues[%d]: name is empty", i)
+		case venues[v.Name]:
+			return bad("venues[%d]: name %s used twice", i, v.Name)
+		case v.Kind != "sim":
+			return bad("venue %s: kind %q: only \"sim\" is built in", v.Name, v.Kind)
+		case v.Latency.D < 0:
+			return bad("venue %s: latency is negative", v.Name)
+		}
+		for _, s := range v.Instruments {
+			if !symbols[s] {
+				return bad("venue %s: instrument %s is not configured", v.Name, s)
+			}
+		}
+		venues[v.Name] = true
+	}
+	books := map[string]bool{}
+	for i, b := range c.Risk.Books {
+		if b.Name == "" || b.Name == "firm" || books[b.Name] {
+			return bad("risk.books[%d]: name %q is empty, reserved or used twice", i, b.Name)
+		}
+		books[b.Name] = true
+	}
+	ids := map[string]bool{}
+	for i, s := range c.Strategies {
+		switch {
+		case s.ID == "" || s.ID == "firm" || ids[s.ID] || books[s.ID]:
+			return bad("strategies[%d]: id %q is empty, reserved or used twice", i, s.ID)
+		case s.Kind == "":
+			return bad("strategy %s: kind is empty", s.ID)
+		case !books[s.Book]:
+			return bad("strategy %s: book %q is not in risk.books", s.ID, s.Book)
+		case len(s.Instruments) == 0:
+			return bad("strategy %s: no instruments", s.ID)
+		}
+		for _, sym := range s.Instruments {
+			if !symbols[sym] {
+				return bad("strategy %s: instrument %s is not configured", s.ID, sym)
+			}
+		}
+		ids[s.ID] = true
+	}
+	return nil
+}
+
+// Decimal is a decimal.Decimal that TOML may give as a string, an integer
+// or a float.
+type Decimal struct{ decimal.Decimal }
+
+// UnmarshalTOML implements toml.Unmarshaler.
+func (d *Decimal) UnmarshalTOML(v any) error {
+	var err error
+	switch x := v.(type) {
+	case string:
+		d.Decimal, err = decimal.NewFromString(x)
+	case int64:
+		d.Decimal = decimal.NewFromInt(x)
+	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return fmt.Errorf("decimal: %v is not a number", x)
+		}
+		// The shortest form that reads back as the same float is what the
+		// author wrote, e.g. 0.01 rather than 0.01000000000000000020817.
+		d.Decimal, err = decimal.NewFromString(strconv.FormatFloat(x, 'f', -1, 64))
+	default:
+		return fmt.Errorf("decimal: want a string or number, got %T", v)
+	}
+	if err != nil {
+		return fmt.Errorf("decimal %v: %w", v, err)
+	}
+	return nil
+}
+
+// Duration is a time.Duration written as a string such as "250ms".
+type Duration struct{ D time.Duration }
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return fmt.Errorf("duration: %w", err)
+	}
+	d.D = v
+	return nil
+}
+
+// Scalar is a strategy parameter: a string, number or boolean, kept in its
+// text form so the strategy parses it at its own precision.
+type Scalar string
+
+// UnmarshalTOML implements toml.Unmarshaler.
+func (s *Scalar) UnmarshalTOML(v any) error {
+	switch x := v.(type) {
+	case string:
+		*s = Scalar(x)
+	case int64:
+		*s = Scalar(strconv.FormatInt(x, 10))
+	case float64:
+		*s = Scalar(strconv.FormatFloat(x, 'f', -1, 64))
+	case bool:
+		*s = Scalar(strconv.FormatBool(x))
+	default:
+		return fmt.Errorf("param: want a string, number or boolean, got %T", v)
+	}
+	return nil
+}
