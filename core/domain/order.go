@@ -127,9 +127,9 @@ const (
 	ExecAck           ExecKind = iota + 1 // the venue accepted the order; it rests or is about to fill
 	ExecReject                            // the venue refused the order
 	ExecFill                              // a trade: LastPx, LastQty, TradeID
-	ExecCanceled                          // the rest of the order is canceled
+	ExecCanceled                          // the rest of the order is canceled (on request, or an IOC or market remainder)
 	ExecReplaced                          // the replace took effect: Price, Qty are the new values
-	ExecExpired                           // the time in force ran out (IOC remainder, GTD, day)
+	ExecExpired                           // the time in force ran out (GTD, day)
 	ExecCancelReject                      // the cancel was refused; the order is unchanged
 	ExecReplaceReject                     // the replace was refused; the order is unchanged
 )

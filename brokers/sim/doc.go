@@ -1,0 +1,55 @@
+// Package sim is a simulated exchange: the embedded default venue of desk
+// demo, and the far end of every test that needs a venue which really
+// matches orders.
+//
+// # Basics
+//
+// [New] builds a [Venue] from [Options]: the instruments it lists, a fee
+// schedule, a one-way latency, a seed and the shape of its background order
+// flow. [Venue.Run] runs it until its context is canceled. The engine trades
+// on it through [Venue.Submit], [Venue.Cancel] and [Venue.Replace], which
+// make it an engine.Venue, and asks [Venue.OpenOrders] at start-up to
+// reconcile. Execution reports about client orders arrive on
+// Options.Reports; public books and trades go to Options.Market, a
+// [MarketSink].
+//
+// # How the pieces fit
+//
+//	engine goroutine                        venue goroutine (Run)
+//	Submit/Cancel/Replace --bounded chan--> delay queue (Latency)
+//	                                          -> match.Book per instrument <- background flow ticks
+//	                                          -> reports: delay queue (Latency) -> Options.Reports
+//	                                          -> trades as they print, then one conflated book
+//	                                             per changed instrument per batch -> MarketSink
+//
+// Each book is a [match.Book], a price-time priority matching engine. A
+// client order rests in it under a venue order id, tagged with its client
+// order id so that fills are reported without a lookup; background flow
+// orders have no tag, trade like any other order and are never reported.
+// Fees are basis points of notional, taken per fill: the maker fee (negative
+// for a rebate) on the resting side, the taker fee on the incoming one.
+//
+// Latency is simulated inside the venue goroutine: requests and reports wait
+// in FIFO queues until they are due, and one timer wakes the goroutine for
+// the earliest of them and for the next flow tick. No goroutine or timer is
+// made per order.
+//
+// # Caveats
+//
+// Submit, Cancel and Replace are meant for the engine goroutine; they are
+// safe from any goroutine but then the order in which concurrent callers'
+// requests reach a book is unspecified. They never block and do not
+// allocate: when the inbound queue (Options.QueueSize) is full they return
+// [ErrQueueFull], and while Run is not running [ErrNotRunning].
+//
+// Run owns every book and all venue state, and does all the work in the
+// goroutine that called it; it starts no goroutine of its own. It delivers
+// reports with a blocking send, deliberately: a report is never dropped, so
+// a reader that stops draining Options.Reports stalls the venue (its inbound
+// queue then fills and Submit returns ErrQueueFull). The MarketSink is
+// called from the same goroutine and must not block.
+//
+// The venue's clock is the wall clock; latency and flow ticks use real
+// timers, so a run is reproducible in its order flow (given the seed and the
+// sequence of ticks and requests) but not in its timing.
+package sim

@@ -1,0 +1,196 @@
+package sim
+
+import (
+	"github.com/desk-trading/desk/brokers/sim/match"
+	"github.com/desk-trading/desk/core/domain"
+)
+
+// handle applies one client request that has reached the books.
+func (v *Venue) handle(r *request) {
+	switch r.kind {
+	case reqSubmit:
+		v.submit(r)
+	case reqCancel:
+		c, ok := v.clients[r.id]
+		if !ok {
+			v.report(domain.ExecReport{Kind: domain.ExecCancelReject, OrderID: r.id,
+				Reason: match.ReasonUnknownOrder, Stamps: r.stamps})
+			return
+		}
+		v.apply(c.market, c.market.book.Cancel(c.void), r)
+	case reqReplace:
+		c, ok := v.clients[r.id]
+		reason := ""
+		switch {
+		case !ok:
+			reason = match.ReasonUnknownOrder
+		case r.qty <= 0 || r.qty%c.market.inst.LotSize != 0:
+			reason = match.ReasonBadQty
+		case r.price <= 0 || r.price%c.market.inst.TickSize != 0:
+			reason = match.ReasonBadPrice
+		}
+		if reason != "" {
+			v.report(domain.ExecReport{Kind: domain.ExecReplaceReject, OrderID: r.id, VenueOrderID: c.void,
+				Price: r.price, Qty: r.qty, Reason: reason, Stamps: r.stamps})
+			return
+		}
+		v.apply(c.market, c.market.book.Replace(c.void, r.price, r.qty), r)
+	}
+}
+
+func (v *Venue) submit(r *request) {
+	m := v.byID[r.inst]
+	reason := ""
+	switch {
+	case m == nil:
+		reason = ReasonUnknownInstrument
+	case r.id == 0:
+		reason = match.ReasonBadID
+	case r.qty <= 0 || r.qty%m.inst.LotSize != 0:
+		reason = match.ReasonBadQty
+	case r.typ == domain.Limit && (r.price <= 0 || r.price%m.inst.TickSize != 0):
+		reason = match.ReasonBadPrice
+	}
+	if _, dup := v.clients[r.id]; dup && reason == "" {
+		reason = match.ReasonDuplicateID
+	}
+	if reason != "" {
+		v.report(domain.ExecReport{Kind: domain.ExecReject, OrderID: r.id, Reason: reason, Stamps: r.stamps})
+		return
+	}
+	v.lastVOID++
+	v.clients[r.id] = clientOrder{void: v.lastVOID, market: m, stamps: r.stamps}
+	v.apply(m, m.book.Submit(match.Order{ID: v.lastVOID, Tag: uint64(r.id), Side: r.side, Type: r.typ,
+		TIF: r.tif, PostOnly: r.postOnly, Price: r.price, Qty: r.qty}), r)
+}
+
+// apply turns the book's events into reports for client orders (tagged with
+// their client id; flow orders carry tag zero and get none), public trades,
+// and the bookkeeping of client and flow orders. r is the client request
+// that caused them, nil for flow.
+func (v *Venue) apply(m *market, evs []match.Event, r *request) {
+	var stamps domain.Stamps
+	if r != nil {
+		stamps = r.stamps
+	}
+	for i := range evs {
+		e := &evs[i]
+		id := domain.OrderID(e.Tag)
+		if id == 0 && r != nil {
+			id = r.id // cancel and replace rejections of an order the book lost
+		}
+		switch e.Kind {
+		case match.Accepted:
+			if e.Tag != 0 {
+				v.report(domain.ExecReport{Kind: domain.ExecAck, OrderID: id, VenueOrderID: e.ID, Stamps: stamps})
+			}
+		case match.Rejected:
+			if e.Tag != 0 {
+				delete(v.clients, id)
+				v.report(domain.ExecReport{Kind: domain.ExecReject, OrderID: id, Reason: e.Reason, Stamps: stamps})
+			}
+		case match.Filled:
+			v.fill(m, e, &stamps)
+		case match.Canceled:
+			if e.Tag == 0 {
+				m.flow.forget(e.ID)
+				continue
+			}
+			delete(v.clients, id)
+			v.report(domain.ExecReport{Kind: domain.ExecCanceled, OrderID: id, VenueOrderID: e.ID,
+				Reason: e.Reason, Stamps: stamps})
+		case match.Replaced:
+			if e.Tag != 0 {
+				v.report(domain.ExecReport{Kind: domain.ExecReplaced, OrderID: id, VenueOrderID: e.ID,
+					Price: e.Price, Qty: e.Qty, Stamps: stamps})
+			}
+		case match.CancelRejected:
+			// The client map said the order rests but the book disagrees:
+			// trust the book, and let the report tell the engine.
+			if r != nil {
+				delete(v.clients, id)
+				v.report(domain.ExecReport{Kind: domain.ExecCancelReject, OrderID: id, VenueOrderID: e.ID,
+					Reason: e.Reason, Stamps: stamps})
+			}
+		case match.ReplaceRejected:
+			if r != nil {
+				if e.Reason == match.ReasonUnknownOrder {
+					delete(v.clients, id)
+				}
+				v.report(domain.ExecReport{Kind: domain.ExecReplaceReject, OrderID: id, VenueOrderID: e.ID,
+					Price: e.Price, Qty: e.Qty, Reason: e.Reason, Stamps: stamps})
+			}
+		}
+	}
+}
+
+// fill prints one trade and reports it to whichever sides are client
+// orders. Both fills and the public trade carry the same trade id, drawn
+// from one venue-wide counter, as exchanges do; a fill is named by (venue,
+// order, trade id), which stays unique even when two client orders trade
+// with each other.
+func (v *Venue) fill(m *market, e *match.Event, stamps *domain.Stamps) {
+	v.lastTrade++
+	tradeID := v.lastTrade
+	if sink := v.cfg.Market; sink != nil {
+		m.trade.Price, m.trade.Qty, m.trade.Aggressor = e.Price, e.Qty, e.Side
+		m.trade.TradeID, m.trade.VenueTime = tradeID, v.wall
+		sink.Trade(&m.trade)
+	}
+	if e.Tag != 0 {
+		id := domain.OrderID(e.Tag)
+		if e.Leaves == 0 {
+			delete(v.clients, id)
+		}
+		v.report(v.fillReport(m, id, e.ID, e, domain.Taker, tradeID, stamps))
+	}
+	if e.MakerTag != 0 {
+		id := domain.OrderID(e.MakerTag)
+		c := v.clients[id]
+		if e.MakerLeaves == 0 {
+			delete(v.clients, id)
+		}
+		v.report(v.fillReport(m, id, e.MakerID, e, domain.Maker, tradeID, &c.stamps))
+	} else if e.MakerLeaves == 0 {
+		m.flow.forget(e.MakerID)
+	}
+}
+
+func (v *Venue) fillReport(m *market, id domain.OrderID, void uint64, e *match.Event, liq domain.Liquidity,
+	tradeID uint64, stamps *domain.Stamps) domain.ExecReport {
+	bps := v.cfg.takerE4
+	if liq == domain.Maker {
+		bps = v.cfg.makerE4
+	}
+	return domain.ExecReport{Kind: domain.ExecFill, OrderID: id, VenueOrderID: void,
+		LastPx: e.Price, LastQty: e.Qty, TradeID: tradeID, Fee: v.fee(m, e.Price, e.Qty, bps),
+		Liquidity: liq, Stamps: *stamps}
+}
+
+// fee returns notional*bps/10000 with bps in units of 10^-4 basis points,
+// rounded toward zero.
+func (v *Venue) fee(m *market, px domain.Price, qty domain.Qty, bpsE4 int64) domain.Money {
+	if bpsE4 == 0 {
+		return 0
+	}
+	notional, ok := m.inst.Notional(px, qty)
+	if ok {
+		if f, ok := domain.MulDiv(int64(notional), bpsE4, 10_000*10_000); ok {
+			return domain.Money(f)
+		}
+	}
+	// Unreachable for a fee below 100% of a notional that fits in Money;
+	// say so loudly rather than charge a wrong fee silently.
+	v.cfg.Logger.Error("fee overflow, charging the maximum", "venue", v.cfg.Name,
+		"instrument", m.inst.Symbol, "price", int64(px), "qty", int64(qty))
+	if bpsE4 < 0 {
+		return -domain.MaxMoney
+	}
+	return domain.MaxMoney
+}
+
+// report queues a report for delivery one latency from now.
+func (v *Venue) report(r domain.ExecReport) {
+	r.Venue, r.VenueTime = v.cfg.ID, v.wall
+	v.outbox.push(outReport{due: v.now + int64(v.cfg.Latency), r: r})
+}

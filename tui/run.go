@@ -1,0 +1,114 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/desk-trading/desk/core/protocol"
+)
+
+// Session is one connection to the daemon, as the TUI uses it. A
+// *client.Conn satisfies it.
+type Session interface {
+	// Call sends cmd with args and decodes the answer into result. A request
+	// the daemon refused returns a *protocol.Error.
+	Call(ctx context.Context, cmd string, args any, result any) error
+	// Subscribe starts Status and Alert pushes. ctx bounds the request, not
+	// the subscription; the channel is closed when the connection ends.
+	Subscribe(ctx context.Context) (<-chan protocol.Envelope, error)
+	// Err says why the connection ended; nil while it is up.
+	Err() error
+	// Close ends the connection.
+	Close() error
+}
+
+// Dialer connects to the daemon and bounds its own handshake. ctx is the
+// TUI's lifetime, canceled when Run returns. On failure the Session is
+// ignored; wrap client.Dial as
+//
+//	func(ctx context.Context) (tui.Session, error) {
+//		c, err := client.Dial(ctx, path)
+//		if err != nil {
+//			return nil, err // not a typed nil *client.Conn
+//		}
+//		return c, nil
+//	}
+type Dialer func(ctx context.Context) (Session, error)
+
+// Options configure [Run].
+type Options struct {
+	// Dial connects to the daemon. Required.
+	Dial Dialer
+	// Logger receives connection events and command results. Nil discards
+	// them. It must not write to the terminal the TUI draws on.
+	Logger *slog.Logger
+	// Input is where keys are read from. Nil means standard input.
+	Input io.Reader
+	// Output is where the screen is drawn. Nil means standard output.
+	Output io.Writer
+	// CallTimeout bounds each request: subscribe, halt, resume. Zero means
+	// 5s.
+	CallTimeout time.Duration
+	// MinBackoff is the first delay before redialing after a failure. Zero
+	// means 250ms.
+	MinBackoff time.Duration
+	// MaxBackoff caps the redial delay, which doubles after each failure.
+	// Zero means 5s.
+	MaxBackoff time.Duration
+}
+
+// withDefaults returns o with every zero field replaced by its default.
+func (o Options) withDefaults() Options {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.CallTimeout <= 0 {
+		o.CallTimeout = 5 * time.Second
+	}
+	if o.MinBackoff <= 0 {
+		o.MinBackoff = 250 * time.Millisecond
+	}
+	if o.MaxBackoff <= 0 {
+		o.MaxBackoff = 5 * time.Second
+	}
+	if o.MaxBackoff < o.MinBackoff {
+		o.MaxBackoff = o.MinBackoff
+	}
+	return o
+}
+
+// Run draws the TUI and blocks until the operator quits or ctx is canceled,
+// then closes the session it holds. It returns nil in both cases, ErrNoDialer
+// when opts.Dial is nil, and otherwise the error that stopped the terminal
+// program (the terminal could not be set up, or the program panicked).
+// Connection failures are not errors: the TUI shows them and redials.
+func Run(ctx context.Context, opts Options) error {
+	if opts.Dial == nil {
+		return ErrNoDialer
+	}
+	opts = opts.withDefaults()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	progOpts := []tea.ProgramOption{tea.WithContext(ctx)}
+	if opts.Input != nil {
+		progOpts = append(progOpts, tea.WithInput(opts.Input))
+	}
+	if opts.Output != nil {
+		progOpts = append(progOpts, tea.WithOutput(opts.Output))
+	}
+	opts.Logger.Info("tui start")
+	m := newModel(ctx, opts)
+	_, err := tea.NewProgram(m, progOpts...).Run()
+	m.open.closeAll(opts.Logger) // the live session, and any dial that finished too late
+	if err != nil && errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
+		err = nil // canceled by the caller: a normal way to stop
+	}
+	opts.Logger.Info("tui stop", "err", err)
+	return err
+}
