@@ -41,7 +41,8 @@ var pow10 = [...]uint64{
 // MaxDecimals is the most decimal places a price or quantity scale may have.
 const MaxDecimals = 18
 
-// Abs returns |q|. It panics on math.MinInt64, which no valid quantity is.
+// Abs returns |q|. math.MinInt64, which no valid quantity is, has no
+// absolute value and is returned unchanged.
 func (q Qty) Abs() Qty {
 	if q < 0 {
 		return -q
@@ -79,7 +80,8 @@ func AddMoney(a, b Money) Money {
 	if a > 0 && b > 0 && s < 0 {
 		return MaxMoney
 	}
-	if a < 0 && b < 0 && s >= 0 {
+	if a < 0 && b < 0 && (s >= 0 || s == math.MinInt64) {
+		// MinInt64 itself is out of range too: it has no positive twin.
 		return -MaxMoney
 	}
 	return s

@@ -47,7 +47,7 @@ func NewInstrument(id InstrumentID, spec InstrumentSpec) (Instrument, error) {
 		return Instrument{}, fmt.Errorf("instrument %s: tick and lot size: %w", spec.Symbol, ErrNotPositive)
 	}
 	pd, qd := decimalsOf(spec.TickSize), decimalsOf(spec.LotSize)
-	if pd > MaxDecimals || qd > MaxDecimals || pd+qd > 2*MaxDecimals {
+	if pd > MaxDecimals || qd > MaxDecimals {
 		return Instrument{}, fmt.Errorf("instrument %s: %w", spec.Symbol, ErrPrecision)
 	}
 	in := Instrument{
@@ -88,7 +88,8 @@ func decimalsOf(d decimal.Decimal) int {
 	return 0
 }
 
-// Notional returns the signed value of q at price p in Money. ok is false on
+// Notional returns the signed value of q at price p in Money, rounded toward
+// zero when the scales carry more decimals than Money. ok is false on
 // overflow; callers that compare against limits should treat that as a
 // breach.
 func (in *Instrument) Notional(p Price, q Qty) (m Money, ok bool) {

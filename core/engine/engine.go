@@ -1,0 +1,312 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"github.com/desk-trading/desk/core/domain"
+	"github.com/desk-trading/desk/core/oms"
+	"github.com/desk-trading/desk/core/protocol"
+	"github.com/desk-trading/desk/core/router"
+	"github.com/desk-trading/desk/risk"
+)
+
+// Options configure an Engine.
+type Options struct {
+	// Instruments are the tradable instruments indexed by ID; entries with an
+	// empty Symbol are unused IDs.
+	Instruments []domain.Instrument
+	// Venues the router may send to.
+	Venues []VenueSlot
+	// Strategies and the hosts that run them.
+	Strategies []StrategySlot
+	// Risk is the risk tree; the engine owns it from New on.
+	Risk *risk.Tree
+	// Journal receives every order change, fill, denial and audit record.
+	Journal Journal
+	// Epoch is this run's daemon epoch from the journal; order ids are made
+	// from it so they are unique across restarts.
+	Epoch uint32
+	// Clock is the engine's time; nil means time.Now.
+	Clock func() time.Time
+	// Reports is the queue venues deliver execution reports to; nil means
+	// the engine makes one of QueueSize (see Engine.Reports).
+	Reports chan domain.ExecReport
+	// QueueSize bounds each inbound queue (reports, intents, books). Zero
+	// means 8192.
+	QueueSize int
+	// SnapshotInterval is how often a Status is published. Zero means 100ms.
+	SnapshotInterval time.Duration
+	// OnAlert receives alerts for operators (breaker trips, halts, journal
+	// errors); it is called from Run and must not block. Nil means log only.
+	OnAlert func(protocol.Alert)
+	// KeepOrders is how many finished orders the OMS keeps for queries. Zero
+	// means the OMS default.
+	KeepOrders int
+	Logger     *slog.Logger // nil means discard
+}
+
+// VenueSlot is a venue and how the router should see it.
+type VenueSlot struct {
+	ID    domain.VenueID
+	Name  string
+	Venue Venue
+	Fees  router.Venue // ID and Name are filled from the slot
+}
+
+// StrategySlot is a strategy instance and the host that runs it.
+type StrategySlot struct {
+	ID          domain.StrategyID
+	Name        string
+	Kind        string
+	Book        string
+	Host        StrategyHost
+	Instruments []domain.InstrumentID // books of these are delivered to it
+}
+
+// strategy is the engine's per-strategy state.
+type strategy struct {
+	StrategySlot
+	node       *risk.Node
+	ordersSent int64
+	fills      int64
+	denials    int64
+	lastState  domain.TradingState // last effective state told to the host
+}
+
+// Engine is the single-writer execution core. Build it with New, rebuild its
+// state with Restore, then Run it.
+type Engine struct {
+	opts   Options
+	log    *slog.Logger
+	clock  func() time.Time
+	oms    *oms.OMS
+	risk   *risk.Tree
+	router *router.Router
+
+	venues     []Venue  // by VenueID; nil where unused
+	venueNames []string // by VenueID
+	strats     []*strategy
+	byInstr    [][]*strategy // subscribers by InstrumentID
+
+	// Reference prices by InstrumentID: the consolidated mid and when it was
+	// last updated (engine clock, unix nanoseconds).
+	marks    []domain.Price
+	markTime []int64
+
+	ctrl    chan *command
+	reports chan domain.ExecReport
+	intents chan domain.Intent
+	books   chan domain.BookUpdate
+	done    chan struct{} // closed when Run returns
+	running atomic.Bool
+
+	// Receive buffers: select receives into these fields so that passing
+	// their address to interfaces does not move a fresh copy to the heap on
+	// every event.
+	inReport domain.ExecReport
+	inIntent domain.Intent
+	inBook   domain.BookUpdate
+	ev       domain.Event
+
+	nextSeq atomic.Uint64 // order id sequence within Epoch
+	now     int64         // engine clock at the current input, unix ns
+	status  atomic.Pointer[protocol.Status]
+	retry   []domain.OrderID // cancels a full venue queue refused, retried each snapshot tick
+}
+
+// New builds an engine. It fails when a strategy subscribes to an unknown
+// instrument, a venue id is duplicated, or the router rejects a fee.
+func New(opts Options) (*Engine, error) {
+	if opts.Risk == nil || opts.Journal == nil {
+		return nil, fmt.Errorf("engine: Risk and Journal are required")
+	}
+	if opts.Clock == nil {
+		opts.Clock = time.Now
+	}
+	if opts.QueueSize == 0 {
+		opts.QueueSize = 8192
+	}
+	if opts.SnapshotInterval == 0 {
+		opts.SnapshotInterval = 100 * time.Millisecond
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	n := len(opts.Instruments)
+	e := &Engine{
+		opts:     opts,
+		log:      log,
+		clock:    opts.Clock,
+		oms:      oms.New(oms.Options{Instruments: opts.Instruments, KeepTerminal: opts.KeepOrders}),
+		risk:     opts.Risk,
+		marks:    make([]domain.Price, n),
+		markTime: make([]int64, n),
+		byInstr:  make([][]*strategy, n),
+		ctrl:     make(chan *command, 64),
+		reports:  opts.Reports,
+		intents:  make(chan domain.Intent, opts.QueueSize),
+		books:    make(chan domain.BookUpdate, opts.QueueSize),
+		done:     make(chan struct{}),
+	}
+	if e.reports == nil {
+		e.reports = make(chan domain.ExecReport, opts.QueueSize)
+	}
+	var fees []router.Venue
+	for _, v := range opts.Venues {
+		for int(v.ID) >= len(e.venues) {
+			e.venues = append(e.venues, nil)
+			e.venueNames = append(e.venueNames, "")
+		}
+		if e.venues[v.ID] != nil {
+			return nil, fmt.Errorf("engine: venue id %d used twice", v.ID)
+		}
+		e.venues[v.ID], e.venueNames[v.ID] = v.Venue, v.Name
+		f := v.Fees
+		f.ID, f.Name = v.ID, v.Name
+		fees = append(fees, f)
+	}
+	r, err := router.New(fees, n)
+	if err != nil {
+		return nil, fmt.Errorf("engine: %w", err)
+	}
+	e.router = r
+	for _, s := range opts.Strategies {
+		st := &strategy{StrategySlot: s, node: opts.Risk.Strategy(s.ID), lastState: domain.Active}
+		if st.node == nil {
+			return nil, fmt.Errorf("engine: strategy %s: not in the risk tree", s.Name)
+		}
+		for int(s.ID) >= len(e.strats) {
+			e.strats = append(e.strats, nil)
+		}
+		e.strats[s.ID] = st
+		for _, i := range s.Instruments {
+			if int(i) >= n || opts.Instruments[i].Symbol == "" {
+				return nil, fmt.Errorf("engine: strategy %s: unknown instrument id %d", s.Name, i)
+			}
+			e.byInstr[i] = append(e.byInstr[i], st)
+		}
+	}
+	e.publish()
+	return e, nil
+}
+
+// NextOrderID returns a fresh client order id. Safe for concurrent use:
+// strategy hosts call it so a strategy knows its order's id at once.
+func (e *Engine) NextOrderID() domain.OrderID {
+	return domain.MakeOrderID(e.opts.Epoch, e.nextSeq.Add(1))
+}
+
+// Reports is the queue venues deliver execution reports to. A venue blocks
+// when it is full: reports are never dropped.
+func (e *Engine) Reports() chan<- domain.ExecReport { return e.reports }
+
+// Submit queues a strategy's intent. It blocks while the intent queue is
+// full and fails with ErrStopped once the engine has stopped.
+func (e *Engine) Submit(in *domain.Intent) error {
+	select {
+	case e.intents <- *in:
+		return nil
+	case <-e.done:
+		return ErrStopped
+	}
+}
+
+// OnBook queues a venue's book (the feeds' Sink). It blocks while the book
+// queue is full and drops the book once the engine has stopped.
+func (e *Engine) OnBook(b *domain.BookUpdate) {
+	select {
+	case e.books <- *b:
+	case <-e.done:
+	}
+}
+
+// Status returns the latest published snapshot. The caller must not modify
+// it; it is replaced, never changed, by the next publication.
+func (e *Engine) Status() *protocol.Status { return e.status.Load() }
+
+// Done is closed when Run has returned.
+func (e *Engine) Done() <-chan struct{} { return e.done }
+
+// Run processes inputs until ctx is done. It may be called once.
+func (e *Engine) Run(ctx context.Context) error {
+	if !e.running.CompareAndSwap(false, true) {
+		return fmt.Errorf("engine: Run called twice")
+	}
+	defer close(e.done)
+	tick := time.NewTicker(e.opts.SnapshotInterval)
+	defer tick.Stop()
+	e.log.Info("engine running", "epoch", e.opts.Epoch, "strategies", len(e.opts.Strategies))
+	for {
+		// Operator commands jump every queue.
+		select {
+		case c := <-e.ctrl:
+			e.command(c)
+			continue
+		default:
+		}
+		select {
+		case c := <-e.ctrl:
+			e.command(c)
+		case e.inReport = <-e.reports:
+			e.now = e.clock().UnixNano()
+			e.onReport(&e.inReport)
+		case e.inIntent = <-e.intents:
+			e.now = e.clock().UnixNano()
+			e.onIntent(&e.inIntent)
+		case e.inBook = <-e.books:
+			e.now = e.clock().UnixNano()
+			e.onBook(&e.inBook)
+		case <-tick.C:
+			e.now = e.clock().UnixNano()
+			e.retryCancels()
+			e.publish()
+		case <-ctx.Done():
+			e.publish()
+			e.failPending()
+			return nil
+		}
+	}
+}
+
+// alert tells operators; it never blocks.
+func (e *Engine) alert(severity, node, msg string) {
+	e.log.Warn("alert", "severity", severity, "node", node, "msg", msg)
+	if e.opts.OnAlert != nil {
+		e.opts.OnAlert(protocol.Alert{
+			Time: time.Unix(0, e.now).UTC().Format(time.RFC3339Nano), Severity: severity, Node: node, Message: msg,
+		})
+	}
+}
+
+// journal appends the event in e.ev. A failure halts the firm: trading on
+// without a journal would risk losing orders.
+func (e *Engine) journal() {
+	e.ev.Time = e.now
+	if err := e.opts.Journal.Append(&e.ev); err != nil {
+		e.journalFailed(err)
+	}
+}
+
+func (e *Engine) journalOrder(kind domain.EventKind, o *domain.Order) {
+	e.ev.Kind = kind
+	e.ev.Order = *o
+	e.journal()
+}
+
+func (e *Engine) journalFill(f *domain.Fill) {
+	e.ev.Kind = domain.EventFill
+	e.ev.Fill = *f
+	e.journal()
+}
+
+func (e *Engine) strategy(id domain.StrategyID) *strategy {
+	if int(id) < len(e.strats) {
+		return e.strats[id]
+	}
+	return nil
+}

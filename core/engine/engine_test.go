@@ -1,0 +1,364 @@
+package engine
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/desk-trading/desk/core/domain"
+	"github.com/desk-trading/desk/risk"
+	"github.com/shopspring/decimal"
+)
+
+// recVenue records what the engine sends. It stands in for a connection in
+// these unit tests; the daemon's end-to-end test uses the real simulator.
+type recVenue struct {
+	mu      sync.Mutex
+	sent    []domain.Order
+	cancels []domain.OrderID
+	full    bool // refuse like a full queue
+}
+
+func (v *recVenue) Submit(o *domain.Order) error {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.full {
+		return errQueueFull
+	}
+	v.sent = append(v.sent, *o)
+	return nil
+}
+
+func (v *recVenue) Cancel(o *domain.Order) error {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.cancels = append(v.cancels, o.ID)
+	return nil
+}
+
+func (v *recVenue) Replace(*domain.Order, domain.Price, domain.Qty) error { return nil }
+
+func (v *recVenue) count() int {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return len(v.sent)
+}
+
+type queueFullError struct{}
+
+func (queueFullError) Error() string { return "queue full" }
+
+var errQueueFull error = queueFullError{}
+
+// nopVenue accepts everything and keeps nothing, for benchmarks.
+type nopVenue struct{}
+
+func (nopVenue) Submit(*domain.Order) error                            { return nil }
+func (nopVenue) Cancel(*domain.Order) error                            { return nil }
+func (nopVenue) Replace(*domain.Order, domain.Price, domain.Qty) error { return nil }
+
+// memJournal keeps events in memory.
+type memJournal struct {
+	mu     sync.Mutex
+	events []domain.Event
+	seq    uint64
+}
+
+func (j *memJournal) Append(ev *domain.Event) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.seq++
+	ev.Seq = j.seq
+	j.events = append(j.events, *ev)
+	return nil
+}
+
+func (j *memJournal) snapshot() []domain.Event {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return append([]domain.Event(nil), j.events...)
+}
+
+// nopJournal counts events, for benchmarks.
+type nopJournal struct{ seq uint64 }
+
+func (j *nopJournal) Append(ev *domain.Event) error { j.seq++; ev.Seq = j.seq; return nil }
+
+// recHost records what a strategy is told.
+type recHost struct {
+	mu     sync.Mutex
+	orders []domain.Order
+	fills  []domain.Fill
+	states []domain.TradingState
+}
+
+func (h *recHost) OnBook(*domain.BookUpdate) {}
+func (h *recHost) OnOrder(o *domain.Order) {
+	h.mu.Lock()
+	h.orders = append(h.orders, *o)
+	h.mu.Unlock()
+}
+func (h *recHost) OnFill(f *domain.Fill) {
+	h.mu.Lock()
+	h.fills = append(h.fills, *f)
+	h.mu.Unlock()
+}
+func (h *recHost) OnState(s domain.TradingState) {
+	h.mu.Lock()
+	h.states = append(h.states, s)
+	h.mu.Unlock()
+}
+
+type nopHost struct{}
+
+func (nopHost) OnBook(*domain.BookUpdate)   {}
+func (nopHost) OnOrder(*domain.Order)       {}
+func (nopHost) OnFill(*domain.Fill)         {}
+func (nopHost) OnState(domain.TradingState) {}
+
+type fixture struct {
+	eng     *Engine
+	venue   Venue
+	journal Journal
+	host    StrategyHost
+	in      domain.Instrument
+}
+
+func newFixture(t testing.TB, venue Venue, journal Journal, host StrategyHost, limits risk.Limits) *fixture {
+	t.Helper()
+	in, err := domain.NewInstrument(0, domain.InstrumentSpec{
+		Symbol: "BTC-USD", TickSize: decimal.RequireFromString("0.01"), LotSize: decimal.RequireFromString("0.001"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	insts := []domain.Instrument{in}
+	tree, err := risk.NewTree(risk.Config{
+		Instruments: insts,
+		Books:       []risk.BookConfig{{Name: "alpha"}},
+		Strategies:  []risk.StrategyConfig{{ID: 0, Name: "mm", Book: "alpha", Limits: limits}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := New(Options{
+		Instruments: insts,
+		Venues:      []VenueSlot{{ID: 0, Name: "sim", Venue: venue}},
+		Strategies:  []StrategySlot{{ID: 0, Name: "mm", Kind: "test", Book: "alpha", Host: host, Instruments: []domain.InstrumentID{0}}},
+		Risk:        tree,
+		Journal:     journal,
+		Epoch:       7,
+		Clock:       func() time.Time { return time.Unix(1_700_000_000, 0) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &fixture{eng: e, venue: venue, journal: journal, host: host, in: in}
+}
+
+// quote gives the instrument a 100.00 / 100.02 market so orders have a
+// reference price.
+func (f *fixture) quote() {
+	b := domain.BookUpdate{Instrument: 0, Venue: 0, Seq: 1, NBids: 1, NAsks: 1}
+	b.Bids[0] = domain.Level{Price: 10_000, Qty: 1_000}
+	b.Asks[0] = domain.Level{Price: 10_002, Qty: 1_000}
+	f.eng.now = f.eng.clock().UnixNano()
+	f.eng.onBook(&b)
+}
+
+func (f *fixture) intent(qty domain.Qty) domain.Intent {
+	return domain.Intent{
+		Kind: domain.IntentNew, ID: f.eng.NextOrderID(), Strategy: 0, Instrument: 0,
+		Side: domain.Buy, Type: domain.Limit, TIF: domain.GTC, Price: 10_000, Qty: qty,
+	}
+}
+
+func run(t *testing.T, e *Engine) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); e.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+func TestNewOrderReachesVenueAndJournal(t *testing.T) {
+	v, j, h := &recVenue{}, &memJournal{}, &recHost{}
+	f := newFixture(t, v, j, h, risk.Limits{})
+	f.quote()
+	in := f.intent(5)
+	f.eng.onIntent(&in)
+
+	if v.count() != 1 {
+		t.Fatalf("venue got %d orders, want 1", v.count())
+	}
+	sent := v.sent[0]
+	if sent.ID != in.ID || sent.State != domain.StatePendingNew || sent.Stamps.RiskPassed == 0 || sent.Stamps.Routed == 0 {
+		t.Fatalf("sent order %+v", sent)
+	}
+	evs := j.snapshot()
+	if len(evs) != 1 || evs[0].Kind != domain.EventOrder || evs[0].Order.State != domain.StatePendingNew {
+		t.Fatalf("journal = %+v, want one pending-new order", evs)
+	}
+	if len(h.orders) != 1 || h.orders[0].State != domain.StatePendingNew {
+		t.Fatalf("strategy told %+v", h.orders)
+	}
+
+	// The venue acks and fills it: journal and strategy hear of both.
+	f.eng.onReport(&domain.ExecReport{Kind: domain.ExecAck, OrderID: in.ID, VenueOrderID: 1})
+	f.eng.onReport(&domain.ExecReport{Kind: domain.ExecFill, OrderID: in.ID, LastPx: 10_000, LastQty: 5, TradeID: 9})
+	if len(h.fills) != 1 || h.orders[len(h.orders)-1].State != domain.StateFilled {
+		t.Fatalf("after fill: fills %d, last state %s", len(h.fills), h.orders[len(h.orders)-1].State)
+	}
+	if got := f.eng.risk.Strategy(0).Position(0); got != 5 {
+		t.Fatalf("risk position = %d, want 5", got)
+	}
+	// The same fill again is applied once only.
+	f.eng.onReport(&domain.ExecReport{Kind: domain.ExecFill, OrderID: in.ID, LastPx: 10_000, LastQty: 5, TradeID: 9})
+	if len(h.fills) != 1 {
+		t.Fatalf("duplicate fill delivered: %d fills", len(h.fills))
+	}
+}
+
+func TestDeniedOrderReachesNoVenue(t *testing.T) {
+	v, j, h := &recVenue{}, &memJournal{}, &recHost{}
+	f := newFixture(t, v, j, h, risk.Limits{MaxOrderQty: decimal.RequireFromString("0.004")})
+	f.quote()
+	in := f.intent(5)
+	f.eng.onIntent(&in)
+	if v.count() != 0 {
+		t.Fatalf("a denied order reached the venue")
+	}
+	evs := j.snapshot()
+	if len(evs) != 1 || evs[0].Kind != domain.EventDenied || evs[0].Order.Reason != risk.ReasonMaxOrderQty {
+		t.Fatalf("journal = %+v, want one denial for max-order-qty", evs)
+	}
+	if len(h.orders) != 1 || h.orders[0].State != domain.StateRejected || h.orders[0].Reason != risk.ReasonMaxOrderQty {
+		t.Fatalf("strategy told %+v", h.orders)
+	}
+}
+
+func TestVenueQueueFullRejects(t *testing.T) {
+	v, h := &recVenue{full: true}, &recHost{}
+	f := newFixture(t, v, &memJournal{}, h, risk.Limits{})
+	f.quote()
+	in := f.intent(1)
+	f.eng.onIntent(&in)
+	last := h.orders[len(h.orders)-1]
+	if last.State != domain.StateRejected || last.Reason != reasonVenueBusy {
+		t.Fatalf("order after a full venue queue: %s %q", last.State, last.Reason)
+	}
+}
+
+// TestHaltJumpsTheQueue queues intents before a halt reaches the engine and
+// checks that none of them is sent: the halt is applied first.
+func TestHaltJumpsTheQueue(t *testing.T) {
+	v, j, h := &recVenue{}, &memJournal{}, &recHost{}
+	f := newFixture(t, v, j, h, risk.Limits{})
+	f.quote()
+	for i := 0; i < 500; i++ {
+		in := f.intent(1)
+		if err := f.eng.Submit(&in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	halted := make(chan error, 1)
+	go func() {
+		_, err := f.eng.SetState(context.Background(), "mm", domain.Halted, "test", "halt under backlog")
+		halted <- err
+	}()
+	waitFor(t, "halt queued", func() bool { return len(f.eng.ctrl) == 1 })
+	run(t, f.eng)
+	if err := <-halted; err != nil {
+		t.Fatal(err)
+	}
+	if err := f.eng.Sync(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "backlog drained", func() bool { return len(f.eng.intents) == 0 })
+	if err := f.eng.Sync(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if n := v.count(); n != 0 {
+		t.Fatalf("%d orders reached the venue after the halt", n)
+	}
+	evs := j.snapshot()
+	if evs[0].Kind != domain.EventAudit || evs[0].Audit.Action != "halt" || evs[0].Audit.Who != "test" {
+		t.Fatalf("first journal event %+v, want the halt audit", evs[0])
+	}
+	st := f.eng.Status()
+	if st.Strategies[0].State != "halted" {
+		t.Fatalf("status state %q", st.Strategies[0].State)
+	}
+}
+
+func TestRestoreRebuildsState(t *testing.T) {
+	v, j, h := &recVenue{}, &memJournal{}, &recHost{}
+	f := newFixture(t, v, j, h, risk.Limits{})
+	f.quote()
+	a, b := f.intent(5), f.intent(3)
+	f.eng.onIntent(&a)
+	f.eng.onIntent(&b)
+	f.eng.onReport(&domain.ExecReport{Kind: domain.ExecAck, OrderID: a.ID, VenueOrderID: 1})
+	f.eng.onReport(&domain.ExecReport{Kind: domain.ExecFill, OrderID: a.ID, LastPx: 10_000, LastQty: 2, TradeID: 1})
+	if _, err := f.eng.setState("alpha", domain.Halted, "test", "restore"); err != nil {
+		t.Fatal(err)
+	}
+	f.eng.publish()
+	before := f.eng.Status()
+
+	g := newFixture(t, &recVenue{}, &memJournal{}, &recHost{}, risk.Limits{})
+	var sum RestoreSummary
+	for _, ev := range j.snapshot() {
+		g.eng.Restore(&ev, &sum)
+	}
+	g.eng.FinishRestore(&sum)
+	g.quote()
+	g.eng.publish()
+	after := g.eng.Status()
+
+	if sum.Orders != 2 || sum.Working != 2 || sum.Fills != 1 || len(sum.Halted) != 1 || sum.Halted[0] != "alpha" {
+		t.Fatalf("summary %+v", sum)
+	}
+	bs, as := before.Strategies[0], after.Strategies[0]
+	bs.Positions[0].Mark, as.Positions[0].Mark = "", ""
+	if bs.State != as.State || bs.Totals != as.Totals || bs.Positions[0] != as.Positions[0] {
+		t.Fatalf("restored strategy\n%+v\nwant\n%+v", as, bs)
+	}
+	// New ids do not collide with restored ones of the same epoch.
+	if id := g.eng.NextOrderID(); id <= b.ID {
+		t.Fatalf("next id %s not after restored %s", id, b.ID)
+	}
+}
+
+// BenchmarkOrderPath measures one order through the hot path (intent ->
+// OMS -> risk -> router -> OMS pending-new -> journal queue -> venue
+// submit) and its fill report back (OMS -> journal -> positions and risk ->
+// strategy), with a venue and journal that only count.
+func BenchmarkOrderPath(b *testing.B) {
+	f := newFixture(b, nopVenue{}, &nopJournal{}, nopHost{}, risk.Limits{
+		MaxOrderQty: decimal.RequireFromString("10"), MaxOrderNotional: decimal.RequireFromString("1000000"),
+		MaxPosition: decimal.RequireFromString("1000000"), PriceCollarBps: decimal.RequireFromString("100"),
+	})
+	f.quote()
+	in := f.intent(1)
+	fill := domain.ExecReport{Kind: domain.ExecFill, LastPx: 10_000, LastQty: 1}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		in.ID = f.eng.NextOrderID()
+		in.Side = domain.Side(1 + i&1) // alternate so the position stays flat
+		f.eng.onIntent(&in)
+		fill.OrderID, fill.TradeID = in.ID, uint64(i+1)
+		f.eng.onReport(&fill)
+	}
+}

@@ -1,0 +1,274 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/desk-trading/desk/core/domain"
+	"github.com/desk-trading/desk/core/oms"
+	"github.com/desk-trading/desk/risk"
+)
+
+// Reasons the engine itself rejects an order for; risk has its own.
+const (
+	reasonInvalid   = "invalid-order"
+	reasonNoVenue   = "no-venue"
+	reasonVenueBusy = "venue-busy"
+	reasonNotOwner  = "not-owner"
+)
+
+// onIntent handles a strategy's new, cancel or replace request.
+func (e *Engine) onIntent(in *domain.Intent) {
+	st := e.strategy(in.Strategy)
+	if st == nil {
+		e.log.Warn("intent from unknown strategy", "strategy", in.Strategy)
+		return
+	}
+	switch in.Kind {
+	case domain.IntentNew:
+		e.newOrder(st, in)
+	case domain.IntentCancel:
+		e.cancel(st, in.ID)
+	case domain.IntentReplace:
+		e.replace(st, in)
+	default:
+		e.log.Warn("intent of unknown kind", "strategy", st.Name, "kind", in.Kind)
+	}
+}
+
+// newOrder is the hot path: create, check, route, journal, send.
+func (e *Engine) newOrder(st *strategy, in *domain.Intent) {
+	o, err := e.oms.Create(in, e.now)
+	if err != nil {
+		e.refuseIntent(st, in, err)
+		return
+	}
+	if reason := e.risk.Check(o, e.marks[o.Instrument], e.markTime[o.Instrument], e.now); reason != risk.Pass {
+		e.deny(st, o, reason)
+		return
+	}
+	o.Stamps.RiskPassed = domain.Mono()
+	venue, err := e.router.Route(o)
+	if err != nil || int(venue) >= len(e.venues) || e.venues[venue] == nil {
+		e.deny(st, o, reasonNoVenue)
+		return
+	}
+	o.Stamps.Routed = domain.Mono()
+	if err := e.oms.Sent(o, venue, e.now); err != nil {
+		e.log.Error("oms refused send", "order", o.ID, "err", err)
+		return
+	}
+	// Journal before the order leaves: the journal must never know less
+	// than the venue.
+	o.Stamps.Sent = domain.Mono()
+	st.ordersSent++
+	e.journalOrder(domain.EventOrder, o)
+	if err := e.venues[venue].Submit(o); err != nil {
+		// The venue's queue is full: the order never left, so it is
+		// rejected here rather than left pending.
+		e.applySynthetic(o, domain.ExecReject, reasonVenueBusy)
+		return
+	}
+	st.Host.OnOrder(o)
+}
+
+// deny rejects a new order before it reaches a venue, journals the denial
+// and tells the strategy.
+func (e *Engine) deny(st *strategy, o *domain.Order, reason string) {
+	if err := e.oms.Reject(o, reason, e.now); err != nil {
+		e.log.Error("oms refused reject", "order", o.ID, "err", err)
+		return
+	}
+	st.denials++
+	e.journalOrder(domain.EventDenied, o)
+	st.Host.OnOrder(o)
+}
+
+// refuseIntent answers an intent the OMS would not even create (a
+// duplicate id or an invalid order). The strategy still hears about it, as
+// a rejected order, and the denial is journaled.
+func (e *Engine) refuseIntent(st *strategy, in *domain.Intent, err error) {
+	e.log.Warn("order refused", "strategy", st.Name, "order", in.ID, "err", err)
+	o := domain.Order{
+		ID: in.ID, Strategy: in.Strategy, Instrument: in.Instrument, Side: in.Side, Type: in.Type,
+		TIF: in.TIF, Price: in.Price, StopPrice: in.StopPrice, Qty: in.Qty,
+		State: domain.StateRejected, Reason: reasonInvalid, Created: e.now, Updated: e.now,
+	}
+	if errors.Is(err, oms.ErrDuplicateID) {
+		// Never touch the order that owns the id.
+		o.Reason = "duplicate-id"
+	}
+	st.denials++
+	e.journalOrder(domain.EventDenied, &o)
+	st.Host.OnOrder(&o)
+}
+
+// cancel sends a cancel for a strategy's order. Cancels pass no risk check:
+// reducing what is working is always allowed.
+func (e *Engine) cancel(st *strategy, id domain.OrderID) {
+	o, ok := e.oms.Get(id)
+	if !ok || o.State.Terminal() {
+		return // already done; the strategy has or will get the final state
+	}
+	if o.Strategy != st.ID {
+		e.log.Warn("cancel of another strategy's order refused", "strategy", st.Name, "order", id, "reason", reasonNotOwner)
+		return
+	}
+	e.requestCancel(o)
+}
+
+// requestCancel moves o to pending-cancel and sends the cancel; a cancel a
+// full venue queue refuses is retried on the next tick, never dropped.
+func (e *Engine) requestCancel(o *domain.Order) {
+	if o.State == domain.StatePendingCancel {
+		return
+	}
+	if err := e.oms.CancelRequested(o, e.now); err != nil {
+		e.log.Debug("cancel not possible now", "order", o.ID, "state", o.State, "err", err)
+		return
+	}
+	e.journalOrder(domain.EventOrder, o)
+	if s := e.strategy(o.Strategy); s != nil {
+		s.Host.OnOrder(o)
+	}
+	if err := e.venues[o.Venue].Cancel(o); err != nil {
+		e.retry = append(e.retry, o.ID)
+	}
+}
+
+// retryCancels resends cancels that found a venue queue full.
+func (e *Engine) retryCancels() {
+	if len(e.retry) == 0 {
+		return
+	}
+	pending := e.retry
+	e.retry = nil
+	for _, id := range pending {
+		o, ok := e.oms.Get(id)
+		if !ok || o.State != domain.StatePendingCancel {
+			continue
+		}
+		if err := e.venues[o.Venue].Cancel(o); err != nil {
+			e.retry = append(e.retry, id)
+		}
+	}
+}
+
+// replace changes a working order's price and quantity. A replace can add
+// risk, so it passes the same checks as a new order of the new size.
+func (e *Engine) replace(st *strategy, in *domain.Intent) {
+	o, ok := e.oms.Get(in.ID)
+	if !ok || o.State.Terminal() || o.Strategy != st.ID {
+		return
+	}
+	probe := *o
+	probe.Price, probe.Qty = in.Price, in.Qty-o.Filled
+	if reason := e.risk.Check(&probe, e.marks[o.Instrument], e.markTime[o.Instrument], e.now); reason != risk.Pass {
+		st.denials++
+		e.log.Debug("replace denied", "order", o.ID, "reason", reason)
+		st.Host.OnOrder(o)
+		return
+	}
+	if err := e.oms.ReplaceRequested(o, in.Price, in.Qty, e.now); err != nil {
+		e.log.Debug("replace not possible now", "order", o.ID, "state", o.State, "err", err)
+		st.Host.OnOrder(o)
+		return
+	}
+	e.journalOrder(domain.EventOrder, o)
+	if err := e.venues[o.Venue].Replace(o, in.Price, in.Qty); err != nil {
+		e.applySynthetic(o, domain.ExecReplaceReject, reasonVenueBusy)
+		return
+	}
+	st.Host.OnOrder(o)
+}
+
+// onReport applies a venue's execution report.
+func (e *Engine) onReport(r *domain.ExecReport) {
+	now := domain.Mono()
+	switch r.Kind {
+	case domain.ExecAck:
+		r.Stamps.Acked = now
+	case domain.ExecFill:
+		r.Stamps.Filled = now
+	}
+	o, fill, err := e.oms.Apply(r, e.now)
+	if err != nil {
+		e.reportRefused(r, err)
+		return
+	}
+	e.afterReport(o, fill)
+}
+
+// afterReport journals and fans out the effect of an applied report.
+func (e *Engine) afterReport(o *domain.Order, fill *domain.Fill) {
+	st := e.strategy(o.Strategy)
+	e.journalOrder(domain.EventOrder, o)
+	if fill != nil {
+		e.journalFill(fill)
+		e.risk.OnFill(fill)
+		if st != nil {
+			st.fills++
+			st.Host.OnFill(fill)
+		}
+	}
+	if st != nil {
+		st.Host.OnOrder(o)
+	}
+}
+
+// applySynthetic applies a report the engine makes up for an outcome it
+// knows for certain (the venue never got the message).
+func (e *Engine) applySynthetic(o *domain.Order, kind domain.ExecKind, reason string) {
+	r := domain.ExecReport{Kind: kind, Venue: o.Venue, OrderID: o.ID, Reason: reason}
+	o, fill, err := e.oms.Apply(&r, e.now)
+	if err != nil {
+		e.log.Error("synthetic report refused", "order", r.OrderID, "kind", kind, "err", err)
+		return
+	}
+	e.afterReport(o, fill)
+}
+
+func (e *Engine) reportRefused(r *domain.ExecReport, err error) {
+	switch {
+	case errors.Is(err, oms.ErrDuplicateFill):
+		e.log.Debug("duplicate fill ignored", "order", r.OrderID, "trade", r.TradeID)
+	case errors.Is(err, oms.ErrOverfill):
+		e.alert("critical", "", fmt.Sprintf("overfill refused: order %s trade %d: %v", r.OrderID, r.TradeID, err))
+	case errors.Is(err, oms.ErrUnknownOrder):
+		e.alert("warning", "", fmt.Sprintf("report for unknown order %s from venue %s", r.OrderID, e.venueName(r.Venue)))
+	default:
+		e.log.Warn("report refused", "order", r.OrderID, "kind", r.Kind, "err", err)
+	}
+}
+
+// onBook updates the router and reference prices and fans the book out to
+// the strategies that trade the instrument.
+func (e *Engine) onBook(b *domain.BookUpdate) {
+	i := b.Instrument
+	if int(i) >= len(e.marks) {
+		return
+	}
+	e.router.OnBook(b)
+	if bid, ask := e.router.BBO(i); bid > 0 && ask > 0 {
+		e.marks[i] = (bid + ask) / 2
+		e.markTime[i] = e.now
+	}
+	for _, st := range e.byInstr[i] {
+		st.Host.OnBook(b)
+	}
+}
+
+// failPending runs when the engine stops: cancels still waiting for a
+// venue queue are logged so the operator knows they never went out.
+func (e *Engine) failPending() {
+	for _, id := range e.retry {
+		e.log.Error("cancel never sent: engine stopped", "order", id)
+	}
+}
+
+func (e *Engine) venueName(id domain.VenueID) string {
+	if int(id) < len(e.venueNames) && e.venueNames[id] != "" {
+		return e.venueNames[id]
+	}
+	return fmt.Sprintf("venue-%d", id)
+}

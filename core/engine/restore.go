@@ -1,0 +1,122 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/desk-trading/desk/core/domain"
+)
+
+// RestoreSummary says what Restore rebuilt, for the daemon's log.
+type RestoreSummary struct {
+	Events, Orders, Working, Fills, Audits int
+	Halted                                 []string
+}
+
+// Restore rebuilds state from one journaled event. Call it for every event
+// in sequence order before Run; ev may be reused by the caller afterwards.
+func (e *Engine) Restore(ev *domain.Event, sum *RestoreSummary) {
+	sum.Events++
+	switch ev.Kind {
+	case domain.EventOrder, domain.EventDenied:
+		o := ev.Order
+		if _, known := e.oms.Get(o.ID); !known {
+			sum.Orders++
+		}
+		e.oms.Restore(&o)
+		if st := e.strategy(o.Strategy); st != nil {
+			switch {
+			case ev.Kind == domain.EventDenied:
+				st.denials++
+			case o.State == domain.StatePendingNew:
+				st.ordersSent++
+			}
+		}
+		// Order ids of this epoch must not be reissued; older epochs cannot
+		// collide because the epoch is part of the id.
+		if o.ID.Epoch() == e.opts.Epoch && o.ID.Seq() > e.nextSeq.Load() {
+			e.nextSeq.Store(o.ID.Seq())
+		}
+	case domain.EventFill:
+		f := ev.Fill
+		if err := e.oms.RestoreFill(&f); err != nil {
+			e.log.Error("journaled fill refused", "order", f.OrderID, "err", err)
+			return
+		}
+		e.risk.OnFill(&f)
+		if st := e.strategy(f.Strategy); st != nil {
+			st.fills++
+		}
+		sum.Fills++
+	case domain.EventAudit:
+		sum.Audits++
+		a := &ev.Audit
+		s, err := domain.ParseTradingState(a.New)
+		if err != nil {
+			return // an audit record that is not a state change
+		}
+		if _, err := e.risk.SetState(a.Node, s); err != nil {
+			e.log.Warn("journaled state for a node no longer configured", "node", a.Node, "state", a.New)
+		}
+	}
+}
+
+// FinishRestore completes a restore: it counts working orders, records the
+// halted nodes, tells each strategy its state and publishes a status.
+func (e *Engine) FinishRestore(sum *RestoreSummary) {
+	e.oms.Working(func(*domain.Order) bool { sum.Working++; return true })
+	e.risk.Walk(func(name string, s domain.TradingState) {
+		if s == domain.Halted {
+			sum.Halted = append(sum.Halted, name)
+		}
+	})
+	e.notifyStates()
+	e.publish()
+}
+
+// OpenOrderLister is a venue that can say which of desk's orders it holds.
+// Reconcile uses it; a venue without it is not reconciled.
+type OpenOrderLister interface {
+	OpenOrders(ctx context.Context) ([]domain.OrderID, error)
+}
+
+// Reconcile compares the restored working orders with what each venue says
+// it holds, before strategies may trade. An order the venue does not know
+// was lost with the venue's state (a restarted simulator, an expired
+// session): it is canceled, journaled and alerted. Call after Restore and
+// before Run. It returns how many orders it canceled.
+func (e *Engine) Reconcile(ctx context.Context) (int, error) {
+	held := make(map[domain.OrderID]bool)
+	asked := make(map[domain.VenueID]bool)
+	for id, v := range e.venues {
+		l, ok := v.(OpenOrderLister)
+		if !ok {
+			continue
+		}
+		ids, err := l.OpenOrders(ctx)
+		if err != nil {
+			return 0, fmt.Errorf("engine: reconcile venue %s: %w", e.venueName(domain.VenueID(id)), err)
+		}
+		asked[domain.VenueID(id)] = true
+		for _, oid := range ids {
+			held[oid] = true
+		}
+	}
+	var gone []domain.OrderID
+	e.oms.Working(func(o *domain.Order) bool {
+		if asked[o.Venue] && !held[o.ID] {
+			gone = append(gone, o.ID)
+		}
+		return true
+	})
+	e.now = e.clock().UnixNano()
+	for _, id := range gone {
+		o, _ := e.oms.Get(id)
+		e.applySynthetic(o, domain.ExecCanceled, "not-at-venue")
+	}
+	if len(gone) > 0 {
+		e.alert("warning", "", fmt.Sprintf("reconcile: %d working orders unknown to their venues were canceled", len(gone)))
+	}
+	e.publish()
+	return len(gone), nil
+}
