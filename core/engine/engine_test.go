@@ -104,6 +104,7 @@ func (h *recHost) OnFill(f *domain.Fill) {
 	h.fills = append(h.fills, *f)
 	h.mu.Unlock()
 }
+func (h *recHost) OnRestore(domain.InstrumentID, domain.Qty) {}
 func (h *recHost) OnState(s domain.TradingState) {
 	h.mu.Lock()
 	h.states = append(h.states, s)
@@ -112,10 +113,11 @@ func (h *recHost) OnState(s domain.TradingState) {
 
 type nopHost struct{}
 
-func (nopHost) OnBook(*domain.BookUpdate)   {}
-func (nopHost) OnOrder(*domain.Order)       {}
-func (nopHost) OnFill(*domain.Fill)         {}
-func (nopHost) OnState(domain.TradingState) {}
+func (nopHost) OnBook(*domain.BookUpdate)                 {}
+func (nopHost) OnOrder(*domain.Order)                     {}
+func (nopHost) OnFill(*domain.Fill)                       {}
+func (nopHost) OnState(domain.TradingState)               {}
+func (nopHost) OnRestore(domain.InstrumentID, domain.Qty) {}
 
 type fixture struct {
 	eng     *Engine

@@ -43,4 +43,7 @@ type StrategyHost interface {
 	OnFill(f *domain.Fill)
 	// OnState tells the strategy its effective trading state changed.
 	OnState(s domain.TradingState)
+	// OnRestore gives the strategy its position in an instrument as rebuilt
+	// from the journal. It is called only before Run, from FinishRestore.
+	OnRestore(i domain.InstrumentID, q domain.Qty)
 }

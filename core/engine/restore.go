@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/desk-trading/desk/core/domain"
+	"github.com/desk-trading/desk/core/oms"
 )
 
 // RestoreSummary says what Restore rebuilt, for the daemon's log.
@@ -69,6 +70,12 @@ func (e *Engine) FinishRestore(sum *RestoreSummary) {
 		if s == domain.Halted {
 			sum.Halted = append(sum.Halted, name)
 		}
+	})
+	e.oms.Positions(func(sid domain.StrategyID, i domain.InstrumentID, p *oms.Position) bool {
+		if st := e.strategy(sid); st != nil && p.Qty != 0 {
+			st.Host.OnRestore(i, p.Qty)
+		}
+		return true
 	})
 	e.notifyStates()
 	e.publish()

@@ -63,19 +63,27 @@ type Venue struct {
 	Flow        Flow     `toml:"flow"`
 }
 
-// Flow is a simulated venue's background order flow. Zero fields take the
-// simulator's defaults.
+// Flow is a simulated venue's background order flow: liquidity providers
+// quoting around a random-walk fair value and takers crossing the spread.
+// Zero fields take the defaults named below.
 type Flow struct {
 	// Disabled turns the background flow off (a quiet venue for tests).
 	Disabled bool `toml:"disabled"`
-	// Tick is how often background orders are generated.
-	Tick Duration `toml:"tick"`
-	// OpsPerTick is how many background orders each tick sends.
+	// Interval is how often background orders are generated; zero: 10ms.
+	Interval Duration `toml:"interval"`
+	// OpsPerTick is how many background orders each instrument gets per
+	// interval; zero: 6.
 	OpsPerTick int `toml:"ops_per_tick"`
-	// VolatilityTicks is the typical move of the fair value per tick, in ticks.
-	VolatilityTicks int `toml:"volatility_ticks"`
-	// Levels is how many price levels liquidity providers keep a side.
+	// VolatilityTicks is the standard deviation of the fair value's move per
+	// interval, in ticks; zero: 0.6.
+	VolatilityTicks Decimal `toml:"volatility_ticks"`
+	// Levels is how many ticks from the fair value providers quote; zero: 8.
 	Levels int `toml:"levels"`
+	// MaxLots is the largest background order in lots; zero: 20.
+	MaxLots int `toml:"max_lots"`
+	// TakerPct is the share of background orders that cross, in percent;
+	// zero: 25.
+	TakerPct int `toml:"taker_pct"`
 }
 
 // Risk is the risk tree: limits for the firm and each book; strategies
@@ -193,6 +201,10 @@ func (c *Config) Validate() error {
 			return bad("venue %s: kind %q: only \"sim\" is built in", v.Name, v.Kind)
 		case v.Latency.D < 0:
 			return bad("venue %s: latency is negative", v.Name)
+		case v.Flow.OpsPerTick < 0 || v.Flow.Levels < 0 || v.Flow.MaxLots < 0 || v.Flow.VolatilityTicks.IsNegative():
+			return bad("venue %s: flow settings must not be negative", v.Name)
+		case v.Flow.TakerPct < 0 || v.Flow.TakerPct >= 100:
+			return bad("venue %s: flow.taker_pct must be in [0, 100)", v.Name)
 		}
 		for _, s := range v.Instruments {
 			if !symbols[s] {

@@ -1,0 +1,55 @@
+package daemon
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/desk-trading/desk/core/domain"
+	"github.com/desk-trading/desk/core/engine"
+	"github.com/desk-trading/desk/core/protocol"
+	"github.com/desk-trading/desk/core/server"
+)
+
+// backend answers the socket's commands from the engine.
+type backend struct{ eng *engine.Engine }
+
+func (b *backend) Status() *protocol.Status { return b.eng.Status() }
+
+func (b *backend) Do(ctx context.Context, peer server.Peer, cmd string, args json.RawMessage) (any, error) {
+	switch cmd {
+	case protocol.CmdStatus:
+		return b.eng.Status(), nil
+	case protocol.CmdOrders:
+		return wrap(b.eng.Orders(ctx))
+	case protocol.CmdHalt, protocol.CmdResume:
+		var a protocol.NodeArgs
+		if err := json.Unmarshal(args, &a); err != nil || a.Node == "" {
+			return nil, &protocol.Error{Code: protocol.CodeBadRequest, Message: cmd + ": args must be {\"node\": NAME}"}
+		}
+		state := domain.Halted
+		if cmd == protocol.CmdResume {
+			state = domain.Active
+		}
+		return wrap(b.eng.SetState(ctx, a.Node, state, peer.String(), a.Why))
+	default:
+		return nil, &protocol.Error{Code: protocol.CodeUnknownCmd, Message: fmt.Sprintf("unknown command %q", cmd)}
+	}
+}
+
+// wrap turns engine errors into protocol errors a client can act on.
+func wrap[T any](v T, err error) (any, error) {
+	switch {
+	case err == nil:
+		return v, nil
+	case errors.Is(err, engine.ErrUnknownNode):
+		return nil, &protocol.Error{Code: protocol.CodeNotFound, Message: err.Error()}
+	case errors.Is(err, engine.ErrStopped):
+		return nil, &protocol.Error{Code: protocol.CodeRefused, Message: "the engine is stopping"}
+	case errors.Is(err, context.DeadlineExceeded):
+		return nil, &protocol.Error{Code: protocol.CodeTimeout, Message: err.Error()}
+	default:
+		return nil, &protocol.Error{Code: protocol.CodeInternal, Message: err.Error()}
+	}
+}

@@ -1,0 +1,329 @@
+// Package daemon wires desk's parts into the running daemon: the journal,
+// the instruments, venues and feeds, the risk tree, the engine, the
+// strategies and the control socket. It holds no trading logic of its own.
+//
+// # Start-up
+//
+//  1. open the journal (a second daemon on the same state fails fast) and
+//     take a new epoch for order ids;
+//  2. build instruments, the risk tree and the engine from the config;
+//  3. replay the journal into the engine: orders, fills, positions, P&L
+//     counters and halt states come back as they were;
+//  4. start the venues and reconcile working orders with them;
+//  5. start the engine, then the strategies, then the socket.
+//
+// Shutdown runs the other way, and closes the journal last, after the
+// engine has stopped appending.
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/desk-trading/desk/brokers/sim"
+	"github.com/desk-trading/desk/cmd/desk/internal/config"
+	"github.com/desk-trading/desk/core/domain"
+	"github.com/desk-trading/desk/core/engine"
+	"github.com/desk-trading/desk/core/protocol"
+	"github.com/desk-trading/desk/core/server"
+	"github.com/desk-trading/desk/core/strategy"
+	"github.com/desk-trading/desk/core/strategy/demo"
+	"github.com/desk-trading/desk/feeds"
+	"github.com/desk-trading/desk/risk"
+	"github.com/desk-trading/desk/store"
+)
+
+// Version is reported to clients in the socket's hello.
+const Version = "desk 0.1"
+
+// Options configure a daemon run.
+type Options struct {
+	Config *config.Config // required
+	Paths  Paths          // required: resolved state dir and socket
+	// Registry holds the strategy kinds; nil means the demo kinds.
+	Registry *strategy.Registry
+	// Ready, when set, is closed once the socket accepts clients.
+	Ready  chan<- struct{}
+	Logger *slog.Logger // nil means discard
+}
+
+// Run runs the daemon until ctx is done, then shuts it down in order. It
+// fails at start when the state is held by another daemon, the config does
+// not build, or the socket cannot be served.
+func Run(ctx context.Context, opts Options) (err error) {
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	cfg := opts.Config
+	if err := os.MkdirAll(opts.Paths.StateDir, 0o700); err != nil {
+		return fmt.Errorf("daemon: state dir: %w", err)
+	}
+
+	// The engine is built after the journal, the venues and the hosts, but
+	// they report to it; eng is set before any of them runs.
+	var eng *engine.Engine
+	journalPath := filepath.Join(opts.Paths.StateDir, "journal.db")
+	j, err := store.Open(journalPath, store.Options{
+		Timeout:   time.Second,
+		QueueSize: 16384, // ~6 MB of events in flight; plenty at 10x the demo's rate
+		OnError:   func(err error) { eng.JournalFailed(err) },
+		Logger:    log.With("component", "journal"),
+	})
+	if err != nil {
+		return fmt.Errorf("daemon: %w", err)
+	}
+	defer func() {
+		if cerr := j.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("daemon: close journal: %w", cerr)
+		}
+	}()
+	epoch, err := j.NextEpoch()
+	if err != nil {
+		return fmt.Errorf("daemon: %w", err)
+	}
+
+	w, err := build(cfg, j, opts.Registry, log)
+	if err != nil {
+		return fmt.Errorf("daemon: %w", err)
+	}
+
+	reports := make(chan domain.ExecReport, 8192)
+	if err := w.makeVenues(cfg, reports, func() *engine.Engine { return eng }, log); err != nil {
+		return fmt.Errorf("daemon: %w", err)
+	}
+	if err := w.makeHosts(func() *engine.Engine { return eng }, log); err != nil {
+		return fmt.Errorf("daemon: %w", err)
+	}
+	var srv *server.Server
+	eng, err = engine.New(engine.Options{
+		Instruments:      w.instruments,
+		Venues:           w.venueSlots(),
+		Strategies:       w.strategySlots(),
+		Risk:             w.tree,
+		Journal:          j,
+		Epoch:            epoch,
+		Reports:          reports,
+		SnapshotInterval: cfg.Daemon.SnapshotInterval.D,
+		OnAlert:          func(a protocol.Alert) { srv.Alert(a) },
+		Logger:           log.With("component", "engine"),
+	})
+	if err != nil {
+		return fmt.Errorf("daemon: %w", err)
+	}
+
+	var sum engine.RestoreSummary
+	if err := j.Replay(func(ev *domain.Event) error { eng.Restore(ev, &sum); return nil }); err != nil {
+		return fmt.Errorf("daemon: replay journal: %w", err)
+	}
+	eng.FinishRestore(&sum)
+	if sum.Events > 0 {
+		log.Info("state restored from journal", "epoch", epoch, "events", sum.Events, "orders", sum.Orders,
+			"working", sum.Working, "fills", sum.Fills, "audits", sum.Audits, "halted", sum.Halted)
+	} else {
+		log.Info("fresh state", "epoch", epoch, "journal", journalPath)
+	}
+
+	srv, err = server.New(server.Options{
+		Path:           opts.Paths.Socket,
+		Backend:        &backend{eng: eng},
+		StatusInterval: cfg.Daemon.SnapshotInterval.D,
+		Logger:         log.With("component", "server"),
+		Version:        Version,
+	})
+	if err != nil {
+		return fmt.Errorf("daemon: %w", err)
+	}
+
+	// Everything below runs under one context and is waited for in reverse
+	// order of start.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var venuesWG, engineWG, hostsWG, serverWG sync.WaitGroup
+	errc := make(chan error, 4)
+	venueCtx, stopVenues := context.WithCancel(context.Background())
+	defer stopVenues()
+	for _, v := range w.venues {
+		venuesWG.Add(2)
+		go func() { defer venuesWG.Done(); v.venue.Run(venueCtx) }()
+		go func() { defer venuesWG.Done(); v.feed.Run(venueCtx) }()
+	}
+	if err := w.awaitVenues(ctx, 10*time.Second); err != nil {
+		return fmt.Errorf("daemon: %w", err)
+	}
+	if n, err := eng.Reconcile(ctx); err != nil {
+		return fmt.Errorf("daemon: %w", err)
+	} else if n > 0 {
+		log.Warn("reconcile canceled orders the venues do not hold", "orders", n)
+	}
+
+	engineCtx, stopEngine := context.WithCancel(context.Background())
+	defer stopEngine()
+	engineWG.Add(1)
+	go func() { defer engineWG.Done(); errc <- eng.Run(engineCtx) }()
+
+	hostCtx, stopHosts := context.WithCancel(context.Background())
+	defer stopHosts()
+	for _, h := range w.hosts {
+		hostsWG.Add(1)
+		go func() {
+			defer hostsWG.Done()
+			if err := h.Run(hostCtx); err != nil && !errors.Is(err, context.Canceled) {
+				log.Warn("strategy stopped", "err", err)
+			}
+		}()
+	}
+
+	serverWG.Add(1)
+	go func() { defer serverWG.Done(); errc <- srv.Run(ctx) }()
+	select {
+	case <-srv.Ready():
+		log.Info("daemon ready", "socket", opts.Paths.Socket, "state", opts.Paths.StateDir,
+			"strategies", len(w.hosts), "venues", len(w.venues))
+		if opts.Ready != nil {
+			close(opts.Ready)
+		}
+	case err := <-errc:
+		cancel()
+		stopHosts()
+		hostsWG.Wait()
+		stopEngine()
+		engineWG.Wait()
+		stopVenues()
+		venuesWG.Wait()
+		return fmt.Errorf("daemon: %w", err)
+	}
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+	case runErr = <-errc:
+		log.Error("daemon component stopped", "err", runErr)
+	}
+	log.Info("shutting down")
+	cancel()
+	serverWG.Wait()
+	stopHosts()
+	hostsWG.Wait()
+	stopEngine()
+	engineWG.Wait()
+	stopVenues()
+	venuesWG.Wait()
+	if err := j.Flush(context.Background()); err != nil {
+		return fmt.Errorf("daemon: flush journal: %w", err)
+	}
+	log.Info("stopped")
+	return runErr
+}
+
+// wiring is the daemon's parts, built from the config before anything runs.
+type wiring struct {
+	instruments []domain.Instrument // by InstrumentID
+	bySymbol    map[string]domain.InstrumentID
+	tree        *risk.Tree
+	venues      []*venue
+	strategies  []*strat
+	hosts       []*strategy.Host
+}
+
+type venue struct {
+	id    domain.VenueID
+	cfg   config.Venue
+	venue *sim.Venue
+	feed  *feeds.Handler
+}
+
+type strat struct {
+	id   domain.StrategyID
+	cfg  config.Strategy
+	impl strategy.Strategy
+	inst []domain.InstrumentID
+	host *strategy.Host
+}
+
+// build interns every name in the journal (so ids are stable across
+// restarts and config edits) and builds instruments, the risk tree and the
+// strategy instances.
+func build(cfg *config.Config, j *store.Journal, reg *strategy.Registry, log *slog.Logger) (*wiring, error) {
+	w := &wiring{bySymbol: make(map[string]domain.InstrumentID)}
+	for _, ic := range cfg.Instruments {
+		id, err := j.Intern("instrument", ic.Symbol)
+		if err != nil {
+			return nil, err
+		}
+		in, err := domain.NewInstrument(domain.InstrumentID(id), domain.InstrumentSpec{
+			Symbol: ic.Symbol, Base: ic.Base, Quote: ic.Quote, Class: ic.Class,
+			TickSize: ic.TickSize.Decimal, LotSize: ic.LotSize.Decimal,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("config: %w", err)
+		}
+		for int(id) >= len(w.instruments) {
+			w.instruments = append(w.instruments, domain.Instrument{})
+		}
+		w.instruments[id] = in
+		w.bySymbol[ic.Symbol] = in.ID
+	}
+	for _, vc := range cfg.Venues {
+		id, err := j.Intern("venue", vc.Name)
+		if err != nil {
+			return nil, err
+		}
+		w.venues = append(w.venues, &venue{id: domain.VenueID(id), cfg: vc})
+	}
+	if reg == nil {
+		reg = strategy.NewRegistry()
+		if err := demo.Register(reg); err != nil {
+			return nil, err
+		}
+	}
+	rc := risk.Config{
+		Instruments:     w.instruments,
+		Firm:            limits(cfg.Risk.Firm.Limits),
+		MaxReferenceAge: cfg.Risk.MaxReferenceAge.D,
+	}
+	for _, b := range cfg.Risk.Books {
+		rc.Books = append(rc.Books, risk.BookConfig{Name: b.Name, Limits: limits(b.Limits)})
+	}
+	for _, sc := range cfg.Strategies {
+		id, err := j.Intern("strategy", sc.ID)
+		if err != nil {
+			return nil, err
+		}
+		params := make(map[string]string, len(sc.Params))
+		for k, v := range sc.Params {
+			params[k] = string(v)
+		}
+		impl, err := reg.New(sc.Kind, params)
+		if err != nil {
+			return nil, fmt.Errorf("config: strategy %s: %w", sc.ID, err)
+		}
+		s := &strat{id: domain.StrategyID(id), cfg: sc, impl: impl}
+		for _, sym := range sc.Instruments {
+			s.inst = append(s.inst, w.bySymbol[sym])
+		}
+		w.strategies = append(w.strategies, s)
+		rc.Strategies = append(rc.Strategies, risk.StrategyConfig{
+			ID: s.id, Name: sc.ID, Book: sc.Book, Limits: limits(sc.Limits),
+		})
+	}
+	tree, err := risk.NewTree(rc)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	w.tree = tree
+	return w, nil
+}
+
+func limits(l config.Limits) risk.Limits {
+	return risk.Limits{
+		MaxOrderQty: l.MaxOrderQty.Decimal, MaxOrderNotional: l.MaxOrderNotional.Decimal,
+		MaxPosition: l.MaxPosition.Decimal, PriceCollarBps: l.PriceCollarBps.Decimal,
+	}
+}

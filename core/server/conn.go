@@ -1,0 +1,256 @@
+package server
+
+import (
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/desk-trading/desk/core/protocol"
+)
+
+// Per-connection bounds.
+const (
+	readLimit     = 64 << 10 // bytes in one client frame; more ends the connection
+	maxInFlight   = 16       // commands running at once for one client
+	outQueueLen   = 32       // responses waiting for the writer
+	alertQueueLen = 256      // alerts waiting for the writer; the oldest is dropped
+	closeTimeout  = 500 * time.Millisecond
+)
+
+// outMsg is a response for the writer.
+type outMsg struct {
+	env       protocol.Envelope
+	subscribe bool // after env, start Status pushes
+}
+
+// conn is one client connection. Its goroutines: the http handler's, which
+// reads and dispatches (readLoop); one writer (writeLoop), the only one that
+// writes data frames; and one per running command (run). The writer is fed
+// by out (responses, in order), the alert queue and a ticker that pulls the
+// latest Status, so a slow client only ever delays itself.
+type conn struct {
+	s    *Server
+	ws   *websocket.Conn
+	peer Peer
+	log  *slog.Logger
+
+	// out holds responses for the writer. When it is full the producer (the
+	// reader or a command of this client) waits until the writer catches up
+	// or the connection ends: back pressure on this client alone.
+	out chan outMsg
+	// sem holds a token per running command; when full the reader stops
+	// reading until one finishes.
+	sem        chan struct{}
+	subscribed atomic.Bool // set by the writer when it starts pushes
+
+	amu       sync.Mutex       // guards alerts and dropped; taken after Server.mu
+	alerts    []protocol.Alert // bounded by alertQueueLen, oldest first
+	dropped   int              // alerts dropped since the writer last drained
+	alertWake chan struct{}    // cap 1: alerts has something
+
+	done      chan struct{} // closed when the connection ends
+	closeOnce sync.Once
+}
+
+func newConn(s *Server, ws *websocket.Conn, peer Peer) *conn {
+	return &conn{
+		s:         s,
+		ws:        ws,
+		peer:      peer,
+		log:       s.log.With("peer", peer.String(), "pid", peer.PID),
+		out:       make(chan outMsg, outQueueLen),
+		sem:       make(chan struct{}, maxInFlight),
+		alertWake: make(chan struct{}, 1),
+		done:      make(chan struct{}),
+	}
+}
+
+// serve runs the connection until the client leaves, a write fails or the
+// server shuts down. It returns once the writer has stopped; commands still
+// running finish on their own and drop their responses.
+func (c *conn) serve() {
+	c.log.Info("client connected")
+	hello := c.s.hello
+	hello.User = c.peer.String()
+	c.out <- outMsg{env: protocol.Envelope{V: protocol.Version, Type: protocol.TypeHello, Hello: &hello}} // out is empty
+	writerDone := make(chan struct{})
+	go func() {
+		defer close(writerDone)
+		if err := c.writeLoop(); err != nil {
+			select {
+			case <-c.done: // already ending; the write failed because of it
+			default:
+				c.log.Warn("dropping client: write failed", "err", err)
+			}
+		}
+		c.close()
+	}()
+	err := c.readLoop()
+	select {
+	case <-c.done:
+		err = nil // ended by the writer or the server, which said why
+	default:
+	}
+	c.close()
+	<-writerDone
+	if err == nil || websocket.IsCloseError(err, websocket.CloseNormalClosure, websocket.CloseGoingAway) {
+		c.log.Info("client disconnected")
+	} else {
+		c.log.Info("client disconnected", "reason", err)
+	}
+}
+
+// close ends the connection; safe to call more than once, from any
+// goroutine. A blocked read or write returns at once.
+func (c *conn) close() {
+	c.closeOnce.Do(func() {
+		close(c.done)
+		c.ws.Close()
+	})
+}
+
+// closeWith tells the client why before closing. WriteControl may run
+// beside the writer; it waits at most closeTimeout for a stuck one.
+func (c *conn) closeWith(code int, text string) {
+	_ = c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, text), time.Now().Add(closeTimeout))
+	c.close()
+}
+
+// send queues m for the writer, waiting while the queue is full. It returns
+// false, dropping m, when the connection has ended.
+func (c *conn) send(m outMsg) bool {
+	select {
+	case c.out <- m:
+		return true
+	case <-c.done:
+		return false
+	}
+}
+
+// reply queues a response.
+func (c *conn) reply(env protocol.Envelope) bool { return c.send(outMsg{env: env}) }
+
+// pushAlert queues a for a subscribed client without blocking, dropping the
+// oldest queued alert when the queue is full.
+func (c *conn) pushAlert(a protocol.Alert) {
+	if !c.subscribed.Load() {
+		return
+	}
+	c.amu.Lock()
+	if len(c.alerts) >= alertQueueLen {
+		n := copy(c.alerts, c.alerts[1:])
+		c.alerts = c.alerts[:n]
+		c.dropped++
+	}
+	c.alerts = append(c.alerts, a)
+	c.amu.Unlock()
+	select {
+	case c.alertWake <- struct{}{}:
+	default:
+	}
+}
+
+// writeLoop is the connection's only writer of data frames. It returns nil
+// when the connection ends and an error when a write fails or times out.
+func (c *conn) writeLoop() error {
+	var (
+		tick <-chan time.Time
+		last *protocol.Status // last pushed; nil before the first push
+	)
+	for {
+		push := false
+		select {
+		case <-c.done:
+			return nil
+		case m := <-c.out:
+			if m.subscribe {
+				// Before the response, so that every alert raised after the
+				// client saw it reaches the client.
+				c.subscribed.Store(true)
+			}
+			if err := c.writeJSON(&m.env); err != nil {
+				return err
+			}
+			if m.subscribe {
+				push, last = true, nil // a (re)subscribe gets a full Status at once
+				if tick == nil {
+					ticker := time.NewTicker(c.s.opts.StatusInterval)
+					defer ticker.Stop()
+					tick = ticker.C
+				}
+			}
+		case <-c.alertWake:
+			if err := c.writeAlerts(); err != nil {
+				return err
+			}
+		case <-tick:
+			// A ticker holds one tick: a writer slowed by its client skips
+			// snapshots instead of queueing them.
+			push = true
+		}
+		if !push {
+			continue
+		}
+		st := c.s.opts.Backend.Status()
+		if st == nil || st == last {
+			continue
+		}
+		if err := c.writeStatus(st); err != nil {
+			return err
+		}
+		last = st
+	}
+}
+
+// writeAlerts writes every queued alert, preceded by a warning when some
+// were dropped.
+func (c *conn) writeAlerts() error {
+	c.amu.Lock()
+	alerts, dropped := c.alerts, c.dropped
+	c.alerts, c.dropped = nil, 0
+	c.amu.Unlock()
+	if dropped > 0 {
+		c.log.Warn("client too slow: alerts dropped", "dropped", dropped)
+		alerts = append([]protocol.Alert{{
+			Time:     time.Now().UTC().Format(time.RFC3339Nano),
+			Severity: "warning",
+			Message:  fmt.Sprintf("%d alerts were dropped because this client fell behind", dropped),
+		}}, alerts...)
+	}
+	for i := range alerts {
+		env := protocol.Envelope{V: protocol.Version, Type: protocol.TypeAlert, Alert: &alerts[i]}
+		if err := c.writeJSON(&env); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *conn) writeJSON(env *protocol.Envelope) error {
+	if err := c.ws.SetWriteDeadline(time.Now().Add(c.s.opts.WriteTimeout)); err != nil {
+		return err
+	}
+	if err := c.ws.WriteJSON(env); err != nil {
+		return fmt.Errorf("write %s: %w", env.Type, err)
+	}
+	return nil
+}
+
+func (c *conn) writeStatus(st *protocol.Status) error {
+	msg, err := c.s.statusMessage(st)
+	if err != nil {
+		c.log.Error("cannot push status", "err", err)
+		return nil // the engine's bug; keep the connection
+	}
+	if err := c.ws.SetWriteDeadline(time.Now().Add(c.s.opts.WriteTimeout)); err != nil {
+		return err
+	}
+	if err := c.ws.WritePreparedMessage(msg); err != nil {
+		return fmt.Errorf("write status: %w", err)
+	}
+	return nil
+}

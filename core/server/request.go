@@ -1,0 +1,164 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/desk-trading/desk/core/protocol"
+)
+
+// isBackendCmd reports whether cmd is a command the Backend runs. The server
+// answers status and subscribe itself; anything else is unknown. Add a
+// protocol command here when the engine learns it.
+func isBackendCmd(cmd string) bool {
+	switch cmd {
+	case protocol.CmdOrders, protocol.CmdHalt, protocol.CmdResume:
+		return true
+	}
+	return false
+}
+
+// readLoop reads requests until the connection ends and returns why. A bad
+// frame gets an error response and the connection stays usable; a frame over
+// readLimit ends it (the websocket library closes with 1009).
+func (c *conn) readLoop() error {
+	c.ws.SetReadLimit(readLimit)
+	for {
+		typ, data, err := c.ws.ReadMessage()
+		if err != nil {
+			return err
+		}
+		var env protocol.Envelope
+		var perr *protocol.Error
+		if typ != websocket.TextMessage {
+			perr = &protocol.Error{Code: protocol.CodeBadRequest, Message: "binary frame: send one JSON object per text frame"}
+		} else if err := json.Unmarshal(data, &env); err != nil {
+			// A type error still fills the other fields; the id may be known.
+			perr = &protocol.Error{Code: protocol.CodeBadRequest, Message: "invalid JSON: " + err.Error()}
+		} else {
+			perr = validate(&env)
+		}
+		ok := true
+		if perr != nil {
+			c.log.Debug("bad request", "id", env.ID, "code", perr.Code, "err", perr.Message)
+			ok = c.reply(errorEnv(env.ID, perr))
+		} else {
+			ok = c.dispatch(env)
+		}
+		if !ok {
+			return nil // the writer ended the connection
+		}
+	}
+}
+
+// validate checks the fields every request must have.
+func validate(env *protocol.Envelope) *protocol.Error {
+	bad := func(format string, a ...any) *protocol.Error {
+		return &protocol.Error{Code: protocol.CodeBadRequest, Message: fmt.Sprintf(format, a...)}
+	}
+	switch {
+	case env.V == 0:
+		return bad("missing field v (the protocol version, %d)", protocol.Version)
+	case env.V != protocol.Version:
+		return &protocol.Error{Code: protocol.CodeVersion, Message: fmt.Sprintf(
+			"protocol version %d is not supported: this daemon speaks version %d", env.V, protocol.Version)}
+	case env.Type == "":
+		return bad("missing field type")
+	case env.Type != protocol.TypeRequest:
+		return bad("type %q: a client sends only %q messages", env.Type, protocol.TypeRequest)
+	case env.ID == 0:
+		return bad("missing field id (a request id above 0, echoed by the response)")
+	case env.Cmd == "":
+		return bad("missing field cmd")
+	}
+	return nil
+}
+
+// dispatch answers status and subscribe at once and starts a goroutine for
+// a Backend command, waiting while maxInFlight commands of this client run.
+// It returns false when the connection has ended.
+func (c *conn) dispatch(env protocol.Envelope) bool {
+	switch {
+	case env.Cmd == protocol.CmdStatus:
+		st := c.s.opts.Backend.Status()
+		if st == nil {
+			return c.reply(errorEnv(env.ID, &protocol.Error{Code: protocol.CodeRefused, Message: "the engine has not published a status yet; retry"}))
+		}
+		return c.reply(resultEnv(env.ID, st))
+	case env.Cmd == protocol.CmdSubscribe:
+		return c.send(outMsg{env: protocol.Envelope{V: protocol.Version, Type: protocol.TypeResponse, ID: env.ID}, subscribe: true})
+	case !isBackendCmd(env.Cmd):
+		return c.reply(errorEnv(env.ID, &protocol.Error{Code: protocol.CodeUnknownCmd, Message: fmt.Sprintf("unknown command %q", env.Cmd)}))
+	}
+	select {
+	case c.sem <- struct{}{}:
+	case <-c.done:
+		return false
+	}
+	c.s.wg.Add(1) // the reader is counted in wg, so the count is above zero
+	go c.run(env)
+	return true
+}
+
+// run runs one Backend command. It outlives the connection when the client
+// leaves mid-command: the command completes and its response is dropped.
+// It is bounded by CommandTimeout and by Run's ctx.
+func (c *conn) run(env protocol.Envelope) {
+	defer c.s.wg.Done()
+	defer func() { <-c.sem }()
+	ctx, cancel := context.WithTimeout(c.s.cmdCtx, c.s.opts.CommandTimeout)
+	defer cancel()
+	start := time.Now()
+	res, err := c.s.opts.Backend.Do(ctx, c.peer, env.Cmd, env.Args)
+	var out protocol.Envelope
+	if err != nil {
+		perr := c.s.commandError(ctx, err)
+		c.log.Info("command refused", "cmd", env.Cmd, "id", env.ID, "code", perr.Code, "err", perr.Message, "took", time.Since(start))
+		out = errorEnv(env.ID, perr)
+	} else {
+		c.log.Info("command", "cmd", env.Cmd, "id", env.ID, "took", time.Since(start))
+		out = resultEnv(env.ID, res)
+	}
+	if !c.reply(out) {
+		c.log.Debug("client left before the response", "cmd", env.Cmd, "id", env.ID)
+	}
+}
+
+// commandError turns an error from Backend.Do into what the client sees.
+func (s *Server) commandError(ctx context.Context, err error) *protocol.Error {
+	var perr *protocol.Error
+	switch {
+	case errors.As(err, &perr) && perr != nil:
+		return perr
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+		return &protocol.Error{Code: protocol.CodeTimeout, Message: fmt.Sprintf("the engine did not answer within %s", s.opts.CommandTimeout)}
+	case ctx.Err() != nil:
+		return &protocol.Error{Code: protocol.CodeInternal, Message: "the daemon is shutting down"}
+	default:
+		return &protocol.Error{Code: protocol.CodeInternal, Message: err.Error()}
+	}
+}
+
+func errorEnv(id uint64, perr *protocol.Error) protocol.Envelope {
+	return protocol.Envelope{V: protocol.Version, Type: protocol.TypeResponse, ID: id, Error: perr}
+}
+
+// resultEnv encodes res as a response; nil means no Result.
+func resultEnv(id uint64, res any) protocol.Envelope {
+	env := protocol.Envelope{V: protocol.Version, Type: protocol.TypeResponse, ID: id}
+	if res == nil {
+		return env
+	}
+	data, err := json.Marshal(res)
+	if err != nil {
+		env.Error = &protocol.Error{Code: protocol.CodeInternal, Message: "encode result: " + err.Error()}
+		return env
+	}
+	env.Result = data
+	return env
+}

@@ -1,0 +1,280 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/desk-trading/desk/core/protocol"
+)
+
+// Backend is what the server needs from the engine.
+type Backend interface {
+	// Status returns the latest published snapshot, or nil before the
+	// first. It must be cheap and must not block (an atomic load): the server
+	// calls it on every push tick of every subscribed client. The server never
+	// mutates the returned Status, and compares pointers to decide whether it
+	// changed, so a new snapshot must be a new pointer.
+	Status() *protocol.Status
+	// Do runs one command (a protocol.Cmd* other than status and subscribe)
+	// for peer and returns its result, which is marshalled to JSON as the
+	// response's Result (nil means none). A refused command returns a
+	// *protocol.Error (found with errors.As), sent to the client as is. ctx
+	// bounds the wait for the engine: Do must return soon after ctx is done,
+	// since the server's Run waits for running commands before it returns.
+	Do(ctx context.Context, peer Peer, cmd string, args json.RawMessage) (any, error)
+}
+
+// Options configure a Server.
+type Options struct {
+	// Path is the unix socket to listen on. Required. Its directory is
+	// created with mode 0700 when missing.
+	Path string
+	// Backend runs the commands. Required.
+	Backend Backend
+	// StatusInterval is the least time between two Status pushes to one
+	// subscribed client. Zero means 100ms, at most ten a second.
+	StatusInterval time.Duration
+	// CommandTimeout bounds how long a command may wait for the engine
+	// before the client gets a timeout error. Zero means 5s.
+	CommandTimeout time.Duration
+	// WriteTimeout bounds the write of one frame to a client; a client that
+	// does not take a frame in time is disconnected. Zero means 5s.
+	WriteTimeout time.Duration
+	// Logger receives connection and error logs. Nil discards them.
+	Logger *slog.Logger
+	// Version is the daemon's build, sent in Hello as "desk VERSION". Empty
+	// sends "desk".
+	Version string
+}
+
+// Server is the daemon side of the control socket. Create it with New and
+// start it with Run; its methods are safe for concurrent use.
+type Server struct {
+	opts  Options
+	log   *slog.Logger
+	uid   uint32 // the only uid allowed to connect; a field so tests may change it
+	user  string // login name of uid
+	hello protocol.Hello
+
+	ready   chan struct{}
+	started atomic.Bool
+	cmdCtx  context.Context // Run's ctx: done when the server shuts down
+
+	// frame caches the encoded push of the latest Status, shared by every
+	// subscribed client.
+	frame atomic.Pointer[statusFrame]
+
+	mu      sync.Mutex // guards conns and closing
+	conns   map[*conn]struct{}
+	closing bool
+	wg      sync.WaitGroup // connections and running commands
+}
+
+// New returns a Server for opts. It fails with ErrInvalidOptions when Path or
+// Backend is missing. It does not touch the file system; Run does.
+func New(opts Options) (*Server, error) {
+	if opts.Path == "" {
+		return nil, fmt.Errorf("%w: Path is empty", ErrInvalidOptions)
+	}
+	if opts.Backend == nil {
+		return nil, fmt.Errorf("%w: Backend is nil", ErrInvalidOptions)
+	}
+	if opts.StatusInterval <= 0 {
+		opts.StatusInterval = 100 * time.Millisecond
+	}
+	if opts.CommandTimeout <= 0 {
+		opts.CommandTimeout = 5 * time.Second
+	}
+	if opts.WriteTimeout <= 0 {
+		opts.WriteTimeout = 5 * time.Second
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	daemon := "desk"
+	if opts.Version != "" {
+		daemon += " " + opts.Version
+	}
+	uid := uint32(os.Getuid())
+	return &Server{
+		opts:  opts,
+		log:   log.With("socket", opts.Path),
+		uid:   uid,
+		user:  lookupUser(uid),
+		hello: protocol.Hello{Version: protocol.Version, Daemon: daemon, PID: os.Getpid()},
+		ready: make(chan struct{}),
+		conns: make(map[*conn]struct{}),
+	}, nil
+}
+
+// Ready returns a channel closed once Run listens on the socket. It is never
+// closed when Run fails before that.
+func (s *Server) Ready() <-chan struct{} { return s.ready }
+
+// Run listens on the socket and serves clients until ctx is done. Then it
+// closes every connection (telling clients the daemon is shutting down),
+// waits for their goroutines and running commands, removes the socket and
+// returns nil. It fails at once with ErrInsecureDir, ErrInUse or ErrNotSocket
+// when the socket cannot be set up safely, and with ErrStarted when called
+// twice.
+func (s *Server) Run(ctx context.Context) error {
+	if !s.started.CompareAndSwap(false, true) {
+		return ErrStarted
+	}
+	ln, err := listen(s.opts.Path, s.uid)
+	if err != nil {
+		return err
+	}
+	s.cmdCtx = ctx
+	hs := &http.Server{
+		Handler:           http.HandlerFunc(s.serveHTTP),
+		ConnContext:       connContext,
+		ReadHeaderTimeout: 5 * time.Second,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
+	}
+	pl := &peerListener{UnixListener: ln, uid: s.uid, name: s.user, log: s.log}
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(pl) }()
+	s.log.Info("listening", "uid", s.uid)
+	close(s.ready)
+
+	var serveErr error
+	select {
+	case <-ctx.Done():
+	case serveErr = <-served:
+	}
+	hs.Close() // closes the listener, which removes the socket file
+	if serveErr == nil {
+		<-served
+	}
+	ln.Close() // in case Serve returned before it owned the listener
+	s.shutdown()
+	s.wg.Wait()
+	s.log.Info("stopped")
+	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
+		return fmt.Errorf("serve %s: %w", s.opts.Path, serveErr)
+	}
+	return nil
+}
+
+// Alert sends a to every subscribed client at once. It never blocks: each
+// client has a bounded alert queue that drops its oldest alert when full;
+// the client is told how many it missed.
+func (s *Server) Alert(a protocol.Alert) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for c := range s.conns {
+		c.pushAlert(a)
+	}
+}
+
+// register adds c to the live connections; it fails once shutdown began.
+func (s *Server) register(c *conn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing {
+		return false
+	}
+	s.conns[c] = struct{}{}
+	s.wg.Add(1)
+	return true
+}
+
+func (s *Server) unregister(c *conn) {
+	s.mu.Lock()
+	delete(s.conns, c)
+	s.mu.Unlock()
+	s.wg.Done()
+}
+
+// numConns returns how many clients are connected.
+func (s *Server) numConns() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.conns)
+}
+
+// shutdown closes every connection, each with a close frame saying why, in
+// parallel so that a stuck client delays it by one control-frame deadline at
+// most.
+func (s *Server) shutdown() {
+	s.mu.Lock()
+	s.closing = true
+	conns := make([]*conn, 0, len(s.conns))
+	for c := range s.conns {
+		conns = append(conns, c)
+	}
+	s.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, c := range conns {
+		wg.Go(func() { c.closeWith(websocket.CloseGoingAway, "daemon shutting down") })
+	}
+	wg.Wait()
+}
+
+// serveHTTP upgrades a request to a websocket and serves it until it ends.
+func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	peer, ok := peerFrom(r.Context())
+	if !ok {
+		http.Error(w, "no peer credentials", http.StatusForbidden)
+		return
+	}
+	if r.URL.Path != "/" {
+		http.NotFound(w, r)
+		return
+	}
+	up := websocket.Upgrader{
+		HandshakeTimeout: 5 * time.Second,
+		// Browsers send an Origin; desk's clients do not. Refusing any
+		// Origin keeps a web page from reaching the socket through a
+		// forwarder.
+		CheckOrigin: func(r *http.Request) bool { return r.Header.Get("Origin") == "" },
+	}
+	ws, err := up.Upgrade(w, r, nil)
+	if err != nil {
+		s.log.Debug("websocket upgrade failed", "peer", peer.String(), "err", err)
+		return // Upgrade answered the client
+	}
+	c := newConn(s, ws, peer)
+	if !s.register(c) {
+		ws.Close()
+		return
+	}
+	defer s.unregister(c)
+	c.serve()
+}
+
+// statusFrame is a Status push encoded once for all clients.
+type statusFrame struct {
+	st  *protocol.Status
+	msg *websocket.PreparedMessage
+}
+
+// statusMessage returns the push frame for st, encoding it at most once per
+// snapshot (twice when two writers race; harmless).
+func (s *Server) statusMessage(st *protocol.Status) (*websocket.PreparedMessage, error) {
+	if f := s.frame.Load(); f != nil && f.st == st {
+		return f.msg, nil
+	}
+	data, err := json.Marshal(protocol.Envelope{V: protocol.Version, Type: protocol.TypeStatus, Status: st})
+	if err != nil {
+		return nil, fmt.Errorf("encode status: %w", err)
+	}
+	msg, err := websocket.NewPreparedMessage(websocket.TextMessage, data)
+	if err != nil {
+		return nil, fmt.Errorf("prepare status: %w", err)
+	}
+	s.frame.Store(&statusFrame{st: st, msg: msg})
+	return msg, nil
+}

@@ -1,0 +1,296 @@
+package strategy
+
+import (
+	"fmt"
+	"iter"
+	"slices"
+	"time"
+
+	"github.com/desk-trading/desk/core/domain"
+)
+
+// OrderSpec describes a new order for Context.Place.
+type OrderSpec struct {
+	Instrument domain.InstrumentID
+	Side       domain.Side
+	Type       domain.OrderType   // zero means Limit
+	TIF        domain.TimeInForce // zero means GTC
+	Price      domain.Price       // limit price: Limit and StopLimit only, on tick
+	StopPrice  domain.Price       // trigger: Stop and StopLimit only, on tick
+	Qty        domain.Qty         // > 0, a multiple of the lot size
+	PostOnly   bool               // Limit only, not with IOC or FOK
+	ReduceOnly bool
+	ExpireAt   time.Time // GTD only
+}
+
+// Place sends a new order and returns its id at once; the id comes from
+// HostOptions.NextID and the intent goes to HostOptions.Submit. The order
+// is among OpenOrders from then on, in state new, until the engine reports
+// it: a denial by risk arrives later through OnOrder as state rejected.
+//
+// Place fails without sending anything when spec is inconsistent
+// (ErrBadOrder, ErrUnknownInstrument), and with Submit's error when the
+// engine has stopped. It does not check State: the engine refuses what the
+// trading state forbids.
+func (c *Context) Place(spec OrderSpec) (domain.OrderID, error) {
+	i, ok := instrumentIndex(c.index, spec.Instrument)
+	if !ok {
+		return 0, fmt.Errorf("place: instrument %d: %w", spec.Instrument, ErrUnknownInstrument)
+	}
+	in := &c.instruments[i]
+	if spec.Type == 0 {
+		spec.Type = domain.Limit
+	}
+	if spec.TIF == 0 {
+		spec.TIF = domain.GTC
+	}
+	if err := checkSpec(in, &spec); err != nil {
+		return 0, err
+	}
+	var expire int64
+	if !spec.ExpireAt.IsZero() {
+		expire = spec.ExpireAt.UnixNano()
+	}
+	id := c.nextID()
+	c.intent = domain.Intent{
+		Kind: domain.IntentNew, ID: id, Strategy: c.id, Instrument: spec.Instrument,
+		Side: spec.Side, Type: spec.Type, TIF: spec.TIF,
+		PostOnly: spec.PostOnly, ReduceOnly: spec.ReduceOnly,
+		Price: spec.Price, StopPrice: spec.StopPrice, Qty: spec.Qty, ExpireAt: expire,
+	}
+	c.stamp()
+	if err := c.submit(&c.intent); err != nil {
+		return 0, fmt.Errorf("place %s %s %s: %w", in.Symbol, spec.Side, in.FormatQty(spec.Qty), err)
+	}
+	c.open[i] = append(c.open[i], domain.Order{
+		ID: id, Strategy: c.id, Instrument: spec.Instrument,
+		Side: spec.Side, Type: spec.Type, TIF: spec.TIF, State: domain.StateNew,
+		PostOnly: spec.PostOnly, ReduceOnly: spec.ReduceOnly,
+		Price: spec.Price, StopPrice: spec.StopPrice, Qty: spec.Qty,
+		ExpireAt: expire, Created: c.clock().UnixNano(),
+	})
+	return id, nil
+}
+
+// Buy places a good-till-canceled limit order to buy qty at price. See
+// Place.
+func (c *Context) Buy(instrument domain.InstrumentID, qty domain.Qty, price domain.Price) (domain.OrderID, error) {
+	return c.Place(OrderSpec{Instrument: instrument, Side: domain.Buy, Qty: qty, Price: price})
+}
+
+// Sell places a good-till-canceled limit order to sell qty at price. See
+// Place.
+func (c *Context) Sell(instrument domain.InstrumentID, qty domain.Qty, price domain.Price) (domain.OrderID, error) {
+	return c.Place(OrderSpec{Instrument: instrument, Side: domain.Sell, Qty: qty, Price: price})
+}
+
+// Cancel asks the engine to cancel what is left of working order id. The
+// order shows as pending-cancel until the engine reports the outcome
+// through OnOrder. Cancel fails with ErrUnknownOrder when id is not one of
+// the strategy's working orders, and with Submit's error when the engine
+// has stopped. Cancels pass risk in every trading state.
+func (c *Context) Cancel(id domain.OrderID) error {
+	o := c.find(id)
+	if o == nil {
+		return fmt.Errorf("cancel %s: %w", id, ErrUnknownOrder)
+	}
+	c.intent = domain.Intent{
+		Kind: domain.IntentCancel, ID: id, Strategy: c.id, Instrument: o.Instrument, Side: o.Side,
+	}
+	c.stamp()
+	if err := c.submit(&c.intent); err != nil {
+		return fmt.Errorf("cancel %s: %w", id, err)
+	}
+	o.State = domain.StatePendingCancel
+	return nil
+}
+
+// Replace asks the engine to change working order id to price and a new
+// total quantity qty (which includes what has already filled, so it must
+// exceed Filled). The order shows as pending-replace, with PendingPrice and
+// PendingQty set, until the engine reports the outcome. Replace fails with
+// ErrUnknownOrder when id is not working, ErrBadOrder when price or qty is
+// invalid, and with Submit's error when the engine has stopped.
+func (c *Context) Replace(id domain.OrderID, price domain.Price, qty domain.Qty) error {
+	o := c.find(id)
+	if o == nil {
+		return fmt.Errorf("replace %s: %w", id, ErrUnknownOrder)
+	}
+	in, _ := c.InstrumentByID(o.Instrument)
+	if err := checkQty(in, qty); err != nil {
+		return fmt.Errorf("replace %s: %w", id, err)
+	}
+	if qty <= o.Filled {
+		return fmt.Errorf("%w: replace %s: new total quantity %s does not exceed filled %s",
+			ErrBadOrder, id, in.FormatQty(qty), in.FormatQty(o.Filled))
+	}
+	if o.Type == domain.Limit || o.Type == domain.StopLimit {
+		if err := checkPrice(in, "price", price); err != nil {
+			return fmt.Errorf("replace %s: %w", id, err)
+		}
+	} else if price != 0 {
+		return fmt.Errorf("%w: replace %s: a %s order has no limit price", ErrBadOrder, id, o.Type)
+	}
+	c.intent = domain.Intent{
+		Kind: domain.IntentReplace, ID: id, Strategy: c.id, Instrument: o.Instrument,
+		Side: o.Side, Type: o.Type, TIF: o.TIF, PostOnly: o.PostOnly, ReduceOnly: o.ReduceOnly,
+		Price: price, StopPrice: o.StopPrice, Qty: qty, ExpireAt: o.ExpireAt,
+	}
+	c.stamp()
+	if err := c.submit(&c.intent); err != nil {
+		return fmt.Errorf("replace %s: %w", id, err)
+	}
+	o.State, o.PendingPrice, o.PendingQty = domain.StatePendingReplace, price, qty
+	return nil
+}
+
+// stamp copies the stamps of the book being delivered into the intent and
+// marks the decision time, so latency is measured from the venue to the
+// strategy's decision and on.
+func (c *Context) stamp() {
+	c.intent.Stamps = domain.Stamps{
+		Received: c.trigger.Received,
+		Decoded:  c.trigger.Decoded,
+		Decided:  domain.Mono(),
+	}
+}
+
+// OpenOrders iterates over the strategy's working orders in instrument,
+// oldest first, without allocating:
+//
+//	for o := range ctx.OpenOrders(in.ID) {
+//		...
+//	}
+//
+// An order placed during the loop is not visited. Each *Order is valid
+// until the callback returns; copy it to keep it. Working means placed and
+// not yet reported filled, canceled, rejected or expired.
+func (c *Context) OpenOrders(instrument domain.InstrumentID) iter.Seq[*domain.Order] {
+	var orders []domain.Order
+	if i, ok := instrumentIndex(c.index, instrument); ok {
+		orders = c.open[i]
+	}
+	return func(yield func(*domain.Order) bool) {
+		for k := range orders {
+			if !yield(&orders[k]) {
+				return
+			}
+		}
+	}
+}
+
+// OpenOrderCount returns the number of the strategy's working orders in
+// instrument.
+func (c *Context) OpenOrderCount(instrument domain.InstrumentID) int {
+	if i, ok := instrumentIndex(c.index, instrument); ok {
+		return len(c.open[i])
+	}
+	return 0
+}
+
+// Order returns working order id, ok false when it is not working (never
+// placed, or already filled, canceled, rejected or expired). It is valid
+// until the callback returns.
+func (c *Context) Order(id domain.OrderID) (*domain.Order, bool) {
+	o := c.find(id)
+	return o, o != nil
+}
+
+func (c *Context) find(id domain.OrderID) *domain.Order {
+	if id == 0 {
+		return nil
+	}
+	for i := range c.open {
+		for k := range c.open[i] {
+			if c.open[i][k].ID == id {
+				return &c.open[i][k]
+			}
+		}
+	}
+	return nil
+}
+
+// applyOrder updates the working orders from an engine report: a terminal
+// order leaves them, any other replaces its copy or, for an order placed
+// outside this Host (before a restart), joins them. Called before the
+// strategy sees o.
+func (c *Context) applyOrder(o *domain.Order) {
+	i, ok := instrumentIndex(c.index, o.Instrument)
+	if !ok {
+		return
+	}
+	orders := c.open[i]
+	for k := range orders {
+		if orders[k].ID == o.ID {
+			if o.State.Terminal() {
+				c.open[i] = slices.Delete(orders, k, k+1)
+			} else {
+				orders[k] = *o
+			}
+			return
+		}
+	}
+	if !o.State.Terminal() {
+		c.open[i] = append(orders, *o)
+	}
+}
+
+func checkSpec(in *domain.Instrument, s *OrderSpec) error {
+	if s.Side != domain.Buy && s.Side != domain.Sell {
+		return fmt.Errorf("%w: %s: side %s", ErrBadOrder, in.Symbol, s.Side)
+	}
+	if s.Type < domain.Market || s.Type > domain.StopLimit {
+		return fmt.Errorf("%w: %s: order type %s", ErrBadOrder, in.Symbol, s.Type)
+	}
+	if s.TIF < domain.GTC || s.TIF > domain.Day {
+		return fmt.Errorf("%w: %s: time in force %s", ErrBadOrder, in.Symbol, s.TIF)
+	}
+	if err := checkQty(in, s.Qty); err != nil {
+		return err
+	}
+	limit := s.Type == domain.Limit || s.Type == domain.StopLimit
+	stop := s.Type == domain.Stop || s.Type == domain.StopLimit
+	switch {
+	case limit:
+		if err := checkPrice(in, "price", s.Price); err != nil {
+			return err
+		}
+	case s.Price != 0:
+		return fmt.Errorf("%w: %s: a %s order has no limit price", ErrBadOrder, in.Symbol, s.Type)
+	}
+	switch {
+	case stop:
+		if err := checkPrice(in, "stop price", s.StopPrice); err != nil {
+			return err
+		}
+	case s.StopPrice != 0:
+		return fmt.Errorf("%w: %s: a %s order has no stop price", ErrBadOrder, in.Symbol, s.Type)
+	}
+	if s.PostOnly && (s.Type != domain.Limit || s.TIF == domain.IOC || s.TIF == domain.FOK) {
+		return fmt.Errorf("%w: %s: post-only needs a resting limit order, not %s %s", ErrBadOrder, in.Symbol, s.Type, s.TIF)
+	}
+	if (s.TIF == domain.GTD) == s.ExpireAt.IsZero() {
+		return fmt.Errorf("%w: %s: an expiry time goes with gtd and only gtd", ErrBadOrder, in.Symbol)
+	}
+	return nil
+}
+
+func checkQty(in *domain.Instrument, q domain.Qty) error {
+	if q <= 0 {
+		return fmt.Errorf("%w: %s quantity %s: %w", ErrBadOrder, in.Symbol, in.FormatQty(q), domain.ErrNotPositive)
+	}
+	if q%in.LotSize != 0 {
+		return fmt.Errorf("%w: %s quantity %s: %w", ErrBadOrder, in.Symbol, in.FormatQty(q), domain.ErrOffLot)
+	}
+	return nil
+}
+
+func checkPrice(in *domain.Instrument, what string, p domain.Price) error {
+	if p <= 0 {
+		return fmt.Errorf("%w: %s %s %s: %w", ErrBadOrder, in.Symbol, what, in.FormatPrice(p), domain.ErrNotPositive)
+	}
+	if p%in.TickSize != 0 {
+		return fmt.Errorf("%w: %s %s %s: %w", ErrBadOrder, in.Symbol, what, in.FormatPrice(p), domain.ErrOffTick)
+	}
+	return nil
+}
