@@ -45,7 +45,7 @@ type Envelope struct {
 // Hello is the server's greeting.
 type Hello struct {
 	Version int    `json:"version"`
-	Daemon  string `json:"daemon"` // "desk" and its build
+	Daemon  string `json:"daemon"` // the daemon's version, e.g. "0.1.0"
 	PID     int    `json:"pid"`
 	User    string `json:"user"` // the peer as the server identified it
 }

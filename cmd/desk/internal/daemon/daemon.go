@@ -40,7 +40,7 @@ import (
 )
 
 // Version is reported to clients in the socket's hello.
-const Version = "desk 0.1"
+const Version = "0.1.0"
 
 // Options configure a daemon run.
 type Options struct {
