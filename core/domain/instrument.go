@@ -2,6 +2,7 @@ package domain
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/shopspring/decimal"
 )
@@ -76,14 +77,12 @@ func NewInstrument(id InstrumentID, spec InstrumentSpec) (Instrument, error) {
 	return in, nil
 }
 
+// decimalsOf returns how many decimal places d needs, ignoring trailing
+// zeros (0.010 needs two). It reads d's canonical text, which has none,
+// so it stays linear in the size of d whatever its exponent.
 func decimalsOf(d decimal.Decimal) int {
-	if e := d.Exponent(); e < 0 {
-		// Normalise away trailing zeros such as 0.010.
-		n := -int(e)
-		for n > 0 && d.Shift(int32(n-1)).Equal(d.Shift(int32(n-1)).Truncate(0)) {
-			n--
-		}
-		return n
+	if _, frac, ok := strings.Cut(d.String(), "."); ok {
+		return len(frac)
 	}
 	return 0
 }
