@@ -19,6 +19,7 @@ const (
 	cmdVenueState
 	cmdFeedStale
 	cmdSync
+	cmdAudit
 )
 
 // command is an operator or supervisor request for the engine goroutine.
@@ -33,6 +34,7 @@ type command struct {
 	instr domain.InstrumentID
 	flag  bool
 	strat domain.StrategyID
+	limit int
 	reply chan reply // buffered 1: the engine never waits for the asker
 }
 
@@ -91,6 +93,16 @@ func (e *Engine) Orders(ctx context.Context) (protocol.Orders, error) {
 	return v.(protocol.Orders), nil
 }
 
+// Audit returns the most recent limit audit entries about node (every node
+// when empty; all kept entries when limit <= 0), oldest first.
+func (e *Engine) Audit(ctx context.Context, node string, limit int) (protocol.AuditResult, error) {
+	v, err := e.do(ctx, &command{kind: cmdAudit, node: node, limit: limit})
+	if err != nil {
+		return protocol.AuditResult{}, err
+	}
+	return v.(protocol.AuditResult), nil
+}
+
 // Sync returns once every command queued before it has been applied.
 func (e *Engine) Sync(ctx context.Context) error {
 	_, err := e.do(ctx, &command{kind: cmdSync})
@@ -132,6 +144,8 @@ func (e *Engine) command(c *command) {
 	case cmdOrders:
 		r.value = e.orders()
 	case cmdSync:
+	case cmdAudit:
+		r.value = e.auditList(c.node, c.limit)
 	case cmdStrategyFailed:
 		if st := e.strategy(c.strat); st != nil {
 			e.alert("critical", st.Name, fmt.Sprintf("strategy failed and was halted: %v", c.err))

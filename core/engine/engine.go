@@ -116,6 +116,7 @@ type Engine struct {
 	now     int64         // engine clock at the current input, unix ns
 	status  atomic.Pointer[protocol.Status]
 	retry   []domain.OrderID // cancels a full venue queue refused, retried each snapshot tick
+	audit   auditLog         // recent audit records and denials, for CmdAudit
 }
 
 // New builds an engine. It fails when a strategy subscribes to an unknown
@@ -289,7 +290,9 @@ func (e *Engine) journal() {
 	e.ev.Time = e.now
 	if err := e.opts.Journal.Append(&e.ev); err != nil {
 		e.journalFailed(err)
+		return
 	}
+	e.audit.add(&e.ev)
 }
 
 func (e *Engine) journalOrder(kind domain.EventKind, o *domain.Order) {

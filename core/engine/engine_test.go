@@ -364,3 +364,40 @@ func BenchmarkOrderPath(b *testing.B) {
 		f.eng.onReport(&fill)
 	}
 }
+
+func TestAuditListsStateChangesAndDenials(t *testing.T) {
+	v, j, h := &recVenue{}, &memJournal{}, &recHost{}
+	f := newFixture(t, v, j, h, risk.Limits{MaxOrderQty: decimal.RequireFromString("0.004")})
+	f.quote()
+	if _, err := f.eng.setState("mm", domain.Halted, "uid 7 (op)", "lunch"); err != nil {
+		t.Fatal(err)
+	}
+	in := f.intent(1)
+	f.eng.onIntent(&in) // denied: halted
+	if _, err := f.eng.setState("mm", domain.Active, "uid 7 (op)", "back"); err != nil {
+		t.Fatal(err)
+	}
+	big := f.intent(5)
+	f.eng.onIntent(&big) // denied: max-order-qty
+
+	got := f.eng.auditList("", 0).Entries
+	want := []struct{ action, who, new string }{
+		{"halt", "uid 7 (op)", "halted"}, {"deny", "risk", "halted"},
+		{"resume", "uid 7 (op)", "active"}, {"deny", "risk", "max-order-qty"},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("audit has %d entries, want %d: %+v", len(got), len(want), got)
+	}
+	for i, w := range want {
+		g := got[i]
+		if g.Node != "mm" || g.Action != w.action || g.Who != w.who || g.New != w.new || g.Seq == 0 {
+			t.Fatalf("entry %d = %+v, want %+v", i, g, w)
+		}
+	}
+	if last := f.eng.auditList("mm", 1).Entries; len(last) != 1 || last[0].New != "max-order-qty" {
+		t.Fatalf("last entry for mm: %+v", last)
+	}
+	if none := f.eng.auditList("other", 0).Entries; len(none) != 0 {
+		t.Fatalf("entries for another node: %+v", none)
+	}
+}

@@ -117,7 +117,7 @@ func TestSeededSimulationIsDeterministic(t *testing.T) {
 		g.eng.now = fa.eng.now
 		g.eng.publish()
 		live, restored := fa.eng.Status(), g.eng.Status()
-		if !reflect.DeepEqual(live.Strategies, restored.Strategies) || live.Firm != restored.Firm {
+		if !reflect.DeepEqual(live.Strategies, restored.Strategies) || !reflect.DeepEqual(live.Firm, restored.Firm) {
 			t.Fatalf("seed %d: restored status differs:\nlive     %+v\nrestored %+v", seed, live.Strategies, restored.Strategies)
 		}
 		// And the risk tree's position agrees with the OMS's.

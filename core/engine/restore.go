@@ -18,6 +18,7 @@ type RestoreSummary struct {
 // in sequence order before Run; ev may be reused by the caller afterwards.
 func (e *Engine) Restore(ev *domain.Event, sum *RestoreSummary) {
 	sum.Events++
+	e.audit.add(ev)
 	switch ev.Kind {
 	case domain.EventOrder, domain.EventDenied:
 		o := ev.Order

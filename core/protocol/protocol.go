@@ -16,11 +16,16 @@ const (
 
 // Commands, the Cmd of a request.
 const (
-	CmdStatus    = "status"    // -> Status
-	CmdSubscribe = "subscribe" // -> nothing; starts Status and Alert messages
-	CmdOrders    = "orders"    // -> Orders
-	CmdHalt      = "halt"      // NodeArgs -> Ack
-	CmdResume    = "resume"    // NodeArgs -> Ack
+	CmdStatus    = "status"     // -> Status
+	CmdSubscribe = "subscribe"  // -> nothing; starts Status and Alert messages
+	CmdOrders    = "orders"     // -> Orders
+	CmdHalt      = "halt"       // NodeArgs -> Ack
+	CmdResume    = "resume"     // NodeArgs -> Ack
+	CmdKill      = "kill"       // NodeArgs -> KillResult: halt and cancel every working order
+	CmdReset     = "reset"      // ResetArgs -> ResetResult: clear tripped breakers
+	CmdLimitsGet = "limits.get" // NodeArgs (Node may be empty: every node) -> LimitsResult
+	CmdLimitsSet = "limits.set" // LimitsSetArgs -> LimitsSetResult
+	CmdAudit     = "audit"      // AuditArgs -> AuditResult
 )
 
 // Envelope is every message on the socket. Exactly one payload field is set,
@@ -75,6 +80,89 @@ type NodeArgs struct {
 	Why  string `json:"why,omitempty"`
 }
 
+// KillResult is the result of CmdKill.
+type KillResult struct {
+	Node     string `json:"node"`
+	State    string `json:"state"`    // the node's trading state after the kill
+	Canceled int    `json:"canceled"` // working orders a cancel was sent for
+}
+
+// ResetArgs name the node whose breakers to reset; an empty Breaker resets
+// all of them.
+type ResetArgs struct {
+	Node    string `json:"node"`
+	Breaker string `json:"breaker,omitempty"`
+	Why     string `json:"why,omitempty"`
+}
+
+// ResetResult is the result of CmdReset.
+type ResetResult struct {
+	Node    string   `json:"node"`
+	Cleared []string `json:"cleared"`
+	State   string   `json:"state"` // the node's trading state after the reset
+}
+
+// LimitsResult is the result of CmdLimitsGet.
+type LimitsResult struct {
+	Nodes []NodeLimits      `json:"nodes"`
+	Caps  map[string]string `json:"caps"` // hard caps from config; absent key: no cap
+}
+
+// NodeLimits are one node's limits: key -> decimal string, only the keys
+// set at this node (an absent key means no limit here). Class and
+// Instrument hold overrides by asset class and by instrument symbol.
+type NodeLimits struct {
+	Node       string                       `json:"node"`
+	Kind       string                       `json:"kind"` // "firm", "book", "strategy"
+	Parent     string                       `json:"parent,omitempty"`
+	Limits     map[string]string            `json:"limits"`
+	Class      map[string]map[string]string `json:"class,omitempty"`
+	Instrument map[string]map[string]string `json:"instrument,omitempty"`
+}
+
+// LimitsSetArgs change one limit. Scope is "" for the node itself,
+// "class:NAME" or "instrument:SYMBOL" for an override.
+type LimitsSetArgs struct {
+	Node  string `json:"node"`
+	Scope string `json:"scope,omitempty"`
+	Key   string `json:"key"`
+	Value string `json:"value"` // a decimal; "0" removes the limit
+	Why   string `json:"why,omitempty"`
+}
+
+// LimitsSetResult is the result of CmdLimitsSet.
+type LimitsSetResult struct {
+	Node  string `json:"node"`
+	Scope string `json:"scope,omitempty"`
+	Key   string `json:"key"`
+	Old   string `json:"old"`
+	New   string `json:"new"`
+}
+
+// AuditArgs select audit entries; zero Limit means the most recent 1000.
+type AuditArgs struct {
+	Node  string `json:"node,omitempty"`
+	Limit int    `json:"limit,omitempty"`
+}
+
+// AuditResult is the result of CmdAudit, oldest first.
+type AuditResult struct {
+	Entries []AuditEntry `json:"entries"`
+}
+
+// AuditEntry is one journaled action on the risk tree: a state change,
+// kill, limit change, breaker trip or reset, or an order denial.
+type AuditEntry struct {
+	Seq    uint64 `json:"seq"`
+	Time   string `json:"time"` // RFC 3339 with nanoseconds
+	Node   string `json:"node"`
+	Action string `json:"action"` // halt, resume, reduce-only, kill, limit, breaker, reset, deny
+	Who    string `json:"who"`    // "uid 1000 (alice)", "config", "breaker", "runtime"
+	Old    string `json:"old,omitempty"`
+	New    string `json:"new,omitempty"`
+	Why    string `json:"why,omitempty"`
+}
+
 // Ack is the result of a command that changes state.
 type Ack struct {
 	Node  string `json:"node"`
@@ -109,14 +197,16 @@ type Totals struct {
 
 // Firm is the root of the risk tree.
 type Firm struct {
-	State string `json:"state"`
+	State    string   `json:"state"`
+	Breakers []string `json:"breakers,omitempty"` // tripped, awaiting an operator's reset
 	Totals
 }
 
 // Book is a sub-portfolio of strategies.
 type Book struct {
-	ID    string `json:"id"`
-	State string `json:"state"`
+	ID       string   `json:"id"`
+	State    string   `json:"state"`
+	Breakers []string `json:"breakers,omitempty"`
 	Totals
 }
 
@@ -125,7 +215,8 @@ type Strategy struct {
 	ID        string     `json:"id"`
 	Kind      string     `json:"kind"`
 	Book      string     `json:"book"`
-	State     string     `json:"state"` // its own trading state
+	State     string     `json:"state"` // its effective trading state
+	Breakers  []string   `json:"breakers,omitempty"`
 	Positions []Position `json:"positions"`
 	Totals
 }

@@ -14,6 +14,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -36,6 +37,13 @@ commands:
   orders                 live and recent orders
   halt NODE [--why T]    halt the firm, a book or a strategy (cancels still go out)
   resume NODE [--why T]  make a node active again
+  kill NODE | --firm     halt a node and cancel every working order under it
+  reset NODE [BREAKER]   clear a node's tripped breakers (all, or one)
+  limits get [NODE]      limits of one node, or of every node, and the hard caps
+  limits set NODE [--scope class:C|instrument:SYM] KEY=VALUE... [--why T]
+                         change limits live; "0" removes one; journaled and audited
+  audit [NODE] [--limit N]
+                         limit changes, state changes, kills, breaker trips and resets, denials
 `
 
 // Options are what the command needs from its caller.
@@ -69,6 +77,9 @@ func Run(ctx context.Context, args []string, opts Options) int {
 	sub.Usage = fs.Usage
 	why := sub.String("why", "", "reason, journaled with the change")
 	sub.BoolVar(asJSON, "json", *asJSON, "print JSON")
+	firm := sub.Bool("firm", false, "kill: the whole firm")
+	scope := sub.String("scope", "", "limits set: class:NAME or instrument:SYMBOL")
+	limit := sub.Int("limit", 0, "audit: most recent N entries")
 	var pos []string
 	for len(rest) > 0 {
 		if err := sub.Parse(rest); err != nil {
@@ -116,6 +127,44 @@ func Run(ctx context.Context, args []string, opts Options) int {
 		}
 		var ack protocol.Ack
 		err, result = conn.Call(ctx, wire, protocol.NodeArgs{Node: pos[0], Why: *why}, &ack), &ack
+	case "kill":
+		if *firm {
+			pos = append(pos, "firm")
+		}
+		if len(pos) != 1 {
+			fmt.Fprintf(opts.Stderr, "desk ctl kill: want one NODE, or --firm\n")
+			return ExitUsage
+		}
+		var k protocol.KillResult
+		err, result = conn.Call(ctx, protocol.CmdKill, protocol.NodeArgs{Node: pos[0], Why: *why}, &k), &k
+	case "reset":
+		if len(pos) < 1 || len(pos) > 2 {
+			fmt.Fprintf(opts.Stderr, "desk ctl reset: want NODE [BREAKER]\n")
+			return ExitUsage
+		}
+		a := protocol.ResetArgs{Node: pos[0], Why: *why}
+		if len(pos) == 2 {
+			a.Breaker = pos[1]
+		}
+		var r protocol.ResetResult
+		err, result = conn.Call(ctx, protocol.CmdReset, a, &r), &r
+	case "audit":
+		if len(pos) > 1 {
+			fmt.Fprintf(opts.Stderr, "desk ctl audit: want at most one NODE\n")
+			return ExitUsage
+		}
+		a := protocol.AuditArgs{Limit: *limit}
+		if len(pos) == 1 {
+			a.Node = pos[0]
+		}
+		var r protocol.AuditResult
+		err, result = conn.Call(ctx, protocol.CmdAudit, a, &r), &r
+	case "limits":
+		var code int
+		result, code, err = limits(ctx, conn, pos, *scope, *why, opts)
+		if code != ExitOK {
+			return code
+		}
 	default:
 		fmt.Fprintf(opts.Stderr, "desk ctl: unknown command %q\n", cmd)
 		fs.Usage()
@@ -174,5 +223,107 @@ func printHuman(w io.Writer, result any) {
 		}
 	case *protocol.Ack:
 		fmt.Fprintf(tw, "%s is %s\n", r.Node, r.State)
+	case *protocol.KillResult:
+		fmt.Fprintf(tw, "%s is %s; cancels sent for %d working orders\n", r.Node, r.State, r.Canceled)
+	case *protocol.ResetResult:
+		fmt.Fprintf(tw, "%s: cleared %s; now %s\n", r.Node, strings.Join(r.Cleared, ", "), r.State)
+	case *protocol.AuditResult:
+		fmt.Fprintln(tw, "SEQ\tTIME\tNODE\tACTION\tWHO\tOLD\tNEW\tWHY")
+		for _, e := range r.Entries {
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Seq, e.Time, e.Node, e.Action, e.Who, e.Old, e.New, e.Why)
+		}
+	case *protocol.LimitsResult:
+		fmt.Fprintln(tw, "NODE\tKIND\tSCOPE\tKEY\tVALUE")
+		for _, n := range r.Nodes {
+			printLimits(tw, n.Node, n.Kind, "", n.Limits)
+			for _, c := range sortedKeys(n.Class) {
+				printLimits(tw, n.Node, n.Kind, "class:"+c, n.Class[c])
+			}
+			for _, i := range sortedKeys(n.Instrument) {
+				printLimits(tw, n.Node, n.Kind, "instrument:"+i, n.Instrument[i])
+			}
+		}
+		if len(r.Caps) > 0 {
+			printLimits(tw, "(caps)", "", "", r.Caps)
+		}
+	case *[]protocol.LimitsSetResult:
+		for _, c := range *r {
+			at := c.Node
+			if c.Scope != "" {
+				at += " " + c.Scope
+			}
+			fmt.Fprintf(tw, "%s %s: %s -> %s\n", at, c.Key, orNone(c.Old), orNone(c.New))
+		}
+	}
+}
+
+func printLimits(w io.Writer, node, kind, scope string, l map[string]string) {
+	for _, k := range sortedKeys(l) {
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", node, kind, scope, k, l[k])
+	}
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func orNone(v string) string {
+	if v == "" || v == "0" {
+		return "none"
+	}
+	return v
+}
+
+// limits runs "limits get [NODE]" and "limits set NODE KEY=VALUE...". Each
+// KEY=VALUE is its own journaled change; they are applied in order and the
+// first refusal stops the rest.
+func limits(ctx context.Context, conn *client.Conn, pos []string, scope, why string, opts Options) (any, int, error) {
+	if len(pos) == 0 {
+		fmt.Fprintln(opts.Stderr, "desk ctl limits: want get [NODE] or set NODE KEY=VALUE...")
+		return nil, ExitUsage, nil
+	}
+	switch pos[0] {
+	case "get":
+		if len(pos) > 2 {
+			fmt.Fprintln(opts.Stderr, "desk ctl limits get: want at most one NODE")
+			return nil, ExitUsage, nil
+		}
+		a := protocol.NodeArgs{}
+		if len(pos) == 2 {
+			a.Node = pos[1]
+		}
+		var r protocol.LimitsResult
+		return &r, ExitOK, conn.Call(ctx, protocol.CmdLimitsGet, a, &r)
+	case "set":
+		if len(pos) < 3 {
+			fmt.Fprintln(opts.Stderr, "desk ctl limits set: want NODE KEY=VALUE...")
+			return nil, ExitUsage, nil
+		}
+		var args []protocol.LimitsSetArgs
+		for _, kv := range pos[2:] {
+			k, v, ok := strings.Cut(kv, "=")
+			if !ok || k == "" || v == "" {
+				fmt.Fprintf(opts.Stderr, "desk ctl limits set: %q: want KEY=VALUE\n", kv)
+				return nil, ExitUsage, nil
+			}
+			args = append(args, protocol.LimitsSetArgs{Node: pos[1], Scope: scope, Key: k, Value: v, Why: why})
+		}
+		done := []protocol.LimitsSetResult{}
+		for _, a := range args {
+			var r protocol.LimitsSetResult
+			if err := conn.Call(ctx, protocol.CmdLimitsSet, a, &r); err != nil {
+				return &done, ExitOK, err
+			}
+			done = append(done, r)
+		}
+		return &done, ExitOK, nil
+	default:
+		fmt.Fprintf(opts.Stderr, "desk ctl limits: unknown subcommand %q (get, set)\n", pos[0])
+		return nil, ExitUsage, nil
 	}
 }

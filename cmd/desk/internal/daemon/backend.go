@@ -33,6 +33,14 @@ func (b *backend) Do(ctx context.Context, peer server.Peer, cmd string, args jso
 			state = domain.Active
 		}
 		return wrap(b.eng.SetState(ctx, a.Node, state, peer.String(), a.Why))
+	case protocol.CmdAudit:
+		var a protocol.AuditArgs
+		if len(args) > 0 {
+			if err := json.Unmarshal(args, &a); err != nil {
+				return nil, &protocol.Error{Code: protocol.CodeBadRequest, Message: "audit: args must be {\"node\": NAME, \"limit\": N}"}
+			}
+		}
+		return wrap(b.eng.Audit(ctx, a.Node, a.Limit))
 	default:
 		return nil, &protocol.Error{Code: protocol.CodeUnknownCmd, Message: fmt.Sprintf("unknown command %q", cmd)}
 	}
