@@ -129,6 +129,13 @@ type fixture struct {
 
 func newFixture(t testing.TB, venue Venue, journal Journal, host StrategyHost, limits risk.Limits) *fixture {
 	t.Helper()
+	return newFixtureQueue(t, venue, journal, host, limits, 0)
+}
+
+// newFixtureQueue is newFixture with inbound queues of queue events (zero:
+// the default).
+func newFixtureQueue(t testing.TB, venue Venue, journal Journal, host StrategyHost, limits risk.Limits, queue int) *fixture {
+	t.Helper()
 	in, err := domain.NewInstrument(0, domain.InstrumentSpec{
 		Symbol: "BTC-USD", TickSize: decimal.RequireFromString("0.01"), LotSize: decimal.RequireFromString("0.001"),
 	})
@@ -151,6 +158,7 @@ func newFixture(t testing.TB, venue Venue, journal Journal, host StrategyHost, l
 		Risk:        tree,
 		Journal:     journal,
 		Epoch:       7,
+		QueueSize:   queue,
 		Clock:       func() time.Time { return time.Unix(1_700_000_000, 0) },
 	})
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/desk-trading/desk/cmd/desk/internal/config"
 	"github.com/desk-trading/desk/core/client"
 	"github.com/desk-trading/desk/core/protocol"
+	"github.com/desk-trading/desk/core/strategy"
 )
 
 // running is a daemon started by start.
@@ -23,11 +24,17 @@ type running struct {
 // registers its shutdown with t.Cleanup (stop may also be called early).
 func start(t *testing.T, dir string, cfg *config.Config) *running {
 	t.Helper()
+	return startWith(t, dir, cfg, nil)
+}
+
+// startWith is start with the strategy kinds of reg (nil: the demo kinds).
+func startWith(t *testing.T, dir string, cfg *config.Config, reg *strategy.Registry) *running {
+	t.Helper()
 	paths := Paths{StateDir: filepath.Join(dir, "state"), Socket: filepath.Join(dir, "run", "desk.sock")}
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan struct{})
 	done := make(chan error, 1)
-	go func() { done <- Run(ctx, Options{Config: cfg, Paths: paths, Ready: ready, Logger: testLogger(t)}) }()
+	go func() { done <- Run(ctx, Options{Config: cfg, Paths: paths, Registry: reg, Ready: ready, Logger: testLogger(t)}) }()
 	select {
 	case <-ready:
 	case err := <-done:
