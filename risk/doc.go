@@ -1,25 +1,45 @@
 // Package risk holds the pre-trade risk tree: the firm, its books and their
-// strategies, each a Node with a trading state and limits, and the inline
-// checks every new order passes before it may reach a venue.
+// strategies, each a Node with a trading state, circuit breakers, limits,
+// and the positions, working orders and P&L of everything below it.
 //
 // # Basics
 //
-// A Tree is built once from config (NewTree). The engine asks Check for
-// every new order and tells the tree about every fill (OnFill) so node
-// positions stay current. Check returns the empty Reason when the order may
-// go, or a Reason constant naming the first limit it breaks. Cancels never
-// pass through Check: a cancel always goes out.
+// A Tree is built once from config (NewTree). The engine feeds it what
+// happens: reference prices (OnMark), orders that go out (Admit) and
+// finish (OnDone), cancels and replaces (OnMessage), fills (OnFill),
+// venue rejects (OnReject) and denials (OnDenied). For every new order it
+// asks Check, which returns Pass or the Reason of the first limit the order
+// breaks. Cancels never pass through Check: a cancel always goes out.
 //
-// A node's effective state is the most restrictive of its own and its
-// ancestors': halting a book halts its strategies.
+// Limits are keyed (see Keys), set per node, and the per-instrument ones
+// may be overridden per asset class and per instrument. They are compiled
+// to each instrument's fixed-point scales, so Check compares integers and
+// allocates nothing. Every node on an order's path applies its own limits:
+// a strategy may be tighter than its book, never looser. Hard caps bound
+// every value, configured or set live (SetLimit).
 //
-// Limits are configured in decimal units and compiled per instrument into
-// fixed-point values, so Check does integer comparisons only and allocates
-// nothing.
+// # States and breakers
+//
+// A node's effective state is the most restrictive of its operator-set
+// state (SetState), the actions of its tripped breakers, and its
+// ancestors': halting a book halts its strategies. Breakers trip by
+// themselves (Evaluate for daily loss and drawdown, OnReject, OnDenied,
+// Stale, VenueDown, JournalFailed) and stay tripped until an operator
+// resets them (Reset). Each returns the Trips it caused so the engine can
+// journal them, alert, and cancel working orders where configured.
+//
+// # Restarts
+//
+// Replaying the journal's fills rebuilds positions and cash exactly; the
+// engine re-applies journaled states, limit changes, trips and day
+// baselines (SetState, SetLimit, Trip, SetDayBase). A day's P&L high-water
+// mark restarts from the restored P&L, and token buckets and sliding
+// counters start empty.
 //
 // # Caveats
 //
 // A Tree is not safe for concurrent use: it is trading state, owned by the
-// engine goroutine like orders and positions. Clients read it through the
-// engine's published snapshots.
+// engine goroutine like orders and positions, and takes time only from
+// the now its callers pass, so a replay makes the same decisions. Slices
+// of Trips returned by the breaker methods are reused by the next call.
 package risk

@@ -2,77 +2,188 @@ package risk
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/desk-trading/desk/core/domain"
 	"github.com/shopspring/decimal"
 )
 
-// Limits are one node's limits as configured, in decimal units. A zero field
-// means no limit at this node; to stop a node trading, halt it or make it
-// reduce-only instead. Quantity limits are in units of each instrument's base
-// asset and apply per instrument; money limits are in the quote currency.
-type Limits struct {
-	MaxOrderQty      decimal.Decimal // largest quantity of one order
-	MaxOrderNotional decimal.Decimal // largest price*quantity of one order
-	MaxPosition      decimal.Decimal // largest absolute net position after a fill
-	PriceCollarBps   decimal.Decimal // farthest a limit price may be from the reference, in basis points
-}
-
-// instLimits are Limits compiled to one instrument's fixed-point scales.
+// instLimits are a node's per-instrument limits compiled to one
+// instrument's fixed-point scales; zero means no limit.
 type instLimits struct {
-	maxOrderQty Qty
+	maxOrderQty domain.Qty
+	maxPosition domain.Qty
 	maxNotional domain.Money
-	maxPosition Qty
-	// collar is in hundredths of a basis point, so 0.5 bps is representable.
-	collar int64
+	collar      int64 // hundredths of a basis point
 }
 
-// Qty is a local alias so the compiled limits read naturally.
-type Qty = domain.Qty
+// nodeLimits are a node's whole-node limits in fixed point; zero means no
+// limit.
+type nodeLimits struct {
+	maxGross, maxNet        domain.Money
+	maxOpen                 int64
+	dupWindow               int64 // nanoseconds
+	maxDailyLoss, maxDrawdn domain.Money
+	maxRejects, maxDenials  int64
+}
 
-func (l Limits) validate() error {
-	for _, f := range []struct {
-		name string
-		v    decimal.Decimal
-	}{
-		{"max_order_qty", l.MaxOrderQty},
-		{"max_order_notional", l.MaxOrderNotional},
-		{"max_position", l.MaxPosition},
-		{"price_collar_bps", l.PriceCollarBps},
-	} {
-		if f.v.IsNegative() {
-			return fmt.Errorf("%s %s: must not be negative: %w", f.name, f.v, ErrBadLimit)
+// setLimits validates l against the caps and the instruments, compiles it
+// and installs it on n. On error n is unchanged.
+func (t *Tree) setLimits(n *Node, l NodeLimits) error {
+	check := func(where string, v *Limits, scoped bool) error {
+		for k := Key(1); k < numKeys; k++ {
+			val := v.v[k]
+			if val.IsZero() {
+				continue
+			}
+			if err := checkValue(k, val); err != nil {
+				return fmt.Errorf("%s%w", where, err)
+			}
+			if scoped && !k.perInstrument() {
+				return fmt.Errorf("%s%s applies to a whole node, not per class or instrument: %w", where, k, ErrBadScope)
+			}
+			if c := t.caps.v[k]; !c.IsZero() && val.GreaterThan(c) {
+				return fmt.Errorf("%s%s = %s: cap is %s: %w", where, k, val, c, ErrAboveCap)
+			}
+		}
+		return nil
+	}
+	if err := check("", &l.Base, false); err != nil {
+		return err
+	}
+	classes := map[string]bool{}
+	for i := range t.instruments {
+		classes[t.instruments[i].Class] = true
+	}
+	for c, v := range l.Class {
+		if c == "" || !classes[c] {
+			return fmt.Errorf("class %q: no instrument has it: %w", c, ErrBadScope)
+		}
+		if err := check("class "+c+": ", &v, true); err != nil {
+			return err
 		}
 	}
+	for s, v := range l.Instrument {
+		if _, ok := t.bySymbol[s]; !ok {
+			return fmt.Errorf("instrument %q: not configured: %w", s, ErrBadScope)
+		}
+		if err := check("instrument "+s+": ", &v, true); err != nil {
+			return err
+		}
+	}
+
+	inst := make([]instLimits, len(t.instruments))
+	for i := range t.instruments {
+		in := &t.instruments[i]
+		if in.Symbol == "" {
+			continue
+		}
+		eff := l.Base
+		if c, ok := l.Class[in.Class]; ok {
+			overlay(&eff, &c)
+		}
+		if o, ok := l.Instrument[in.Symbol]; ok {
+			overlay(&eff, &o)
+		}
+		inst[i] = instLimits{
+			maxOrderQty: qtyAt(in, eff.v[MaxOrderQty]),
+			maxPosition: qtyAt(in, eff.v[MaxPosition]),
+			maxNotional: money(eff.v[MaxOrderNotional]),
+			collar:      eff.v[PriceCollarBps].Shift(2).IntPart(),
+		}
+	}
+	b := &l.Base
+	n.inst = inst
+	n.whole = nodeLimits{
+		maxGross: money(b.v[MaxGrossExposure]), maxNet: money(b.v[MaxNetExposure]),
+		maxOpen:      b.v[MaxOpenOrders].IntPart(),
+		dupWindow:    b.v[DuplicateWindowMs].IntPart() * 1_000_000,
+		maxDailyLoss: money(b.v[MaxDailyLoss]), maxDrawdn: money(b.v[MaxDrawdown]),
+		maxRejects: b.v[MaxRejectsPerMin].IntPart(), maxDenials: b.v[MaxDenialsPerMin].IntPart(),
+	}
+	n.orders.setRate(b.v[MaxOrdersPerSec].IntPart())
+	n.messages.setRate(b.v[MaxMessagesPerSec].IntPart())
+	n.limits = l
 	return nil
 }
 
-// compile converts l to in's scales. Quantities are rounded down to the
-// instrument's precision so a limit never allows more than configured.
-func (l Limits) compile(in *domain.Instrument) (instLimits, error) {
-	var c instLimits
-	var err error
-	if c.maxOrderQty, err = qtyLimit(in, l.MaxOrderQty); err != nil {
-		return c, fmt.Errorf("max_order_qty: %w", err)
+// overlay copies o's non-zero keys over base.
+func overlay(base, o *Limits) {
+	for k := Key(1); k < numKeys; k++ {
+		if !o.v[k].IsZero() {
+			base.v[k] = o.v[k]
+		}
 	}
-	if c.maxPosition, err = qtyLimit(in, l.MaxPosition); err != nil {
-		return c, fmt.Errorf("max_position: %w", err)
-	}
-	if c.maxNotional, err = domain.MoneyFromDecimal(l.MaxOrderNotional.Truncate(domain.MoneyDecimals)); err != nil {
-		return c, fmt.Errorf("max_order_notional: %w: %w", ErrBadLimit, err)
-	}
-	collar := l.PriceCollarBps.Shift(2).Truncate(0)
-	if !collar.BigInt().IsInt64() {
-		return c, fmt.Errorf("price_collar_bps %s: %w", l.PriceCollarBps, ErrBadLimit)
-	}
-	c.collar = collar.IntPart()
-	return c, nil
 }
 
-func qtyLimit(in *domain.Instrument, d decimal.Decimal) (domain.Qty, error) {
-	v := d.Shift(int32(in.QtyDecimals)).Truncate(0)
-	if !v.BigInt().IsInt64() {
-		return 0, fmt.Errorf("%s: %s too large: %w", in.Symbol, d, ErrBadLimit)
+// qtyAt converts a quantity limit to in's scale, rounding down so the
+// limit never allows more than configured (and at least one unit, so a
+// tiny limit still means a limit rather than none).
+func qtyAt(in *domain.Instrument, d decimal.Decimal) domain.Qty {
+	if d.IsZero() {
+		return 0
 	}
-	return domain.Qty(v.IntPart()), nil
+	return max(domain.Qty(d.Shift(int32(in.QtyDecimals)).IntPart()), 1)
 }
+
+// money converts a checked limit value to Money (values are bounded by
+// maxValue and eight decimals, so this cannot overflow), at least one unit
+// when non-zero.
+func money(d decimal.Decimal) domain.Money {
+	if d.IsZero() {
+		return 0
+	}
+	return max(domain.Money(d.Shift(domain.MoneyDecimals).IntPart()), 1)
+}
+
+// SetLimit sets key k of node to v in scope: "" for the node itself,
+// "class:NAME" or "instrument:SYMBOL" for an override; zero removes the
+// limit. It returns the previous value. It fails, changing nothing, with
+// ErrUnknownNode, ErrBadValue, ErrAboveCap or ErrBadScope.
+func (t *Tree) SetLimit(node, scope string, k Key, v decimal.Decimal) (old decimal.Decimal, err error) {
+	n, ok := t.byName[node]
+	if !ok {
+		return old, fmt.Errorf("risk: node %q: %w", node, ErrUnknownNode)
+	}
+	if err := checkValue(k, v); err != nil {
+		return old, fmt.Errorf("risk: %s: %w", node, err)
+	}
+	l := n.limits.clone()
+	switch kind, name, _ := strings.Cut(scope, ":"); {
+	case scope == "":
+		old = l.Base.v[k]
+		l.Base.v[k] = v
+	case kind == "class" && name != "":
+		if l.Class == nil {
+			l.Class = map[string]Limits{}
+		}
+		c := l.Class[name]
+		old, c.v[k] = c.v[k], v
+		l.Class[name] = c
+	case kind == "instrument" && name != "":
+		if l.Instrument == nil {
+			l.Instrument = map[string]Limits{}
+		}
+		c := l.Instrument[name]
+		old, c.v[k] = c.v[k], v
+		l.Instrument[name] = c
+	default:
+		return old, fmt.Errorf("risk: scope %q: want class:NAME or instrument:SYMBOL: %w", scope, ErrBadScope)
+	}
+	if err := t.setLimits(n, l); err != nil {
+		return decimal.Decimal{}, fmt.Errorf("risk: %s: %w", node, err)
+	}
+	return old, nil
+}
+
+// NodeLimits returns a copy of node's limits.
+func (t *Tree) NodeLimits(node string) (NodeLimits, error) {
+	n, ok := t.byName[node]
+	if !ok {
+		return NodeLimits{}, fmt.Errorf("risk: node %q: %w", node, ErrUnknownNode)
+	}
+	return n.limits.clone(), nil
+}
+
+// Caps returns the hard caps.
+func (t *Tree) Caps() Limits { return t.caps }

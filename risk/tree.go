@@ -17,19 +17,51 @@ const (
 	KindStrategy
 )
 
+var kindNames = [...]string{"", "firm", "book", "strategy"}
+
+func (k NodeKind) String() string {
+	if int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return "invalid"
+}
+
 // FirmNode is the name of the root node.
 const FirmNode = "firm"
 
-// Node is the firm, a book or a strategy: a trading state, limits, and the
-// net position of everything below it.
+// Node is the firm, a book or a strategy: its operator-set trading state,
+// its tripped breakers, its limits, and the totals of everything below it.
 type Node struct {
 	name   string
 	kind   NodeKind
 	parent *Node
 	state  domain.TradingState
-	limits Limits
-	inst   []instLimits // by InstrumentID
-	pos    []domain.Qty // net position by InstrumentID, summed over the subtree
+	trips  breakerSet
+	limits NodeLimits
+
+	inst       []instLimits // by InstrumentID
+	whole      nodeLimits
+	restricted []bool // by InstrumentID
+	trades     []bool // strategies: the instruments it trades, for stale-data trips
+
+	// Positions and money, summed over the subtree.
+	pos       []domain.Qty   // net position by InstrumentID
+	buyWork   []domain.Qty   // working buy quantity by InstrumentID
+	sellWork  []domain.Qty   // working sell quantity by InstrumentID
+	value     []domain.Money // pos*mark at the last mark, by InstrumentID
+	net       domain.Money   // sum of value
+	gross     domain.Money   // sum of |value|
+	cash      domain.Money   // minus what fills paid, minus fees
+	open      int64          // working orders
+	orders    bucket
+	messages  bucket
+	rejects   minuteCounter
+	denials   minuteCounter
+	day       int64        // UTC day number of dayBase
+	dayBase   domain.Money // P&L when the day began
+	peak      domain.Money // the day's P&L high-water mark
+	dups      dupRing      // strategies only
+	lastState domain.TradingState
 }
 
 // Name returns the node's name: "firm", a book or a strategy id.
@@ -38,21 +70,22 @@ func (n *Node) Name() string { return n.name }
 // Kind returns the node's level.
 func (n *Node) Kind() NodeKind { return n.kind }
 
-// State returns the node's own trading state.
+// Parent returns the node's parent, nil for the firm.
+func (n *Node) Parent() *Node { return n.parent }
+
+// State returns the trading state an operator set on the node itself.
 func (n *Node) State() domain.TradingState { return n.state }
 
-// Effective returns the most restrictive state of the node and its
-// ancestors: a halted book halts its strategies.
+// Effective returns the most restrictive of the node's own state, the
+// actions of its tripped breakers, and its ancestors' effective states: a
+// halted book halts its strategies.
 func (n *Node) Effective() domain.TradingState {
-	s := n.state
-	for p := n.parent; p != nil; p = p.parent {
-		s = max(s, p.state) // Active < ReduceOnly < Halted
+	s := domain.Active
+	for m := n; m != nil; m = m.parent {
+		s = max(s, m.state, m.trips.action) // Active < ReduceOnly < Halted
 	}
 	return s
 }
-
-// Limits returns the node's configured limits.
-func (n *Node) Limits() Limits { return n.limits }
 
 // Position returns the node's net position in instrument i.
 func (n *Node) Position(i domain.InstrumentID) domain.Qty {
@@ -62,61 +95,123 @@ func (n *Node) Position(i domain.InstrumentID) domain.Qty {
 	return 0
 }
 
+// OpenOrders returns the working orders under the node.
+func (n *Node) OpenOrders() int { return int(n.open) }
+
+// GrossExposure returns the sum of |position*mark| under the node.
+func (n *Node) GrossExposure() domain.Money { return n.gross }
+
+// NetExposure returns the sum of position*mark under the node.
+func (n *Node) NetExposure() domain.Money { return n.net }
+
+// PnL returns the node's profit and loss: the cash its fills paid and
+// received, less fees, plus the value of its positions at the marks.
+func (n *Node) PnL() domain.Money { return domain.AddMoney(n.cash, n.net) }
+
+// DailyPnL returns the P&L since the current UTC day began (as of the last
+// Evaluate or fill).
+func (n *Node) DailyPnL() domain.Money { return domain.AddMoney(n.PnL(), -n.dayBase) }
+
+// Drawdown returns how far the P&L is below the day's high-water mark.
+func (n *Node) Drawdown() domain.Money { return max(0, domain.AddMoney(n.peak, -n.PnL())) }
+
 // Config describes a tree.
 type Config struct {
 	// Instruments are the tradable instruments, indexed by ID; entries with
 	// an empty Symbol are unused IDs.
 	Instruments []domain.Instrument
-	Firm        Limits
-	Books       []BookConfig
+	Firm        NodeConfig
+	Books       []NodeConfig
 	Strategies  []StrategyConfig
-	// MaxReferenceAge is how old a reference price may be before orders that
-	// need one are refused. Zero means 5 seconds.
+	// Caps are hard caps: a limit set in config or live above a non-zero
+	// cap is refused with ErrAboveCap.
+	Caps Limits
+	// Breakers say what each breaker does when it trips; a missing one
+	// halts and cancels (venue-down: reduce-only, no cancels).
+	Breakers map[Breaker]BreakerAction
+	// MaxReferenceAge is how old a reference price may be before orders
+	// that need one are refused. Zero means 5 seconds.
 	MaxReferenceAge time.Duration
 }
 
-// BookConfig is one book and its limits.
-type BookConfig struct {
+// NodeConfig is a firm or book and its limits.
+type NodeConfig struct {
 	Name   string
-	Limits Limits
+	Limits NodeLimits
+	// Restricted lists symbols the node may only reduce positions in.
+	Restricted []string
 }
 
-// StrategyConfig is one strategy, the book it belongs to, and its limits.
+// StrategyConfig is one strategy, its book, what it trades and its limits.
 type StrategyConfig struct {
-	ID     domain.StrategyID
-	Name   string
-	Book   string
-	Limits Limits
+	ID          domain.StrategyID
+	Name        string
+	Book        string
+	Instruments []domain.InstrumentID
+	Limits      NodeLimits
+	Restricted  []string
 }
 
 // Tree is the firm -> books -> strategies risk tree.
 type Tree struct {
 	instruments []domain.Instrument
+	bySymbol    map[string]domain.InstrumentID
+	caps        Limits
+	breakers    [numBreakers]BreakerAction
 	firm        *Node
 	byName      map[string]*Node
 	strategies  []*Node // by StrategyID; nil where unused
 	order       []*Node // books and strategies in configuration order
 	refMaxAge   int64
+
+	marks    []domain.Price // reference price by InstrumentID
+	markTime []int64        // when it was set, engine clock
+	trips    []Trip         // reused by the breaker methods
+	rolled   []*Node        // reused by Evaluate
 }
 
 // NewTree builds a tree from cfg, every node active. It fails on a
 // duplicate or empty name, a strategy whose book is not configured, or a
-// limit that is negative or does not fit an instrument's scale.
+// limit that is invalid, above its cap, or scoped to an unknown class or
+// instrument.
 func NewTree(cfg Config) (*Tree, error) {
+	n := len(cfg.Instruments)
 	t := &Tree{
 		instruments: cfg.Instruments,
+		bySymbol:    make(map[string]domain.InstrumentID, n),
+		caps:        cfg.Caps,
 		byName:      make(map[string]*Node),
 		refMaxAge:   int64(cfg.MaxReferenceAge),
+		marks:       make([]domain.Price, n),
+		markTime:    make([]int64, n),
 	}
 	if t.refMaxAge == 0 {
 		t.refMaxAge = int64(5 * time.Second)
 	}
+	for _, in := range cfg.Instruments {
+		if in.Symbol != "" {
+			t.bySymbol[in.Symbol] = in.ID
+		}
+	}
+	if err := t.caps.validate(); err != nil {
+		return nil, fmt.Errorf("risk: caps: %w", err)
+	}
+	for b := Breaker(1); b < numBreakers; b++ {
+		t.breakers[b] = defaultAction(b)
+	}
+	for b, a := range cfg.Breakers {
+		if b == 0 || b >= numBreakers || (a.Action != domain.Halted && a.Action != domain.ReduceOnly) {
+			return nil, fmt.Errorf("risk: breaker %s: action %s: %w", b, a.Action, ErrUnknownBreaker)
+		}
+		t.breakers[b] = a
+	}
 	var err error
-	if t.firm, err = t.add(FirmNode, KindFirm, nil, cfg.Firm); err != nil {
+	if t.firm, err = t.add(cfg.Firm, KindFirm, nil); err != nil {
 		return nil, err
 	}
+	t.firm.name = FirmNode
 	for _, b := range cfg.Books {
-		if _, err := t.add(b.Name, KindBook, t.firm, b.Limits); err != nil {
+		if _, err := t.add(b, KindBook, t.firm); err != nil {
 			return nil, err
 		}
 	}
@@ -125,7 +220,7 @@ func NewTree(cfg Config) (*Tree, error) {
 		if !ok || book.kind != KindBook {
 			return nil, fmt.Errorf("risk: strategy %s: book %q: %w", s.Name, s.Book, ErrUnknownNode)
 		}
-		n, err := t.add(s.Name, KindStrategy, book, s.Limits)
+		nd, err := t.add(NodeConfig{Name: s.Name, Limits: s.Limits, Restricted: s.Restricted}, KindStrategy, book)
 		if err != nil {
 			return nil, err
 		}
@@ -135,42 +230,50 @@ func NewTree(cfg Config) (*Tree, error) {
 		if t.strategies[s.ID] != nil {
 			return nil, fmt.Errorf("risk: strategy id %d: %w", s.ID, ErrDuplicateNode)
 		}
-		t.strategies[s.ID] = n
+		t.strategies[s.ID] = nd
+		nd.trades = make([]bool, n)
+		for _, i := range s.Instruments {
+			if int(i) < n {
+				nd.trades[i] = true
+			}
+		}
 	}
 	return t, nil
 }
 
-func (t *Tree) add(name string, kind NodeKind, parent *Node, l Limits) (*Node, error) {
+func (t *Tree) add(c NodeConfig, kind NodeKind, parent *Node) (*Node, error) {
+	name := c.Name
+	if kind == KindFirm {
+		name = FirmNode
+	}
 	if name == "" {
 		return nil, fmt.Errorf("risk: empty node name: %w", ErrUnknownNode)
 	}
 	if _, dup := t.byName[name]; dup {
 		return nil, fmt.Errorf("risk: %q: %w", name, ErrDuplicateNode)
 	}
-	if err := l.validate(); err != nil {
+	n := len(t.instruments)
+	nd := &Node{
+		name: name, kind: kind, parent: parent, state: domain.Active, lastState: domain.Active,
+		inst: make([]instLimits, n), restricted: make([]bool, n),
+		pos: make([]domain.Qty, n), buyWork: make([]domain.Qty, n), sellWork: make([]domain.Qty, n),
+		value: make([]domain.Money, n),
+	}
+	if err := t.setLimits(nd, c.Limits.clone()); err != nil {
 		return nil, fmt.Errorf("risk: %s: %w", name, err)
 	}
-	n := &Node{
-		name: name, kind: kind, parent: parent, state: domain.Active, limits: l,
-		inst: make([]instLimits, len(t.instruments)),
-		pos:  make([]domain.Qty, len(t.instruments)),
-	}
-	for i := range t.instruments {
-		in := &t.instruments[i]
-		if in.Symbol == "" {
-			continue
+	for _, sym := range c.Restricted {
+		i, ok := t.bySymbol[sym]
+		if !ok {
+			return nil, fmt.Errorf("risk: %s: restricted instrument %q: %w", name, sym, ErrBadScope)
 		}
-		c, err := l.compile(in)
-		if err != nil {
-			return nil, fmt.Errorf("risk: %s: %s: %w", name, in.Symbol, err)
-		}
-		n.inst[i] = c
+		nd.restricted[i] = true
 	}
-	t.byName[name] = n
+	t.byName[name] = nd
 	if parent != nil {
-		t.order = append(t.order, n)
+		t.order = append(t.order, nd)
 	}
-	return n, nil
+	return nd, nil
 }
 
 // Node returns the node called name.
@@ -190,8 +293,17 @@ func (t *Tree) Strategy(id domain.StrategyID) *Node {
 // Firm returns the root node.
 func (t *Tree) Firm() *Node { return t.firm }
 
-// SetState sets node name's own trading state and returns the previous one.
-// It fails with ErrUnknownNode.
+// Walk calls fn for every node: the firm, then books and strategies in
+// configuration order.
+func (t *Tree) Walk(fn func(n *Node)) {
+	fn(t.firm)
+	for _, n := range t.order {
+		fn(n)
+	}
+}
+
+// SetState sets node name's own trading state and returns the previous
+// one. It fails with ErrUnknownNode.
 func (t *Tree) SetState(name string, s domain.TradingState) (old domain.TradingState, err error) {
 	n, ok := t.byName[name]
 	if !ok {
@@ -212,21 +324,10 @@ func (t *Tree) Covers(n *Node, s domain.StrategyID) bool {
 	return false
 }
 
-// OnFill adds a fill to the positions of its strategy and every ancestor.
-func (t *Tree) OnFill(f *domain.Fill) {
-	dq := f.Qty * domain.Qty(f.Side.Sign())
-	for n := t.Strategy(f.Strategy); n != nil; n = n.parent {
-		if int(f.Instrument) < len(n.pos) {
-			n.pos[f.Instrument] += dq
-		}
+// Mark returns instrument i's reference price and when it was set.
+func (t *Tree) Mark(i domain.InstrumentID) (domain.Price, int64) {
+	if int(i) < len(t.marks) {
+		return t.marks[i], t.markTime[i]
 	}
-}
-
-// Walk calls fn for every node, the firm first, then books and strategies
-// in configuration order, with the node's own state.
-func (t *Tree) Walk(fn func(name string, s domain.TradingState)) {
-	fn(t.firm.name, t.firm.state)
-	for _, n := range t.order {
-		fn(n.name, n.state)
-	}
+	return 0, 0
 }
