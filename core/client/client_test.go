@@ -38,6 +38,9 @@ func newBackend() *backend {
 func (b *backend) Status() *protocol.Status { return b.status.Load() }
 
 func (b *backend) Do(ctx context.Context, _ server.Peer, cmd string, args json.RawMessage) (any, error) {
+	if cmd != protocol.CmdHalt && cmd != protocol.CmdResume && cmd != protocol.CmdOrders {
+		return nil, &protocol.Error{Code: protocol.CodeUnknownCmd, Message: "unknown command " + cmd}
+	}
 	var a protocol.NodeArgs
 	if err := json.Unmarshal(args, &a); err != nil {
 		return nil, &protocol.Error{Code: protocol.CodeBadRequest, Message: err.Error()}

@@ -6,7 +6,6 @@ import (
 
 	"github.com/desk-trading/desk/core/domain"
 	"github.com/desk-trading/desk/core/protocol"
-	"github.com/desk-trading/desk/risk"
 )
 
 type commandKind uint8
@@ -20,6 +19,10 @@ const (
 	cmdFeedStale
 	cmdSync
 	cmdAudit
+	cmdKill
+	cmdReset
+	cmdLimitsGet
+	cmdLimitsSet
 )
 
 // command is an operator or supervisor request for the engine goroutine.
@@ -35,6 +38,9 @@ type command struct {
 	flag  bool
 	strat domain.StrategyID
 	limit int
+	scope string
+	key   string
+	value string
 	reply chan reply // buffered 1: the engine never waits for the asker
 }
 
@@ -146,6 +152,14 @@ func (e *Engine) command(c *command) {
 	case cmdSync:
 	case cmdAudit:
 		r.value = e.auditList(c.node, c.limit)
+	case cmdKill:
+		r.value, r.err = e.kill(c.node, c.who, c.why)
+	case cmdReset:
+		r.value, r.err = e.reset(c.node, c.key, c.who, c.why)
+	case cmdLimitsGet:
+		r.value, r.err = e.limitsGet(c.node)
+	case cmdLimitsSet:
+		r.value, r.err = e.limitsSet(c)
 	case cmdStrategyFailed:
 		if st := e.strategy(c.strat); st != nil {
 			e.alert("critical", st.Name, fmt.Sprintf("strategy failed and was halted: %v", c.err))
@@ -161,6 +175,7 @@ func (e *Engine) command(c *command) {
 			e.alert("info", "", fmt.Sprintf("venue %s connected", e.venueName(c.venue)))
 		} else {
 			e.alert("critical", "", fmt.Sprintf("venue %s disconnected", e.venueName(c.venue)))
+			e.handleTrips(e.risk.VenueDown(e.venueName(c.venue), e.now))
 		}
 		e.publish()
 	case cmdFeedStale:
@@ -170,6 +185,7 @@ func (e *Engine) command(c *command) {
 		}
 		if c.flag {
 			e.alert("warning", "", fmt.Sprintf("market data for %s on %s is stale", sym, e.venueName(c.venue)))
+			e.handleTrips(e.risk.Stale(c.instr, true, e.now))
 		} else {
 			e.alert("info", "", fmt.Sprintf("market data for %s on %s resumed", sym, e.venueName(c.venue)))
 		}
@@ -190,9 +206,7 @@ func (e *Engine) setState(node string, s domain.TradingState, who, why string) (
 	if err != nil {
 		return protocol.Ack{}, err
 	}
-	e.ev.Kind = domain.EventAudit
-	e.ev.Audit = domain.Audit{Node: node, Action: actionFor(s), Who: who, Old: old.String(), New: s.String(), Why: why}
-	e.journal()
+	e.audit1(node, actionFor(s), who, old.String(), s.String(), why)
 	e.notifyStates()
 	if old != s {
 		sev := "info"
@@ -208,11 +222,11 @@ func (e *Engine) setState(node string, s domain.TradingState, who, why string) (
 func actionFor(s domain.TradingState) string {
 	switch s {
 	case domain.Halted:
-		return "halt"
+		return actionHalt
 	case domain.ReduceOnly:
-		return "reduce-only"
+		return actionReduceOnly
 	default:
-		return "resume"
+		return actionResume
 	}
 }
 
@@ -229,15 +243,14 @@ func (e *Engine) notifyStates() {
 	}
 }
 
-// journalFailed halts the firm: without a journal no order may go out.
+// journalFailed trips the firm's journal breaker: without a journal no
+// order may go out. The trip cannot be journaled; it is alerted, and the
+// journal stays down for the rest of the run.
 func (e *Engine) journalFailed(err error) {
-	if e.risk.Firm().State() == domain.Halted {
+	if e.journalDown {
 		return
 	}
-	if _, serr := e.risk.SetState(risk.FirmNode, domain.Halted); serr != nil {
-		e.log.Error("halt firm", "err", serr)
-	}
-	e.notifyStates()
-	e.alert("critical", risk.FirmNode, fmt.Sprintf("journal write failed, firm halted: %v", err))
-	e.publish()
+	e.journalDown = true
+	e.log.Error("journal failed", "err", err)
+	e.handleTrips(e.risk.JournalFailed(e.now))
 }

@@ -117,6 +117,9 @@ type Engine struct {
 	status  atomic.Pointer[protocol.Status]
 	retry   []domain.OrderID // cancels a full venue queue refused, retried each snapshot tick
 	audit   auditLog         // recent audit records and denials, for CmdAudit
+	// journalDown is set after the journal failed: nothing more is
+	// appended, and the journal breaker holds the firm halted.
+	journalDown bool
 }
 
 // New builds an engine. It fails when a strategy subscribes to an unknown
@@ -265,6 +268,7 @@ func (e *Engine) Run(ctx context.Context) error {
 		case <-tick.C:
 			e.now = e.clock().UnixNano()
 			e.retryCancels()
+			e.evaluate()
 			e.publish()
 		case <-ctx.Done():
 			e.publish()
@@ -284,10 +288,13 @@ func (e *Engine) alert(severity, node, msg string) {
 	}
 }
 
-// journal appends the event in e.ev. A failure halts the firm: trading on
-// without a journal would risk losing orders.
+// journal appends the event in e.ev. A failure trips the firm's journal
+// breaker: trading on without a journal would risk losing orders.
 func (e *Engine) journal() {
 	e.ev.Time = e.now
+	if e.journalDown {
+		return
+	}
 	if err := e.opts.Journal.Append(&e.ev); err != nil {
 		e.journalFailed(err)
 		return

@@ -145,8 +145,9 @@ func newFixtureQueue(t testing.TB, venue Venue, journal Journal, host StrategyHo
 	insts := []domain.Instrument{in}
 	tree, err := risk.NewTree(risk.Config{
 		Instruments: insts,
-		Books:       []risk.BookConfig{{Name: "alpha"}},
-		Strategies:  []risk.StrategyConfig{{ID: 0, Name: "mm", Book: "alpha", Limits: limits}},
+		Books:       []risk.NodeConfig{{Name: "alpha"}},
+		Strategies: []risk.StrategyConfig{{ID: 0, Name: "mm", Book: "alpha", Limits: risk.NodeLimits{Base: limits},
+			Instruments: []domain.InstrumentID{0}}},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -242,7 +243,7 @@ func TestNewOrderReachesVenueAndJournal(t *testing.T) {
 
 func TestDeniedOrderReachesNoVenue(t *testing.T) {
 	v, j, h := &recVenue{}, &memJournal{}, &recHost{}
-	f := newFixture(t, v, j, h, risk.Limits{MaxOrderQty: decimal.RequireFromString("0.004")})
+	f := newFixture(t, v, j, h, lims(t, "max_order_qty", "0.004"))
 	f.quote()
 	in := f.intent(5)
 	f.eng.onIntent(&in)
@@ -356,10 +357,7 @@ func TestRestoreRebuildsState(t *testing.T) {
 // submit) and its fill report back (OMS -> journal -> positions and risk ->
 // strategy), with a venue and journal that only count.
 func BenchmarkOrderPath(b *testing.B) {
-	f := newFixture(b, nopVenue{}, &nopJournal{}, nopHost{}, risk.Limits{
-		MaxOrderQty: decimal.RequireFromString("10"), MaxOrderNotional: decimal.RequireFromString("1000000"),
-		MaxPosition: decimal.RequireFromString("1000000"), PriceCollarBps: decimal.RequireFromString("100"),
-	})
+	f := newFixture(b, nopVenue{}, &nopJournal{}, nopHost{}, lims(b, "max_order_qty", "10", "max_order_notional", "1000000", "max_position", "1000000", "price_collar_bps", "100"))
 	f.quote()
 	in := f.intent(1)
 	fill := domain.ExecReport{Kind: domain.ExecFill, LastPx: 10_000, LastQty: 1}
@@ -375,7 +373,7 @@ func BenchmarkOrderPath(b *testing.B) {
 
 func TestAuditListsStateChangesAndDenials(t *testing.T) {
 	v, j, h := &recVenue{}, &memJournal{}, &recHost{}
-	f := newFixture(t, v, j, h, risk.Limits{MaxOrderQty: decimal.RequireFromString("0.004")})
+	f := newFixture(t, v, j, h, lims(t, "max_order_qty", "0.004"))
 	f.quote()
 	if _, err := f.eng.setState("mm", domain.Halted, "uid 7 (op)", "lunch"); err != nil {
 		t.Fatal(err)
@@ -408,4 +406,18 @@ func TestAuditListsStateChangesAndDenials(t *testing.T) {
 	if none := f.eng.auditList("other", 0).Entries; len(none) != 0 {
 		t.Fatalf("entries for another node: %+v", none)
 	}
+}
+
+// lims builds risk limits from key, value pairs.
+func lims(t testing.TB, kv ...string) risk.Limits {
+	t.Helper()
+	var l risk.Limits
+	for i := 0; i < len(kv); i += 2 {
+		k, err := risk.ParseKey(kv[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		l.Set(k, decimal.RequireFromString(kv[i+1]))
+	}
+	return l
 }

@@ -43,7 +43,7 @@ func (e *Engine) newOrder(st *strategy, in *domain.Intent) {
 		e.refuseIntent(st, in, err)
 		return
 	}
-	if reason := e.risk.Check(o, e.marks[o.Instrument], e.markTime[o.Instrument], e.now); reason != risk.Pass {
+	if reason := e.risk.Check(o, e.now); reason != risk.Pass {
 		e.deny(st, o, reason)
 		return
 	}
@@ -58,6 +58,7 @@ func (e *Engine) newOrder(st *strategy, in *domain.Intent) {
 		e.log.Error("oms refused send", "order", o.ID, "err", err)
 		return
 	}
+	e.risk.Admit(o, e.now)
 	// Journal before the order leaves: the journal must never know less
 	// than the venue.
 	o.Stamps.Sent = domain.Mono()
@@ -82,6 +83,7 @@ func (e *Engine) deny(st *strategy, o *domain.Order, reason string) {
 	st.denials++
 	e.journalOrder(domain.EventDenied, o)
 	st.Host.OnOrder(o)
+	e.handleTrips(e.risk.OnDenied(st.ID, reason, e.now))
 }
 
 // refuseIntent answers an intent the OMS would not even create (a
@@ -131,6 +133,7 @@ func (e *Engine) requestCancel(o *domain.Order) {
 	if s := e.strategy(o.Strategy); s != nil {
 		s.Host.OnOrder(o)
 	}
+	e.risk.OnMessage(o.Strategy, e.now)
 	if err := e.venues[o.Venue].Cancel(o); err != nil {
 		e.retry = append(e.retry, o.ID)
 	}
@@ -155,7 +158,9 @@ func (e *Engine) retryCancels() {
 }
 
 // replace changes a working order's price and quantity. A replace can add
-// risk, so it passes the same checks as a new order of the new size.
+// risk, so it passes the same checks as a new order of the new size. The
+// check counts the order's current leaves as working too, which errs on
+// the safe side near a position limit.
 func (e *Engine) replace(st *strategy, in *domain.Intent) {
 	o, ok := e.oms.Get(in.ID)
 	if !ok || o.State.Terminal() || o.Strategy != st.ID {
@@ -163,7 +168,7 @@ func (e *Engine) replace(st *strategy, in *domain.Intent) {
 	}
 	probe := *o
 	probe.Price, probe.Qty = in.Price, in.Qty-o.Filled
-	if reason := e.risk.Check(&probe, e.marks[o.Instrument], e.markTime[o.Instrument], e.now); reason != risk.Pass {
+	if reason := e.risk.Check(&probe, e.now); reason != risk.Pass {
 		st.denials++
 		e.log.Debug("replace denied", "order", o.ID, "reason", reason)
 		st.Host.OnOrder(o)
@@ -175,6 +180,7 @@ func (e *Engine) replace(st *strategy, in *domain.Intent) {
 		return
 	}
 	e.journalOrder(domain.EventOrder, o)
+	e.risk.OnMessage(st.ID, e.now)
 	if err := e.venues[o.Venue].Replace(o, in.Price, in.Qty); err != nil {
 		e.applySynthetic(o, domain.ExecReplaceReject, reasonVenueBusy)
 		return
@@ -191,18 +197,29 @@ func (e *Engine) onReport(r *domain.ExecReport) {
 	case domain.ExecFill:
 		r.Stamps.Filled = now
 	}
+	prev := domain.OrderState(0)
+	if o, ok := e.oms.Get(r.OrderID); ok {
+		prev = o.State
+	}
 	o, fill, err := e.oms.Apply(r, e.now)
 	if err != nil {
 		e.reportRefused(r, err)
 		return
 	}
-	e.afterReport(o, fill)
+	e.afterReport(o, fill, prev)
+	if r.Kind == domain.ExecReject {
+		e.handleTrips(e.risk.OnReject(o.Strategy, e.now))
+	}
 }
 
-// afterReport journals and fans out the effect of an applied report.
-func (e *Engine) afterReport(o *domain.Order, fill *domain.Fill) {
+// afterReport journals and fans out the effect of an applied report; prev
+// is the order's state before it.
+func (e *Engine) afterReport(o *domain.Order, fill *domain.Fill, prev domain.OrderState) {
 	st := e.strategy(o.Strategy)
 	e.journalOrder(domain.EventOrder, o)
+	if prev.Working() && !o.State.Working() {
+		e.risk.OnDone(o)
+	}
 	if fill != nil {
 		e.journalFill(fill)
 		e.risk.OnFill(fill)
@@ -220,12 +237,13 @@ func (e *Engine) afterReport(o *domain.Order, fill *domain.Fill) {
 // knows for certain (the venue never got the message).
 func (e *Engine) applySynthetic(o *domain.Order, kind domain.ExecKind, reason string) {
 	r := domain.ExecReport{Kind: kind, Venue: o.Venue, OrderID: o.ID, Reason: reason}
+	prev := o.State
 	o, fill, err := e.oms.Apply(&r, e.now)
 	if err != nil {
 		e.log.Error("synthetic report refused", "order", r.OrderID, "kind", kind, "err", err)
 		return
 	}
-	e.afterReport(o, fill)
+	e.afterReport(o, fill, prev)
 }
 
 func (e *Engine) reportRefused(r *domain.ExecReport, err error) {
@@ -252,6 +270,7 @@ func (e *Engine) onBook(b *domain.BookUpdate) {
 	if bid, ask := e.router.BBO(i); bid > 0 && ask > 0 {
 		e.marks[i] = (bid + ask) / 2
 		e.markTime[i] = e.now
+		e.risk.OnMark(i, e.marks[i], e.now)
 	}
 	for _, st := range e.byInstr[i] {
 		st.Host.OnBook(b)

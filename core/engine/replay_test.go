@@ -7,7 +7,6 @@ import (
 
 	"github.com/desk-trading/desk/core/domain"
 	"github.com/desk-trading/desk/risk"
-	"github.com/shopspring/decimal"
 )
 
 // simulate drives a fresh engine with a seeded stream of books, new orders,
@@ -17,10 +16,7 @@ import (
 func simulate(t *testing.T, seed int64, steps int) ([]domain.Event, *fixture) {
 	t.Helper()
 	v, j := &recVenue{}, &memJournal{}
-	f := newFixture(t, v, j, nopHost{}, risk.Limits{
-		MaxOrderQty: decimal.RequireFromString("0.05"), MaxPosition: decimal.RequireFromString("0.2"),
-		PriceCollarBps: decimal.RequireFromString("30"),
-	})
+	f := newFixture(t, v, j, nopHost{}, lims(t, "max_order_qty", "0.05", "max_position", "0.2", "price_collar_bps", "30"))
 	rng := rand.New(rand.NewSource(seed))
 	mid := domain.Price(10_000)
 	f.quote()

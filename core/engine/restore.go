@@ -6,6 +6,7 @@ import (
 
 	"github.com/desk-trading/desk/core/domain"
 	"github.com/desk-trading/desk/core/oms"
+	"github.com/desk-trading/desk/risk"
 )
 
 // RestoreSummary says what Restore rebuilt, for the daemon's log.
@@ -52,14 +53,7 @@ func (e *Engine) Restore(ev *domain.Event, sum *RestoreSummary) {
 		sum.Fills++
 	case domain.EventAudit:
 		sum.Audits++
-		a := &ev.Audit
-		s, err := domain.ParseTradingState(a.New)
-		if err != nil {
-			return // an audit record that is not a state change
-		}
-		if _, err := e.risk.SetState(a.Node, s); err != nil {
-			e.log.Warn("journaled state for a node no longer configured", "node", a.Node, "state", a.New)
-		}
+		e.restoreAudit(&ev.Audit)
 	}
 }
 
@@ -67,9 +61,9 @@ func (e *Engine) Restore(ev *domain.Event, sum *RestoreSummary) {
 // halted nodes, tells each strategy its state and publishes a status.
 func (e *Engine) FinishRestore(sum *RestoreSummary) {
 	e.oms.Working(func(*domain.Order) bool { sum.Working++; return true })
-	e.risk.Walk(func(name string, s domain.TradingState) {
-		if s == domain.Halted {
-			sum.Halted = append(sum.Halted, name)
+	e.risk.Walk(func(n *risk.Node) {
+		if n.Effective() == domain.Halted && (n.Parent() == nil || n.Parent().Effective() != domain.Halted) {
+			sum.Halted = append(sum.Halted, n.Name())
 		}
 	})
 	e.oms.Positions(func(sid domain.StrategyID, i domain.InstrumentID, p *oms.Position) bool {

@@ -7,6 +7,7 @@ import (
 	"github.com/desk-trading/desk/core/domain"
 	"github.com/desk-trading/desk/core/oms"
 	"github.com/desk-trading/desk/core/protocol"
+	"github.com/desk-trading/desk/risk"
 )
 
 // totals accumulates a node's counters in fixed point before formatting.
@@ -50,7 +51,8 @@ func (e *Engine) publish() {
 		if s == nil {
 			continue
 		}
-		ps := &protocol.Strategy{ID: s.Name, Kind: s.Kind, Book: s.Book, State: s.node.Effective().String(), Positions: []protocol.Position{}}
+		ps := &protocol.Strategy{ID: s.Name, Kind: s.Kind, Book: s.Book, State: s.node.Effective().String(),
+			Breakers: breakerNames(s.node), Positions: []protocol.Position{}}
 		per[s.ID] = ps
 		sums[s.ID] = &totals{open: open[s.ID], sent: s.ordersSent, fills: s.fills}
 	}
@@ -107,13 +109,14 @@ func (e *Engine) publish() {
 	}
 	sort.Strings(names)
 	for _, b := range names {
-		state := ""
+		book := protocol.Book{ID: b, Totals: books[b].wire()}
 		if n, ok := e.risk.Node(b); ok {
-			state = n.Effective().String()
+			book.State, book.Breakers = n.Effective().String(), breakerNames(n)
 		}
-		st.Books = append(st.Books, protocol.Book{ID: b, State: state, Totals: books[b].wire()})
+		st.Books = append(st.Books, book)
 	}
-	st.Firm = protocol.Firm{State: e.risk.Firm().State().String(), Totals: firm.wire()}
+	f := e.risk.Firm()
+	st.Firm = protocol.Firm{State: f.Effective().String(), Breakers: breakerNames(f), Totals: firm.wire()}
 	for id, name := range e.venueNames {
 		if name == "" {
 			continue
@@ -173,4 +176,13 @@ func (e *Engine) strategyName(id domain.StrategyID) string {
 		return n.Name()
 	}
 	return "unknown"
+}
+
+// breakerNames lists n's tripped breakers, nil when none.
+func breakerNames(n *risk.Node) []string {
+	var out []string
+	for _, b := range n.Trips() {
+		out = append(out, b.String())
+	}
+	return out
 }

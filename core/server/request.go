@@ -12,17 +12,6 @@ import (
 	"github.com/desk-trading/desk/core/protocol"
 )
 
-// isBackendCmd reports whether cmd is a command the Backend runs. The server
-// answers status and subscribe itself; anything else is unknown. Add a
-// protocol command here when the engine learns it.
-func isBackendCmd(cmd string) bool {
-	switch cmd {
-	case protocol.CmdOrders, protocol.CmdHalt, protocol.CmdResume:
-		return true
-	}
-	return false
-}
-
 // readLoop reads requests until the connection ends and returns why. A bad
 // frame gets an error response and the connection stays usable; a frame over
 // readLimit ends it (the websocket library closes with 1009).
@@ -92,9 +81,9 @@ func (c *conn) dispatch(env protocol.Envelope) bool {
 		return c.reply(resultEnv(env.ID, st))
 	case env.Cmd == protocol.CmdSubscribe:
 		return c.send(outMsg{env: protocol.Envelope{V: protocol.Version, Type: protocol.TypeResponse, ID: env.ID}, subscribe: true})
-	case !isBackendCmd(env.Cmd):
-		return c.reply(errorEnv(env.ID, &protocol.Error{Code: protocol.CodeUnknownCmd, Message: fmt.Sprintf("unknown command %q", env.Cmd)}))
 	}
+	// Every other command is the Backend's, which refuses the ones it does
+	// not know: the list of commands lives in one place.
 	select {
 	case c.sem <- struct{}{}:
 	case <-c.done:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"os"
@@ -52,6 +53,11 @@ func (b *fakeBackend) Status() *protocol.Status {
 }
 
 func (b *fakeBackend) Do(ctx context.Context, peer Peer, cmd string, args json.RawMessage) (any, error) {
+	switch cmd {
+	case protocol.CmdOrders, protocol.CmdHalt, protocol.CmdResume:
+	default:
+		return nil, &protocol.Error{Code: protocol.CodeUnknownCmd, Message: fmt.Sprintf("unknown command %q", cmd)}
+	}
 	var a protocol.NodeArgs
 	if err := json.Unmarshal(args, &a); err != nil {
 		return nil, &protocol.Error{Code: protocol.CodeBadRequest, Message: err.Error()}

@@ -1,0 +1,184 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/desk-trading/desk/core/domain"
+	"github.com/desk-trading/desk/core/protocol"
+	"github.com/desk-trading/desk/risk"
+	"github.com/shopspring/decimal"
+)
+
+// Audit actions the engine journals for the risk tree. Restore reads them
+// back, so their spelling is part of the journal format.
+const (
+	actionHalt       = "halt"
+	actionResume     = "resume"
+	actionReduceOnly = "reduce-only"
+	actionKill       = "kill"
+	actionLimit      = "limit"
+	actionBreaker    = "breaker"
+	actionReset      = "reset"
+	actionDayStart   = "day-start"
+)
+
+// evaluate runs the time-driven breakers (daily loss, drawdown) and
+// journals each node's new day baseline.
+func (e *Engine) evaluate() {
+	trips, rolled := e.risk.Evaluate(e.now)
+	for _, n := range rolled {
+		d, base := n.DayBase()
+		e.audit1(n.Name(), actionDayStart, "engine", "", strconv.FormatInt(d, 10)+" "+base.String(), "P&L baseline for the UTC day")
+	}
+	e.handleTrips(trips)
+}
+
+// handleTrips journals and announces breakers that just tripped, cancels
+// the working orders of nodes whose breaker says so, and tells the
+// strategies their new states.
+func (e *Engine) handleTrips(trips []risk.Trip) {
+	if len(trips) == 0 {
+		return
+	}
+	// The slice is the tree's and is reused by the next breaker call,
+	// which cancelling below may make.
+	pending := append([]risk.Trip(nil), trips...)
+	for _, t := range pending {
+		node := t.Node.Name()
+		e.audit1(node, actionBreaker, "breaker", "", t.Breaker.String(), t.Detail)
+		msg := fmt.Sprintf("breaker %s tripped on %s: %s; %s", t.Breaker, node, t.Detail, t.Action)
+		if t.Cancel {
+			msg += fmt.Sprintf("; canceling %d working orders", e.cancelUnder(t.Node))
+		}
+		e.alert("critical", node, msg)
+	}
+	e.notifyStates()
+	e.publish()
+}
+
+// cancelUnder sends a cancel for every working order of every strategy
+// under n and returns how many it sent (or queued for retry).
+func (e *Engine) cancelUnder(n *risk.Node) int {
+	count := 0
+	e.oms.Working(func(o *domain.Order) bool {
+		if o.State != domain.StatePendingCancel && e.risk.Covers(n, o.Strategy) {
+			e.requestCancel(o)
+			count++
+		}
+		return true
+	})
+	return count
+}
+
+// kill halts node and cancels every working order under it.
+func (e *Engine) kill(node, who, why string) (protocol.KillResult, error) {
+	n, ok := e.risk.Node(node)
+	if !ok {
+		return protocol.KillResult{}, fmt.Errorf("%q: %w", node, ErrUnknownNode)
+	}
+	old, err := e.risk.SetState(node, domain.Halted)
+	if err != nil {
+		return protocol.KillResult{}, err
+	}
+	// The halt is in force before the first cancel leaves, and journaled
+	// before them.
+	e.audit1(node, actionKill, who, old.String(), domain.Halted.String(), why)
+	e.notifyStates()
+	canceled := e.cancelUnder(n)
+	e.alert("critical", node, fmt.Sprintf("%s killed by %s: halted, %d working orders canceled", node, who, canceled))
+	e.publish()
+	return protocol.KillResult{Node: node, State: n.Effective().String(), Canceled: canceled}, nil
+}
+
+// reset clears a node's tripped breakers (all when breaker is empty).
+func (e *Engine) reset(node, breaker, who, why string) (protocol.ResetResult, error) {
+	var b risk.Breaker
+	if breaker != "" {
+		var err error
+		if b, err = risk.ParseBreaker(breaker); err != nil {
+			return protocol.ResetResult{}, fmt.Errorf("%w: %w", ErrBadCommand, err)
+		}
+	}
+	cleared, err := e.risk.Reset(node, b)
+	if err != nil {
+		return protocol.ResetResult{}, err
+	}
+	names := make([]string, len(cleared))
+	for i, c := range cleared {
+		names[i] = c.String()
+	}
+	e.audit1(node, actionReset, who, strings.Join(names, ","), "", why)
+	e.notifyStates()
+	n, _ := e.risk.Node(node)
+	e.alert("info", node, fmt.Sprintf("%s: %s reset by %s", node, strings.Join(names, ", "), who))
+	e.publish()
+	return protocol.ResetResult{Node: node, Cleared: names, State: n.Effective().String()}, nil
+}
+
+// audit1 journals one audit record.
+func (e *Engine) audit1(node, action, who, old, new, why string) {
+	e.ev.Kind = domain.EventAudit
+	e.ev.Audit = domain.Audit{Node: node, Action: action, Who: who, Old: old, New: new, Why: why}
+	e.journal()
+}
+
+// restoreAudit re-applies a journaled action on the risk tree.
+func (e *Engine) restoreAudit(a *domain.Audit) {
+	var err error
+	switch a.Action {
+	case actionHalt, actionResume, actionReduceOnly, actionKill:
+		var s domain.TradingState
+		if s, err = domain.ParseTradingState(a.New); err == nil {
+			_, err = e.risk.SetState(a.Node, s)
+		}
+	case actionLimit:
+		err = e.restoreLimit(a)
+	case actionBreaker:
+		var b risk.Breaker
+		if b, err = risk.ParseBreaker(a.New); err == nil {
+			err = e.risk.Trip(a.Node, b)
+		}
+	case actionReset:
+		for _, name := range strings.Split(a.Old, ",") {
+			if b, perr := risk.ParseBreaker(name); perr == nil {
+				e.risk.Reset(a.Node, b) // already clear is fine on replay
+			}
+		}
+	case actionDayStart:
+		d, base, ok := strings.Cut(a.New, " ")
+		day, derr := strconv.ParseInt(d, 10, 64)
+		amount, aerr := decimal.NewFromString(base)
+		m, merr := domain.MoneyFromDecimal(amount)
+		if !ok || derr != nil || aerr != nil || merr != nil {
+			err = fmt.Errorf("bad day-start %q", a.New)
+			break
+		}
+		err = e.risk.SetDayBase(a.Node, day, m)
+	}
+	if err != nil {
+		e.log.Warn("journaled risk action not re-applied", "node", a.Node, "action", a.Action, "new", a.New, "err", err)
+	}
+}
+
+// Kill halts node and cancels every working order under it, on behalf of
+// who. When it returns the halt is in force and every cancel has been
+// handed to its venue (or queued for retry where a venue queue was full).
+func (e *Engine) Kill(ctx context.Context, node, who, why string) (protocol.KillResult, error) {
+	v, err := e.do(ctx, &command{kind: cmdKill, node: node, who: who, why: why})
+	if err != nil {
+		return protocol.KillResult{}, err
+	}
+	return v.(protocol.KillResult), nil
+}
+
+// Reset clears node's tripped breakers, or only breaker when not empty.
+func (e *Engine) Reset(ctx context.Context, node, breaker, who, why string) (protocol.ResetResult, error) {
+	v, err := e.do(ctx, &command{kind: cmdReset, node: node, key: breaker, who: who, why: why})
+	if err != nil {
+		return protocol.ResetResult{}, err
+	}
+	return v.(protocol.ResetResult), nil
+}

@@ -1,0 +1,116 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/desk-trading/desk/core/domain"
+	"github.com/desk-trading/desk/core/protocol"
+	"github.com/desk-trading/desk/risk"
+	"github.com/shopspring/decimal"
+)
+
+// Limits returns the limits of node, or of every node when node is empty,
+// and the hard caps.
+func (e *Engine) Limits(ctx context.Context, node string) (protocol.LimitsResult, error) {
+	v, err := e.do(ctx, &command{kind: cmdLimitsGet, node: node})
+	if err != nil {
+		return protocol.LimitsResult{}, err
+	}
+	return v.(protocol.LimitsResult), nil
+}
+
+// SetLimit changes one limit on behalf of who, journals it with why, and
+// applies it to every order checked afterwards. It fails, changing
+// nothing, for an unknown node, key or scope, a value that is not a
+// non-negative decimal fit for the key, or one above the hard cap.
+func (e *Engine) SetLimit(ctx context.Context, a protocol.LimitsSetArgs, who string) (protocol.LimitsSetResult, error) {
+	v, err := e.do(ctx, &command{kind: cmdLimitsSet, node: a.Node, scope: a.Scope, key: a.Key, value: a.Value, who: who, why: a.Why})
+	if err != nil {
+		return protocol.LimitsSetResult{}, err
+	}
+	return v.(protocol.LimitsSetResult), nil
+}
+
+func (e *Engine) limitsGet(node string) (protocol.LimitsResult, error) {
+	caps := e.risk.Caps()
+	out := protocol.LimitsResult{Caps: caps.Map()}
+	add := func(n *risk.Node) {
+		l, _ := e.risk.NodeLimits(n.Name())
+		nl := protocol.NodeLimits{Node: n.Name(), Kind: n.Kind().String(), Limits: l.Base.Map()}
+		if p := n.Parent(); p != nil {
+			nl.Parent = p.Name()
+		}
+		for c, v := range l.Class {
+			if nl.Class == nil {
+				nl.Class = map[string]map[string]string{}
+			}
+			nl.Class[c] = v.Map()
+		}
+		for s, v := range l.Instrument {
+			if nl.Instrument == nil {
+				nl.Instrument = map[string]map[string]string{}
+			}
+			nl.Instrument[s] = v.Map()
+		}
+		out.Nodes = append(out.Nodes, nl)
+	}
+	if node != "" {
+		n, ok := e.risk.Node(node)
+		if !ok {
+			return out, fmt.Errorf("%q: %w", node, ErrUnknownNode)
+		}
+		add(n)
+		return out, nil
+	}
+	e.risk.Walk(add)
+	return out, nil
+}
+
+// limitsSet validates and applies one limit change and journals it as
+// "[SCOPE ]KEY=VALUE" in the audit record's Old and New.
+func (e *Engine) limitsSet(c *command) (protocol.LimitsSetResult, error) {
+	key, err := risk.ParseKey(c.key)
+	if err != nil {
+		return protocol.LimitsSetResult{}, fmt.Errorf("%w: %w", ErrBadCommand, err)
+	}
+	v, err := risk.ParseValue(key, c.value)
+	if err != nil {
+		return protocol.LimitsSetResult{}, fmt.Errorf("%w: %w", ErrBadCommand, err)
+	}
+	old, err := e.risk.SetLimit(c.node, c.scope, key, v)
+	if err != nil {
+		return protocol.LimitsSetResult{}, err
+	}
+	prefix := key.String() + "="
+	if c.scope != "" {
+		prefix = c.scope + " " + prefix
+	}
+	e.audit1(c.node, actionLimit, c.who, prefix+old.String(), prefix+v.String(), c.why)
+	e.alert("info", c.node, fmt.Sprintf("%s: %s%s (was %s) by %s", c.node, prefix, v, old, c.who))
+	e.publish()
+	return protocol.LimitsSetResult{Node: c.node, Scope: c.scope, Key: key.String(), Old: old.String(), New: v.String()}, nil
+}
+
+// restoreLimit re-applies a journaled limit change.
+func (e *Engine) restoreLimit(a *domain.Audit) error {
+	scope, kv := "", a.New
+	if s, rest, ok := strings.Cut(a.New, " "); ok {
+		scope, kv = s, rest
+	}
+	k, v, ok := strings.Cut(kv, "=")
+	if !ok {
+		return fmt.Errorf("bad limit record %q", a.New)
+	}
+	key, err := risk.ParseKey(k)
+	if err != nil {
+		return err
+	}
+	val, err := decimal.NewFromString(v)
+	if err != nil {
+		return err
+	}
+	_, err = e.risk.SetLimit(a.Node, scope, key, val)
+	return err
+}
