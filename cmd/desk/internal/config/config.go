@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+	"github.com/desk-trading/desk/risk"
 	"github.com/shopspring/decimal"
 )
 
@@ -86,31 +87,93 @@ type Flow struct {
 	TakerPct int `toml:"taker_pct"`
 }
 
-// Risk is the risk tree: limits for the firm and each book; strategies
-// carry their own limits.
+// Risk is the risk tree: limits for the firm and each book (strategies
+// carry their own), hard caps on every limit, and what each breaker does.
 type Risk struct {
 	MaxReferenceAge Duration `toml:"max_reference_age"` // zero: 5s
-	Firm            Firm     `toml:"firm"`
+	Firm            Node     `toml:"firm"`
 	Books           []Book   `toml:"books"`
+	// Caps are hard caps: no configured or live limit may exceed them.
+	Caps map[string]Decimal `toml:"caps"`
+	// Breakers say, per breaker name ("daily-loss", "drawdown",
+	// "reject-storm", "order-rate-storm", "stale-data", "venue-down",
+	// "journal-error"), what a trip does; absent ones take the defaults.
+	Breakers map[string]BreakerAction `toml:"breakers"`
 }
 
-// Firm is the root of the risk tree.
-type Firm struct {
-	Limits Limits `toml:"limits"`
+// Node is the firm's risk settings.
+type Node struct {
+	Limits     Limits   `toml:"limits"`
+	Restricted []string `toml:"restricted"` // symbols only reducing orders may trade
 }
 
 // Book is one sub-portfolio.
 type Book struct {
-	Name   string `toml:"name"`
-	Limits Limits `toml:"limits"`
+	Name       string   `toml:"name"`
+	Limits     Limits   `toml:"limits"`
+	Restricted []string `toml:"restricted"`
 }
 
-// Limits are one node's limits; zero or absent means no limit at the node.
+// BreakerAction is what a breaker does when it trips.
+type BreakerAction struct {
+	Action string `toml:"action"` // "halted" or "reduce-only"
+	Cancel bool   `toml:"cancel"` // cancel the node's working orders
+}
+
+// Limits are one node's limits by key (max_position, max_daily_loss, ...;
+// see risk.Keys), with overrides per asset class and per instrument
+// symbol in the sub-tables class.NAME and instrument.SYMBOL. An absent key
+// means no limit at this node.
 type Limits struct {
-	MaxOrderQty      Decimal `toml:"max_order_qty"`
-	MaxOrderNotional Decimal `toml:"max_order_notional"`
-	MaxPosition      Decimal `toml:"max_position"`
-	PriceCollarBps   Decimal `toml:"price_collar_bps"`
+	Values     map[string]Decimal
+	Class      map[string]map[string]Decimal
+	Instrument map[string]map[string]Decimal
+}
+
+// UnmarshalTOML implements toml.Unmarshaler: scalar keys are limits, the
+// class and instrument tables hold overrides.
+func (l *Limits) UnmarshalTOML(v any) error {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return fmt.Errorf("limits: want a table, got %T", v)
+	}
+	l.Values = map[string]Decimal{}
+	for k, x := range m {
+		switch k {
+		case "class", "instrument":
+			sub, ok := x.(map[string]any)
+			if !ok {
+				return fmt.Errorf("limits.%s: want a table of tables", k)
+			}
+			out := map[string]map[string]Decimal{}
+			for name, t := range sub {
+				vals, ok := t.(map[string]any)
+				if !ok {
+					return fmt.Errorf("limits.%s.%s: want a table of limits", k, name)
+				}
+				out[name] = map[string]Decimal{}
+				for key, raw := range vals {
+					var d Decimal
+					if err := d.UnmarshalTOML(raw); err != nil {
+						return fmt.Errorf("limits.%s.%s.%s: %w", k, name, key, err)
+					}
+					out[name][key] = d
+				}
+			}
+			if k == "class" {
+				l.Class = out
+			} else {
+				l.Instrument = out
+			}
+		default:
+			var d Decimal
+			if err := d.UnmarshalTOML(x); err != nil {
+				return fmt.Errorf("limits.%s: %w", k, err)
+			}
+			l.Values[k] = d
+		}
+	}
+	return nil
 }
 
 // Strategy is one strategy instance.
@@ -122,6 +185,7 @@ type Strategy struct {
 	Seed        int64             `toml:"seed"`
 	Params      map[string]Scalar `toml:"params"`
 	Limits      Limits            `toml:"limits"`
+	Restricted  []string          `toml:"restricted"`
 }
 
 // Default returns the embedded default configuration: two simulated venues
@@ -220,6 +284,9 @@ func (c *Config) Validate() error {
 		}
 		books[b.Name] = true
 	}
+	if err := c.validateRisk(symbols); err != nil {
+		return err
+	}
 	ids := map[string]bool{}
 	for i, s := range c.Strategies {
 		switch {
@@ -237,9 +304,115 @@ func (c *Config) Validate() error {
 				return bad("strategy %s: instrument %s is not configured", s.ID, sym)
 			}
 		}
+		if err := validateNode("strategy "+s.ID, s.Limits, s.Restricted, symbols, c.classes()); err != nil {
+			return err
+		}
 		ids[s.ID] = true
 	}
 	return nil
+}
+
+// classes returns the asset classes the instruments name.
+func (c *Config) classes() map[string]bool {
+	out := map[string]bool{}
+	for _, in := range c.Instruments {
+		if in.Class != "" {
+			out[in.Class] = true
+		}
+	}
+	return out
+}
+
+func (c *Config) validateRisk(symbols map[string]bool) error {
+	classes := c.classes()
+	if err := validateNode("risk.firm", c.Risk.Firm.Limits, c.Risk.Firm.Restricted, symbols, classes); err != nil {
+		return err
+	}
+	for _, b := range c.Risk.Books {
+		if err := validateNode("risk.books "+b.Name, b.Limits, b.Restricted, symbols, classes); err != nil {
+			return err
+		}
+	}
+	if err := validateValues("risk.caps", c.Risk.Caps); err != nil {
+		return err
+	}
+	for name, a := range c.Risk.Breakers {
+		if _, err := risk.ParseBreaker(name); err != nil {
+			return fmt.Errorf("risk.breakers.%s: %w: %w", name, err, ErrInvalid)
+		}
+		if a.Action != "halted" && a.Action != "reduce-only" {
+			return fmt.Errorf("risk.breakers.%s: action %q: want \"halted\" or \"reduce-only\": %w", name, a.Action, ErrInvalid)
+		}
+	}
+	return nil
+}
+
+func validateNode(where string, l Limits, restricted []string, symbols, classes map[string]bool) error {
+	if err := validateValues(where+" limits", l.Values); err != nil {
+		return err
+	}
+	for c, vals := range l.Class {
+		if !classes[c] {
+			return fmt.Errorf("%s limits.class.%s: no instrument has that class: %w", where, c, ErrInvalid)
+		}
+		if err := validateValues(where+" limits.class."+c, vals); err != nil {
+			return err
+		}
+	}
+	for sym, vals := range l.Instrument {
+		if !symbols[sym] {
+			return fmt.Errorf("%s limits.instrument.%s: instrument is not configured: %w", where, sym, ErrInvalid)
+		}
+		if err := validateValues(where+" limits.instrument."+sym, vals); err != nil {
+			return err
+		}
+	}
+	for _, sym := range restricted {
+		if !symbols[sym] {
+			return fmt.Errorf("%s restricted: instrument %s is not configured: %w", where, sym, ErrInvalid)
+		}
+	}
+	return nil
+}
+
+func validateValues(where string, vals map[string]Decimal) error {
+	for k, v := range vals {
+		key, err := risk.ParseKey(k)
+		if err != nil {
+			return fmt.Errorf("%s: %w: %w", where, err, ErrInvalid)
+		}
+		if _, err := risk.ParseValue(key, v.String()); err != nil {
+			return fmt.Errorf("%s: %s: %w: %w", where, k, err, ErrInvalid)
+		}
+	}
+	return nil
+}
+
+// NodeLimits converts l to the risk package's form. Call it on a config
+// that passed Validate.
+func (l Limits) NodeLimits() risk.NodeLimits {
+	conv := func(vals map[string]Decimal) risk.Limits {
+		var out risk.Limits
+		for k, v := range vals {
+			key, _ := risk.ParseKey(k)
+			out.Set(key, v.Decimal)
+		}
+		return out
+	}
+	n := risk.NodeLimits{Base: conv(l.Values)}
+	if len(l.Class) > 0 {
+		n.Class = map[string]risk.Limits{}
+		for c, vals := range l.Class {
+			n.Class[c] = conv(vals)
+		}
+	}
+	if len(l.Instrument) > 0 {
+		n.Instrument = map[string]risk.Limits{}
+		for s, vals := range l.Instrument {
+			n.Instrument[s] = conv(vals)
+		}
+	}
+	return n
 }
 
 // Decimal is a decimal.Decimal that TOML may give as a string, an integer

@@ -285,11 +285,21 @@ func build(cfg *config.Config, j *store.Journal, reg *strategy.Registry, log *sl
 	}
 	rc := risk.Config{
 		Instruments:     w.instruments,
-		Firm:            limits(cfg.Risk.Firm.Limits),
+		Firm:            risk.NodeConfig{Limits: cfg.Risk.Firm.Limits.NodeLimits(), Restricted: cfg.Risk.Firm.Restricted},
 		MaxReferenceAge: cfg.Risk.MaxReferenceAge.D,
+		Breakers:        map[risk.Breaker]risk.BreakerAction{},
+	}
+	for k, v := range cfg.Risk.Caps {
+		key, _ := risk.ParseKey(k) // validated with the config
+		rc.Caps.Set(key, v.Decimal)
+	}
+	for name, a := range cfg.Risk.Breakers {
+		b, _ := risk.ParseBreaker(name)
+		s, _ := domain.ParseTradingState(a.Action)
+		rc.Breakers[b] = risk.BreakerAction{Action: s, Cancel: a.Cancel}
 	}
 	for _, b := range cfg.Risk.Books {
-		rc.Books = append(rc.Books, risk.BookConfig{Name: b.Name, Limits: limits(b.Limits)})
+		rc.Books = append(rc.Books, risk.NodeConfig{Name: b.Name, Limits: b.Limits.NodeLimits(), Restricted: b.Restricted})
 	}
 	for _, sc := range cfg.Strategies {
 		id, err := j.Intern("strategy", sc.ID)
@@ -310,7 +320,8 @@ func build(cfg *config.Config, j *store.Journal, reg *strategy.Registry, log *sl
 		}
 		w.strategies = append(w.strategies, s)
 		rc.Strategies = append(rc.Strategies, risk.StrategyConfig{
-			ID: s.id, Name: sc.ID, Book: sc.Book, Limits: limits(sc.Limits),
+			ID: s.id, Name: sc.ID, Book: sc.Book, Instruments: s.inst,
+			Limits: sc.Limits.NodeLimits(), Restricted: sc.Restricted,
 		})
 	}
 	tree, err := risk.NewTree(rc)
@@ -319,11 +330,4 @@ func build(cfg *config.Config, j *store.Journal, reg *strategy.Registry, log *sl
 	}
 	w.tree = tree
 	return w, nil
-}
-
-func limits(l config.Limits) risk.Limits {
-	return risk.Limits{
-		MaxOrderQty: l.MaxOrderQty.Decimal, MaxOrderNotional: l.MaxOrderNotional.Decimal,
-		MaxPosition: l.MaxPosition.Decimal, PriceCollarBps: l.PriceCollarBps.Decimal,
-	}
 }

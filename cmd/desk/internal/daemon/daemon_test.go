@@ -34,7 +34,9 @@ func startWith(t *testing.T, dir string, cfg *config.Config, reg *strategy.Regis
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan struct{})
 	done := make(chan error, 1)
-	go func() { done <- Run(ctx, Options{Config: cfg, Paths: paths, Registry: reg, Ready: ready, Logger: testLogger(t)}) }()
+	go func() {
+		done <- Run(ctx, Options{Config: cfg, Paths: paths, Registry: reg, Ready: ready, Logger: testLogger(t)})
+	}()
 	select {
 	case <-ready:
 	case err := <-done:

@@ -63,6 +63,7 @@ func (w *wiring) makeVenues(cfg *config.Config, reports chan domain.ExecReport, 
 			Flow:        flow(v.cfg.Flow),
 			Reports:     reports,
 			Market:      v.feed,
+			QueueSize:   16384, // a firm kill sends a cancel per working order at once
 			Logger:      log.With("component", "venue"),
 		})
 		if err != nil {

@@ -1,0 +1,220 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/desk-trading/desk/cmd/desk/internal/config"
+	"github.com/desk-trading/desk/core/domain"
+	"github.com/desk-trading/desk/core/protocol"
+	"github.com/desk-trading/desk/core/strategy"
+	"github.com/desk-trading/desk/core/strategy/demo"
+)
+
+// ladder keeps count post-only buys resting far below the market, placing
+// a few per book (the firm's order rate limit paces it), so a test can
+// hold many working orders at once.
+type ladder struct {
+	count int
+	next  int // distinct prices, so none is a duplicate of another
+}
+
+func (l *ladder) OnBook(ctx *strategy.Context, b *domain.BookUpdate) {
+	if ctx.State() != domain.Active {
+		return
+	}
+	in, _ := ctx.InstrumentByID(b.Instrument)
+	bid, _, ok := ctx.BestBid(in.ID)
+	if !ok {
+		return
+	}
+	for k := 0; k < 20 && ctx.OpenOrderCount(in.ID) < l.count; k++ {
+		// 10% and more under the bid: it never fills.
+		px := in.RoundToTick(bid.Price - bid.Price/10 - domain.Price(l.next%5000)*in.TickSize)
+		l.next++
+		if _, err := ctx.Place(strategy.OrderSpec{
+			Instrument: in.ID, Side: domain.Buy, Price: px, Qty: in.LotSize, PostOnly: true,
+		}); err != nil {
+			return
+		}
+	}
+}
+
+func registryWithLadder(t *testing.T, count int) *strategy.Registry {
+	t.Helper()
+	reg := strategy.NewRegistry()
+	if err := demo.Register(reg); err != nil {
+		t.Fatal(err)
+	}
+	if err := reg.Register("ladder", func(p *strategy.Params) (strategy.Strategy, error) {
+		return &ladder{count: p.Int("count", count)}, p.Err()
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return reg
+}
+
+func call(t *testing.T, r *running, cmd string, args, out any) error {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return r.conn.Call(ctx, cmd, args, out)
+}
+
+// TestRiskEndToEnd drives the risk tree through the socket: a lowered
+// position limit denies orders, a drawdown breaker trips on the simulated
+// market and cancels the node's orders, a firm kill cancels 1,000 working
+// orders, and states, limits and the audit trail survive a restart.
+func TestRiskEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end daemon run")
+	}
+	cfg, err := config.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Strategies = append(cfg.Strategies, config.Strategy{
+		ID: "ladder", Kind: "ladder", Book: "beta", Instruments: []string{"BTC-USD"},
+		Params: map[string]config.Scalar{"count": "1000"},
+	})
+	for i := range cfg.Venues {
+		if cfg.Venues[i].Name == "sim-b" {
+			cfg.Venues[i].Instruments = nil
+		}
+	}
+	dir := shortTempDir(t)
+	d := startWith(t, dir, cfg, registryWithLadder(t, 1000))
+
+	// 1. A lowered position limit denies orders with its reason.
+	var set protocol.LimitsSetResult
+	if err := call(t, d, protocol.CmdLimitsSet, protocol.LimitsSetArgs{
+		Node: "mr-eth", Key: "max_position", Value: "0.001", Why: "e2e: squeeze",
+	}, &set); err != nil {
+		t.Fatal(err)
+	}
+	if set.New != "0.001" {
+		t.Fatalf("limits set -> %+v", set)
+	}
+	eventually(t, 60*time.Second, "an order of mr-eth denied for max-position", func() bool {
+		var a protocol.AuditResult
+		if err := call(t, d, protocol.CmdAudit, protocol.AuditArgs{Node: "mr-eth"}, &a); err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range a.Entries {
+			if e.Action == "deny" && e.New == "max-position" {
+				return true
+			}
+		}
+		return false
+	})
+
+	// Bad edits change nothing and say why.
+	for _, bad := range []protocol.LimitsSetArgs{
+		{Node: "mr-eth", Key: "max_positon", Value: "1"},
+		{Node: "mr-eth", Key: "max_position", Value: "-1"},
+		{Node: "mr-eth", Key: "max_position", Value: "lots"},
+		{Node: "nobody", Key: "max_position", Value: "1"},
+	} {
+		err := call(t, d, protocol.CmdLimitsSet, bad, nil)
+		var perr *protocol.Error
+		if !errors.As(err, &perr) || perr.Message == "" {
+			t.Fatalf("limits set %+v: err %v, want a refusal with a reason", bad, err)
+		}
+	}
+
+	// 2. A drawdown breaker trips on the live market: halted, orders canceled.
+	if err := call(t, d, protocol.CmdLimitsSet, protocol.LimitsSetArgs{
+		Node: "mm-btc", Key: "max_drawdown", Value: "0.00000001", Why: "e2e: trip",
+	}, nil); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 60*time.Second, "mm-btc tripped by drawdown with no open orders", func() bool {
+		s := strategyOf(t, d.status(t), "mm-btc")
+		return s.State == "halted" && contains(s.Breakers, "drawdown") && s.OpenOrders == 0
+	})
+
+	// 3. Kill the firm with 1,000 working orders: all canceled.
+	eventually(t, 60*time.Second, "the ladder rests 1,000 orders", func() bool {
+		return strategyOf(t, d.status(t), "ladder").OpenOrders == 1000
+	})
+	var kill protocol.KillResult
+	if err := call(t, d, protocol.CmdKill, protocol.NodeArgs{Node: "firm", Why: "e2e: kill"}, &kill); err != nil {
+		t.Fatal(err)
+	}
+	if kill.State != "halted" || kill.Canceled < 1000 {
+		t.Fatalf("kill -> %+v, want halted with >= 1000 cancels", kill)
+	}
+	eventually(t, 30*time.Second, "every working order canceled", func() bool {
+		return d.status(t).Firm.OpenOrders == 0
+	})
+	canceled := 0
+	for _, o := range d.orders(t) {
+		switch o.State {
+		case "pending-new", "open", "partially-filled", "pending-cancel", "pending-replace":
+			t.Fatalf("order %s of %s is still %s after the kill", o.ClientOrderID, o.Strategy, o.State)
+		case "canceled":
+			if o.Strategy == "ladder" {
+				canceled++
+			}
+		}
+	}
+	if canceled < 1000 {
+		t.Fatalf("%d ladder orders canceled, want 1000", canceled)
+	}
+
+	// 4. Restart: states, limits and audit intact.
+	var before protocol.AuditResult
+	if err := call(t, d, protocol.CmdAudit, protocol.AuditArgs{}, &before); err != nil {
+		t.Fatal(err)
+	}
+	var limitsBefore protocol.LimitsResult
+	if err := call(t, d, protocol.CmdLimitsGet, protocol.NodeArgs{Node: "mr-eth"}, &limitsBefore); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.stop(); err != nil {
+		t.Fatal(err)
+	}
+	d2 := startWith(t, dir, cfg, registryWithLadder(t, 1000))
+	st := d2.status(t)
+	if st.Firm.State != "halted" {
+		t.Fatalf("firm after restart: %s", st.Firm.State)
+	}
+	if s := strategyOf(t, st, "mm-btc"); !contains(s.Breakers, "drawdown") {
+		t.Fatalf("mm-btc breakers after restart: %v", s.Breakers)
+	}
+	var limitsAfter protocol.LimitsResult
+	if err := call(t, d2, protocol.CmdLimitsGet, protocol.NodeArgs{Node: "mr-eth"}, &limitsAfter); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := fmt.Sprint(limitsAfter.Nodes), fmt.Sprint(limitsBefore.Nodes); got != want {
+		t.Fatalf("limits after restart %s, before %s", got, want)
+	}
+	var after protocol.AuditResult
+	if err := call(t, d2, protocol.CmdAudit, protocol.AuditArgs{Limit: len(before.Entries)}, &after); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[uint64]protocol.AuditEntry{}
+	for _, e := range after.Entries {
+		seen[e.Seq] = e
+	}
+	for _, e := range before.Entries {
+		if e.Action == "deny" {
+			continue // later denials may push some out of the window compared
+		}
+		if got, ok := seen[e.Seq]; !ok || got != e {
+			t.Fatalf("audit entry %d after restart = %+v, before %+v", e.Seq, got, e)
+		}
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
