@@ -42,3 +42,49 @@ func BenchmarkHaltUnderBacklog(b *testing.B) {
 	b.ReportMetric(float64(len(f.eng.books)), "backlog-left")
 	b.ReportMetric(float64(worst.Microseconds()), "worst-us")
 }
+
+// countVenue counts what it is sent.
+type countVenue struct{ submits, cancels int }
+
+func (v *countVenue) Submit(*domain.Order) error                            { v.submits++; return nil }
+func (v *countVenue) Cancel(*domain.Order) error                            { v.cancels++; return nil }
+func (v *countVenue) Replace(*domain.Order, domain.Price, domain.Qty) error { return nil }
+
+// BenchmarkKill1000 measures a firm kill with 1,000 working orders: from
+// the command to the last cancel handed to the venue, including the halt,
+// 1,001 journal appends and the status publication.
+func BenchmarkKill1000(b *testing.B) {
+	v := &countVenue{}
+	f := newFixtureQueue(b, v, &nopJournal{}, nopHost{}, risk.Limits{}, 0)
+	f.quote()
+	var worst time.Duration
+	for b.Loop() {
+		b.StopTimer()
+		if _, err := f.eng.risk.SetState(risk.FirmNode, domain.Active); err != nil {
+			b.Fatal(err)
+		}
+		for k := 0; k < 1000; k++ {
+			in := f.intent(1)
+			in.Price -= domain.Price(k % 50)
+			f.eng.onIntent(&in)
+			f.eng.onReport(&domain.ExecReport{Kind: domain.ExecAck, OrderID: in.ID, VenueOrderID: uint64(in.ID)})
+		}
+		before := v.cancels
+		b.StartTimer()
+		start := time.Now()
+		res, err := f.eng.kill(risk.FirmNode, "bench", "")
+		elapsed := time.Since(start)
+		b.StopTimer()
+		if err != nil || res.Canceled != 1000 || v.cancels-before != 1000 {
+			b.Fatalf("kill: %+v %v; venue got %d cancels", res, err, v.cancels-before)
+		}
+		worst = max(worst, elapsed)
+		// Confirm the cancels so the next round starts from no working orders.
+		f.eng.oms.Working(func(o *domain.Order) bool {
+			f.eng.onReport(&domain.ExecReport{Kind: domain.ExecCanceled, OrderID: o.ID})
+			return true
+		})
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(worst.Microseconds()), "worst-us")
+}
