@@ -271,9 +271,25 @@ func (e *Engine) Run(ctx context.Context) error {
 			e.evaluate()
 			e.publish()
 		case <-ctx.Done():
+			e.drainReports()
 			e.publish()
 			e.failPending()
 			return nil
+		}
+	}
+}
+
+// drainReports applies the execution reports already queued when the
+// engine stops, so a fill the venue delivered is journaled, never dropped.
+// The daemon stops its venues before the engine, so the queue is finite.
+func (e *Engine) drainReports() {
+	for {
+		select {
+		case e.inReport = <-e.reports:
+			e.now = e.clock().UnixNano()
+			e.onReport(&e.inReport)
+		default:
+			return
 		}
 	}
 }

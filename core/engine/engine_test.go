@@ -421,3 +421,29 @@ func lims(t testing.TB, kv ...string) risk.Limits {
 	}
 	return l
 }
+
+// TestStopJournalsQueuedReports: reports a venue delivered before the
+// engine stopped are applied and journaled on the way out.
+func TestStopJournalsQueuedReports(t *testing.T) {
+	v, j, h := &recVenue{}, &memJournal{}, &recHost{}
+	f := newFixture(t, v, j, h, risk.Limits{})
+	f.quote()
+	in := f.intent(5)
+	f.eng.onIntent(&in)
+	f.eng.reports <- domain.ExecReport{Kind: domain.ExecAck, OrderID: in.ID, VenueOrderID: 1}
+	f.eng.reports <- domain.ExecReport{Kind: domain.ExecFill, OrderID: in.ID, LastPx: 10_000, LastQty: 5, TradeID: 1}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // stopped before it ever ran
+	if err := f.eng.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var fills int
+	for _, ev := range j.snapshot() {
+		if ev.Kind == domain.EventFill {
+			fills++
+		}
+	}
+	if fills != 1 || f.eng.Status().Strategies[0].Fills != 1 {
+		t.Fatalf("journaled %d fills, status %d, want the queued fill", fills, f.eng.Status().Strategies[0].Fills)
+	}
+}

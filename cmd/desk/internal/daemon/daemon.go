@@ -12,8 +12,9 @@
 //  4. start the venues and reconcile working orders with them;
 //  5. start the engine, then the strategies, then the socket.
 //
-// Shutdown runs the other way, and closes the journal last, after the
-// engine has stopped appending.
+// Shutdown stops clients, strategies and venues, then the engine once it
+// has journaled every report the venues delivered, and closes the journal
+// last.
 package daemon
 
 import (
@@ -193,10 +194,10 @@ func Run(ctx context.Context, opts Options) (err error) {
 		cancel()
 		stopHosts()
 		hostsWG.Wait()
-		stopEngine()
-		engineWG.Wait()
 		stopVenues()
 		venuesWG.Wait()
+		stopEngine()
+		engineWG.Wait()
 		return fmt.Errorf("daemon: %w", err)
 	}
 
@@ -206,15 +207,18 @@ func Run(ctx context.Context, opts Options) (err error) {
 	case runErr = <-errc:
 		log.Error("daemon component stopped", "err", runErr)
 	}
+	// Clients first, then the strategies (no new intents), then the venues
+	// (no new reports), and the engine last, so it journals every report
+	// the venues delivered.
 	log.Info("shutting down")
 	cancel()
 	serverWG.Wait()
 	stopHosts()
 	hostsWG.Wait()
-	stopEngine()
-	engineWG.Wait()
 	stopVenues()
 	venuesWG.Wait()
+	stopEngine()
+	engineWG.Wait()
 	if err := j.Flush(context.Background()); err != nil {
 		return fmt.Errorf("daemon: flush journal: %w", err)
 	}
