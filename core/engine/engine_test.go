@@ -447,3 +447,31 @@ func TestStopJournalsQueuedReports(t *testing.T) {
 		t.Fatalf("journaled %d fills, status %d, want the queued fill", fills, f.eng.Status().Strategies[0].Fills)
 	}
 }
+
+// TestDuplicateIDLeavesTheOrderAlone: a strategy reusing an order id gets
+// an audit record, and the journal still replays the real order.
+func TestDuplicateIDLeavesTheOrderAlone(t *testing.T) {
+	v, j, h := &recVenue{}, &memJournal{}, &recHost{}
+	f := newFixture(t, v, j, h, risk.Limits{})
+	f.quote()
+	in := f.intent(5)
+	f.eng.onIntent(&in)
+	again := in
+	again.Qty = 1
+	f.eng.onIntent(&again)
+	if v.count() != 1 || len(h.orders) != 1 {
+		t.Fatalf("venue got %d orders, strategy told %d times", v.count(), len(h.orders))
+	}
+	g := newFixture(t, &recVenue{}, &memJournal{}, &recHost{}, risk.Limits{})
+	var sum RestoreSummary
+	for _, ev := range j.snapshot() {
+		g.eng.Restore(&ev, &sum)
+	}
+	o, ok := g.eng.oms.Get(in.ID)
+	if !ok || o.State != domain.StatePendingNew || o.Qty != 5 {
+		t.Fatalf("replayed order %+v", o)
+	}
+	if a := f.eng.auditList("mm", 0).Entries; len(a) != 1 || a[0].New != "duplicate-id" {
+		t.Fatalf("audit %+v", a)
+	}
+}

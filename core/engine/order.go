@@ -86,21 +86,23 @@ func (e *Engine) deny(st *strategy, o *domain.Order, reason string) {
 	e.handleTrips(e.risk.OnDenied(st.ID, reason, e.now))
 }
 
-// refuseIntent answers an intent the OMS would not even create (a
-// duplicate id or an invalid order). The strategy still hears about it, as
-// a rejected order, and the denial is journaled.
+// refuseIntent answers an intent the OMS would not even create: an invalid
+// order is journaled as denied and its strategy told. A reused order id is
+// only audited: journaling a rejected copy under that id would overwrite
+// the real order on replay, and telling the strategy would corrupt its
+// view of the real one.
 func (e *Engine) refuseIntent(st *strategy, in *domain.Intent, err error) {
 	e.log.Warn("order refused", "strategy", st.Name, "order", in.ID, "err", err)
+	st.denials++
+	if errors.Is(err, oms.ErrDuplicateID) {
+		e.audit1(st.Name, "deny", "engine", "", "duplicate-id", "order id "+in.ID.String()+" is already in use")
+		return
+	}
 	o := domain.Order{
 		ID: in.ID, Strategy: in.Strategy, Instrument: in.Instrument, Side: in.Side, Type: in.Type,
 		TIF: in.TIF, Price: in.Price, StopPrice: in.StopPrice, Qty: in.Qty,
 		State: domain.StateRejected, Reason: reasonInvalid, Created: e.now, Updated: e.now,
 	}
-	if errors.Is(err, oms.ErrDuplicateID) {
-		// Never touch the order that owns the id.
-		o.Reason = "duplicate-id"
-	}
-	st.denials++
 	e.journalOrder(domain.EventDenied, &o)
 	st.Host.OnOrder(&o)
 }
