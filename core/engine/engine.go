@@ -120,6 +120,9 @@ type Engine struct {
 	// journalDown is set after the journal failed: nothing more is
 	// appended, and the journal breaker holds the firm halted.
 	journalDown bool
+	// configSeen holds the config file's limits as the journal last
+	// recorded them, by configKey; see ApplyConfig.
+	configSeen map[string]ConfigLimit
 }
 
 // New builds an engine. It fails when a strategy subscribes to an unknown
@@ -156,6 +159,8 @@ func New(opts Options) (*Engine, error) {
 		intents:  make(chan domain.Intent, opts.QueueSize),
 		books:    make(chan domain.BookUpdate, opts.QueueSize),
 		done:     make(chan struct{}),
+
+		configSeen: make(map[string]ConfigLimit),
 	}
 	if e.reports == nil {
 		e.reports = make(chan domain.ExecReport, opts.QueueSize)

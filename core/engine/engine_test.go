@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -473,5 +474,54 @@ func TestDuplicateIDLeavesTheOrderAlone(t *testing.T) {
 	}
 	if a := f.eng.auditList("mm", 0).Entries; len(a) != 1 || a[0].New != "duplicate-id" {
 		t.Fatalf("audit %+v", a)
+	}
+}
+
+// TestApplyConfigMostRecentChangeWins: an operator's live edit survives a
+// restart with the same config; a config edit made after it wins.
+func TestApplyConfigMostRecentChangeWins(t *testing.T) {
+	j := &memJournal{}
+	maxPos := func(v string) []ConfigLimit {
+		k, _ := risk.ParseKey("max_position")
+		return []ConfigLimit{{Node: "mm", Key: k, Value: decimal.RequireFromString(v)}}
+	}
+	limit := func(e *Engine) string {
+		l, _ := e.risk.NodeLimits("mm")
+		return l.Base.Map()["max_position"]
+	}
+	restart := func(cfg []ConfigLimit) *Engine {
+		f := newFixture(t, &recVenue{}, &memJournal{}, &recHost{}, risk.Limits{})
+		var sum RestoreSummary
+		for _, ev := range j.snapshot() {
+			f.eng.Restore(&ev, &sum)
+		}
+		f.eng.FinishRestore(&sum)
+		f.eng.opts.Journal = j // go on appending to the same journal
+		f.eng.ApplyConfig(cfg)
+		return f.eng
+	}
+
+	e := restart(maxPos("2")) // first start: the config's value, journaled as who=config
+	if limit(e) != "2" {
+		t.Fatalf("first start: %s", limit(e))
+	}
+	e.limitsSet(&command{node: "mm", key: "max_position", value: "5", who: "uid 1 (op)"})
+	if e := restart(maxPos("2")); limit(e) != "5" {
+		t.Fatalf("same config after a live edit: %s, want the edit (5)", limit(e))
+	}
+	if e := restart(maxPos("3")); limit(e) != "3" {
+		t.Fatalf("config changed after the edit: %s, want the config (3)", limit(e))
+	}
+	if e := restart(nil); limit(e) != "" {
+		t.Fatalf("config no longer sets it: %q, want none", limit(e))
+	}
+	var who []string
+	for _, ev := range j.snapshot() {
+		if ev.Kind == domain.EventAudit && ev.Audit.Action == "limit" {
+			who = append(who, ev.Audit.Who+":"+ev.Audit.New)
+		}
+	}
+	if got := fmt.Sprint(who); got != "[config:max_position=2 uid 1 (op):max_position=5 config:max_position=3 config:max_position=0]" {
+		t.Fatalf("limit audit %s", got)
 	}
 }

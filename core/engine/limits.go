@@ -83,17 +83,15 @@ func (e *Engine) limitsSet(c *command) (protocol.LimitsSetResult, error) {
 	if err != nil {
 		return protocol.LimitsSetResult{}, err
 	}
-	prefix := key.String() + "="
-	if c.scope != "" {
-		prefix = c.scope + " " + prefix
-	}
+	prefix := limitPrefix(c.scope, key)
 	e.audit1(c.node, actionLimit, c.who, prefix+old.String(), prefix+v.String(), c.why)
 	e.alert("info", c.node, fmt.Sprintf("%s: %s%s (was %s) by %s", c.node, prefix, v, old, c.who))
 	e.publish()
 	return protocol.LimitsSetResult{Node: c.node, Scope: c.scope, Key: key.String(), Old: old.String(), New: v.String()}, nil
 }
 
-// restoreLimit re-applies a journaled limit change.
+// restoreLimit re-applies a journaled limit change, and remembers the
+// ones that came from the config file for ApplyConfig.
 func (e *Engine) restoreLimit(a *domain.Audit) error {
 	scope, kv := "", a.New
 	if s, rest, ok := strings.Cut(a.New, " "); ok {
@@ -110,6 +108,9 @@ func (e *Engine) restoreLimit(a *domain.Audit) error {
 	val, err := decimal.NewFromString(v)
 	if err != nil {
 		return err
+	}
+	if a.Who == whoConfig {
+		e.configSeen[configKey(a.Node, scope, key)] = ConfigLimit{Node: a.Node, Scope: scope, Key: key, Value: val}
 	}
 	_, err = e.risk.SetLimit(a.Node, scope, key, val)
 	return err

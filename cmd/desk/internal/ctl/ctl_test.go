@@ -192,13 +192,14 @@ func TestCtl(t *testing.T) {
 		t.Fatalf("no daemon: exit %d %q", code, errOut)
 	}
 
-	// The audit trail has what we did, with who and why.
+	// The audit trail has what we did, with who and why (after what the
+	// config set, journaled as who "config").
 	code, out, _ = run(t, socket, "audit", "mr-eth", "--json")
 	entries := decode(t, out)["entries"].([]any)
 	var actions []string
 	for _, e := range entries {
 		em := e.(map[string]any)
-		if a := em["action"]; a != "deny" && a != "day-start" {
+		if a, who := em["action"], em["who"]; a != "deny" && a != "day-start" && who != "config" {
 			why, _ := em["why"].(string) // omitted when empty
 			actions = append(actions, em["action"].(string)+":"+why)
 			if !strings.HasPrefix(em["who"].(string), "uid ") {

@@ -124,6 +124,9 @@ func Run(ctx context.Context, opts Options) (err error) {
 		return fmt.Errorf("daemon: replay journal: %w", err)
 	}
 	eng.FinishRestore(&sum)
+	if n := eng.ApplyConfig(configLimits(cfg)); n > 0 && sum.Events > 0 {
+		log.Info("config limits changed since the last start were applied", "limits", n)
+	}
 	if sum.Events > 0 {
 		log.Info("state restored from journal", "epoch", epoch, "events", sum.Events, "orders", sum.Orders,
 			"working", sum.Working, "fills", sum.Fills, "audits", sum.Audits, "halted", sum.Halted)
@@ -334,4 +337,33 @@ func build(cfg *config.Config, j *store.Journal, reg *strategy.Registry, log *sl
 	}
 	w.tree = tree
 	return w, nil
+}
+
+// configLimits lists every limit the config sets, for the engine to
+// reconcile with the journal.
+func configLimits(cfg *config.Config) []engine.ConfigLimit {
+	var out []engine.ConfigLimit
+	add := func(node string, l config.Limits) {
+		put := func(scope string, vals map[string]config.Decimal) {
+			for k, v := range vals {
+				key, _ := risk.ParseKey(k) // validated with the config
+				out = append(out, engine.ConfigLimit{Node: node, Scope: scope, Key: key, Value: v.Decimal})
+			}
+		}
+		put("", l.Values)
+		for c, vals := range l.Class {
+			put("class:"+c, vals)
+		}
+		for sym, vals := range l.Instrument {
+			put("instrument:"+sym, vals)
+		}
+	}
+	add(risk.FirmNode, cfg.Risk.Firm.Limits)
+	for _, b := range cfg.Risk.Books {
+		add(b.Name, b.Limits)
+	}
+	for _, s := range cfg.Strategies {
+		add(s.ID, s.Limits)
+	}
+	return out
 }
