@@ -174,14 +174,7 @@ func (t *Tree) Evaluate(now int64) (trips []Trip, rolled []*Node) {
 // returns the reject-storm breakers it tripped (reused by the next call).
 func (t *Tree) OnReject(s domain.StrategyID, now int64) []Trip {
 	t.trips = t.trips[:0]
-	for n := t.Strategy(s); n != nil; n = n.parent {
-		n.rejects.add(now)
-		if m := n.whole.maxRejects; m > 0 {
-			if c := n.rejects.total(now); c > m {
-				t.trip(n, BreakerRejectStorm, fmt.Sprintf("%d venue rejects in a minute, over %d", c, m))
-			}
-		}
-	}
+	t.countStorm(s, now, BreakerRejectStorm, "venue rejects")
 	return t.trips
 }
 
@@ -190,18 +183,27 @@ func (t *Tree) OnReject(s domain.StrategyID, now int64) []Trip {
 // breakers it tripped (reused by the next call).
 func (t *Tree) OnDenied(s domain.StrategyID, reason Reason, now int64) []Trip {
 	t.trips = t.trips[:0]
-	if reason != ReasonOrderRate && reason != ReasonMessageRate {
-		return t.trips
+	if reason == ReasonOrderRate || reason == ReasonMessageRate {
+		t.countStorm(s, now, BreakerRateStorm, "rate-limit denials")
 	}
+	return t.trips
+}
+
+// countStorm counts one event into the sliding minute of every node on s's
+// path and trips b where the minute's count exceeds the node's limit.
+func (t *Tree) countStorm(s domain.StrategyID, now int64, b Breaker, what string) {
 	for n := t.Strategy(s); n != nil; n = n.parent {
-		n.denials.add(now)
-		if m := n.whole.maxDenials; m > 0 {
-			if c := n.denials.total(now); c > m {
-				t.trip(n, BreakerRateStorm, fmt.Sprintf("%d rate-limit denials in a minute, over %d", c, m))
+		counter, limit := &n.rejects, n.whole.maxRejects
+		if b == BreakerRateStorm {
+			counter, limit = &n.denials, n.whole.maxDenials
+		}
+		counter.add(now)
+		if limit > 0 {
+			if c := counter.total(now); c > limit {
+				t.trip(n, b, fmt.Sprintf("%d %s in a minute, over %d", c, what, limit))
 			}
 		}
 	}
-	return t.trips
 }
 
 // Stale trips stale-data on every strategy that trades instrument i when

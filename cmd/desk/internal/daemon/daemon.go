@@ -184,6 +184,19 @@ func Run(ctx context.Context, opts Options) (err error) {
 		}()
 	}
 
+	// shutdown stops clients first, then the strategies (no new intents),
+	// then the venues (no new reports), and the engine last, so it
+	// journals every report the venues delivered.
+	shutdown := func() {
+		cancel()
+		serverWG.Wait()
+		stopHosts()
+		hostsWG.Wait()
+		stopVenues()
+		venuesWG.Wait()
+		stopEngine()
+		engineWG.Wait()
+	}
 	serverWG.Add(1)
 	go func() { defer serverWG.Done(); errc <- srv.Run(ctx) }()
 	select {
@@ -194,13 +207,7 @@ func Run(ctx context.Context, opts Options) (err error) {
 			close(opts.Ready)
 		}
 	case err := <-errc:
-		cancel()
-		stopHosts()
-		hostsWG.Wait()
-		stopVenues()
-		venuesWG.Wait()
-		stopEngine()
-		engineWG.Wait()
+		shutdown()
 		return fmt.Errorf("daemon: %w", err)
 	}
 
@@ -210,18 +217,8 @@ func Run(ctx context.Context, opts Options) (err error) {
 	case runErr = <-errc:
 		log.Error("daemon component stopped", "err", runErr)
 	}
-	// Clients first, then the strategies (no new intents), then the venues
-	// (no new reports), and the engine last, so it journals every report
-	// the venues delivered.
 	log.Info("shutting down")
-	cancel()
-	serverWG.Wait()
-	stopHosts()
-	hostsWG.Wait()
-	stopVenues()
-	venuesWG.Wait()
-	stopEngine()
-	engineWG.Wait()
+	shutdown()
 	if err := j.Flush(context.Background()); err != nil {
 		return fmt.Errorf("daemon: flush journal: %w", err)
 	}
