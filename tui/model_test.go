@@ -492,3 +492,20 @@ func TestHelpToggle(t *testing.T) {
 		t.Errorf("full help view has %d lines, want 30", n)
 	}
 }
+
+func TestTrippedBreakerShownWithState(t *testing.T) {
+	sess := newFakeSession()
+	m, wait := connect(t, sess)
+	st := testStatus()
+	for i := range st.Strategies {
+		if st.Strategies[i].ID == "mm-btc" {
+			st.Strategies[i].State = stateHalted
+			st.Strategies[i].Breakers = []string{"drawdown"}
+		}
+	}
+	m, _ = push(t, m, wait, sess, statusEnv(st))
+	m, _ = press(t, m, "j") // mm-btc
+	if line := selectedLine(t, m); !strings.Contains(line, "halted (drawdown)") {
+		t.Errorf("tripped breaker not shown: %q", line)
+	}
+}

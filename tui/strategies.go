@@ -145,7 +145,8 @@ func (s strategies) setStatus(st *protocol.Status) strategies {
 
 // newStrategyRow formats st. The state shown is the most restrictive of the
 // strategy's own, its book's and the firm's, naming where it comes from when
-// it is not the strategy's own: a strategy in a halted book does not trade.
+// it is not the strategy's own (a strategy in a halted book does not trade),
+// or naming the strategy's tripped breakers, which an operator must reset.
 func newStrategyRow(st *protocol.Strategy, bookState, firmState string) strategyRow {
 	r := strategyRow{id: st.ID, state: st.State}
 	state := st.State
@@ -154,6 +155,9 @@ func newStrategyRow(st *protocol.Strategy, bookState, firmState string) strategy
 	}
 	if stateRank(firmState) > stateRank(r.state) {
 		r.state, state = firmState, firmState+" (firm)"
+	}
+	if len(st.Breakers) > 0 {
+		state = r.state + " (" + strings.Join(st.Breakers, ", ") + ")"
 	}
 	r.cells[colID] = st.ID
 	r.cells[colBook] = st.Book
