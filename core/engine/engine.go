@@ -123,6 +123,7 @@ type Engine struct {
 	// configSeen holds the config file's limits as the journal last
 	// recorded them, by configKey; see ApplyConfig.
 	configSeen map[string]ConfigLimit
+	latency    *latency // per-stage histograms, published with the status
 }
 
 // New builds an engine. It fails when a strategy subscribes to an unknown
@@ -161,6 +162,7 @@ func New(opts Options) (*Engine, error) {
 		done:     make(chan struct{}),
 
 		configSeen: make(map[string]ConfigLimit),
+		latency:    newLatency(),
 	}
 	if e.reports == nil {
 		e.reports = make(chan domain.ExecReport, opts.QueueSize)

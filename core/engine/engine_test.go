@@ -525,3 +525,29 @@ func TestApplyConfigMostRecentChangeWins(t *testing.T) {
 		t.Fatalf("limit audit %s", got)
 	}
 }
+
+// TestLatencyPerStage: an order carrying the stamps of the book that
+// triggered it is measured at every stage, and its ack too.
+func TestLatencyPerStage(t *testing.T) {
+	v, j, h := &recVenue{}, &memJournal{}, &recHost{}
+	f := newFixture(t, v, j, h, risk.Limits{})
+	f.quote()
+	in := f.intent(1)
+	now := domain.Mono()
+	in.Stamps = domain.Stamps{Received: now - 3000, Decoded: now - 2000, Decided: now - 1000}
+	f.eng.onIntent(&in)
+	f.eng.onReport(&domain.ExecReport{Kind: domain.ExecAck, OrderID: in.ID, VenueOrderID: 1})
+	f.eng.publish()
+	got := map[string]int64{}
+	for _, s := range f.eng.Status().Latency {
+		got[s.Stage] = s.Count
+		if s.P50 <= 0 || s.P99 < s.P50 || s.Max < s.P99 {
+			t.Fatalf("stage %+v", s)
+		}
+	}
+	for _, stage := range []string{"strategy", "risk", "route", "send", "venue-ack", "tick-to-order"} {
+		if got[stage] != 1 {
+			t.Fatalf("stage %s counted %d, want 1 (all: %v)", stage, got[stage], got)
+		}
+	}
+}

@@ -70,6 +70,7 @@ func (e *Engine) newOrder(st *strategy, in *domain.Intent) {
 		e.applySynthetic(o, domain.ExecReject, reasonVenueBusy)
 		return
 	}
+	e.latency.order(&o.Stamps)
 	st.Host.OnOrder(o)
 }
 
@@ -209,6 +210,9 @@ func (e *Engine) onReport(r *domain.ExecReport) {
 		return
 	}
 	e.afterReport(o, fill, prev)
+	if r.Kind == domain.ExecAck && prev == domain.StatePendingNew {
+		e.latency.record(stageAck, o.Stamps.Sent, o.Stamps.Acked)
+	}
 	if r.Kind == domain.ExecReject {
 		e.handleTrips(e.risk.OnReject(o.Strategy, e.now))
 	}
@@ -268,6 +272,8 @@ func (e *Engine) onBook(b *domain.BookUpdate) {
 	if int(i) >= len(e.marks) {
 		return
 	}
+	e.latency.record(stageFeed, b.Stamps.Received, b.Stamps.Decoded)
+	e.latency.record(stageInbox, b.Stamps.Decoded, domain.Mono())
 	e.router.OnBook(b)
 	if bid, ask := e.router.BBO(i); bid > 0 && ask > 0 {
 		e.marks[i] = (bid + ask) / 2

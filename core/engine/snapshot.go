@@ -123,6 +123,7 @@ func (e *Engine) publish() {
 		}
 		st.Venues = append(st.Venues, protocol.Venue{Name: name, Connected: e.router.Connected(domain.VenueID(id))})
 	}
+	st.Latency = e.latency.wire()
 	e.status.Store(st)
 }
 

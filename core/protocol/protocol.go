@@ -184,6 +184,18 @@ type Status struct {
 	Books      []Book     `json:"books"`
 	Strategies []Strategy `json:"strategies"`
 	Venues     []Venue    `json:"venues"`
+	// Latency is measured on live traffic at every stage boundary of the
+	// hot path, since the daemon started.
+	Latency []StageLatency `json:"latency"`
+}
+
+// StageLatency summarises one stage of the hot path, in nanoseconds.
+type StageLatency struct {
+	Stage string `json:"stage"` // feed, inbox, strategy, risk, route, send, venue-ack, tick-to-order
+	Count int64  `json:"count"`
+	P50   int64  `json:"p50_ns"`
+	P99   int64  `json:"p99_ns"`
+	Max   int64  `json:"max_ns"`
 }
 
 // Totals are counters and P&L summed over a node's strategies.

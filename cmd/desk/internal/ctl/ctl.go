@@ -206,6 +206,13 @@ func printHuman(w io.Writer, result any) {
 			}
 			fmt.Fprintf(tw, "venue\t%s\t%s\n", v.Name, state)
 		}
+		if len(r.Latency) > 0 {
+			fmt.Fprintln(tw, "\nSTAGE\tCOUNT\tP50\tP99\tMAX")
+			for _, l := range r.Latency {
+				fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\n", l.Stage, l.Count,
+					time.Duration(l.P50), time.Duration(l.P99), time.Duration(l.Max))
+			}
+		}
 		fmt.Fprintln(tw, "\nSTRATEGY\tBOOK\tKIND\tSTATE\tPOSITIONS\tREALIZED\tUNREALIZED\tOPEN\tSENT\tFILLS")
 		for _, s := range r.Strategies {
 			var pos []string

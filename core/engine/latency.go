@@ -1,0 +1,75 @@
+package engine
+
+import (
+	"github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/desk-trading/desk/core/domain"
+	"github.com/desk-trading/desk/core/protocol"
+)
+
+// stage is one boundary-to-boundary leg of the hot path, measured from the
+// domain.Stamps every event carries.
+type stage uint8
+
+const (
+	stageFeed        stage = iota // venue data received -> decoded by the feed handler
+	stageInbox                    // decoded -> taken by the engine (queueing in the inbox)
+	stageStrategy                 // book decoded -> the strategy decided (includes its mailbox)
+	stageRisk                     // decided -> pre-trade risk passed (includes the intent queue)
+	stageRoute                    // risk passed -> venue chosen
+	stageSend                     // venue chosen -> handed to the venue connection
+	stageAck                      // sent -> acknowledged by the venue
+	stageTickToOrder              // venue data received -> order sent, end to end
+	numStages
+)
+
+var stageNames = [numStages]string{"feed", "inbox", "strategy", "risk", "route", "send", "venue-ack", "tick-to-order"}
+
+// latencyMax is the largest latency recorded; longer ones count as it.
+const latencyMax = int64(60e9)
+
+// latency holds a histogram of every stage since the engine started.
+// HdrHistogram records without allocating, at two significant digits.
+type latency struct {
+	h [numStages]*hdrhistogram.Histogram
+}
+
+func newLatency() *latency {
+	l := &latency{}
+	for i := range l.h {
+		l.h[i] = hdrhistogram.New(1, latencyMax, 2)
+	}
+	return l
+}
+
+// record adds to-from to stage s when both stamps were taken.
+func (l *latency) record(s stage, from, to int64) {
+	if from == 0 || to == 0 || to < from {
+		return
+	}
+	_ = l.h[s].RecordValue(min(to-from, latencyMax)) // in range by construction
+}
+
+// order records the stages of an order that was just sent.
+func (l *latency) order(st *domain.Stamps) {
+	l.record(stageStrategy, st.Decoded, st.Decided)
+	l.record(stageRisk, st.Decided, st.RiskPassed)
+	l.record(stageRoute, st.RiskPassed, st.Routed)
+	l.record(stageSend, st.Routed, st.Sent)
+	l.record(stageTickToOrder, st.Received, st.Sent)
+}
+
+// wire summarises every stage that has samples, in hot-path order.
+func (l *latency) wire() []protocol.StageLatency {
+	out := make([]protocol.StageLatency, 0, numStages)
+	for i, h := range l.h {
+		if h.TotalCount() == 0 {
+			continue
+		}
+		out = append(out, protocol.StageLatency{
+			Stage: stageNames[i], Count: h.TotalCount(),
+			P50: h.ValueAtQuantile(50), P99: h.ValueAtQuantile(99), Max: h.Max(),
+		})
+	}
+	return out
+}
