@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"charm.land/lipgloss/v2"
 
@@ -26,12 +27,13 @@ type header struct {
 	fills      string
 	updated    string // engine clock of the last Status
 
-	books  []protocol.Book  // sorted by id
-	venues []protocol.Venue // sorted by name
+	books   []protocol.Book  // sorted by id
+	venues  []protocol.Venue // sorted by name
+	latency string           // "feed 371ns  risk 59µs ...": p99 per stage
 }
 
 // headerLines is how many lines View returns.
-const headerLines = 3
+const headerLines = 4
 
 // setStatus takes the firm-wide part of st. It keeps its own copies of the
 // books and venues: st is not retained.
@@ -49,13 +51,34 @@ func (h header) setStatus(st *protocol.Status) header {
 	slices.SortStableFunc(h.books, func(a, b protocol.Book) int { return strings.Compare(a.ID, b.ID) })
 	h.venues = slices.Clone(st.Venues)
 	slices.SortStableFunc(h.venues, func(a, b protocol.Venue) int { return strings.Compare(a.Name, b.Name) })
+	h.latency = formatLatency(st.Latency)
 	return h
+}
+
+// formatLatency renders each stage's p99, in hot-path order, to three
+// significant digits: "feed 371ns  risk 58.9µs  venue-ack 7.24ms".
+func formatLatency(stages []protocol.StageLatency) string {
+	parts := make([]string, 0, len(stages))
+	for _, s := range stages {
+		parts = append(parts, s.Stage+" "+roundDuration(time.Duration(s.P99)).String())
+	}
+	return strings.Join(parts, "  ")
+}
+
+// roundDuration keeps three significant digits of d.
+func roundDuration(d time.Duration) time.Duration {
+	for unit := time.Duration(1); unit < time.Hour; unit *= 10 {
+		if d < 1000*unit {
+			return d.Round(unit)
+		}
+	}
+	return d
 }
 
 // View renders exactly headerLines lines, each cut to width. dim draws the
 // data without color because it is stale; the connection line is never dim.
 func (h header) View(st *styles, width int, conn connection, dim bool) string {
-	lines := [headerLines]string{h.firmLine(st, dim), h.nodesLine(st, dim), h.connLine(st, conn)}
+	lines := [headerLines]string{h.firmLine(st, dim), h.nodesLine(st, dim), h.latencyLine(st, dim), h.connLine(st, conn)}
 	return clip(strings.Join(lines[:], "\n"), width)
 }
 
@@ -78,6 +101,15 @@ func (h header) firmLine(st *styles, dim bool) string {
 	field("sent", h.ordersSent, st.data(st.Value, dim))
 	field("fills", h.fills, st.data(st.Value, dim))
 	return b.String()
+}
+
+// latencyLine is the p99 latency of each hot-path stage on live traffic.
+func (h header) latencyLine(st *styles, dim bool) string {
+	value := h.latency
+	if value == "" {
+		value = "—"
+	}
+	return st.Label.Render("latency p99 ") + st.data(st.Value, dim).Render(value)
 }
 
 // firmBadge is the firm's trading state; halted is impossible to miss.

@@ -509,3 +509,17 @@ func TestTrippedBreakerShownWithState(t *testing.T) {
 		t.Errorf("tripped breaker not shown: %q", line)
 	}
 }
+
+func TestLatencyInHeader(t *testing.T) {
+	sess := newFakeSession()
+	m, wait := connect(t, sess)
+	st := testStatus()
+	st.Latency = []protocol.StageLatency{
+		{Stage: "feed", Count: 9, P50: 100, P99: 371, Max: 900},
+		{Stage: "venue-ack", Count: 3, P50: 2_686_975, P99: 7_241_727, Max: 7_900_000},
+	}
+	m, _ = push(t, m, wait, sess, statusEnv(st))
+	if got := screen(m); !strings.Contains(got, "latency p99 feed 371ns  venue-ack 7.24ms") {
+		t.Errorf("latency not shown:\n%s", got)
+	}
+}
