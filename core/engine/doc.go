@@ -14,6 +14,20 @@
 //
 // and for each report: OMS apply -> journal -> positions and risk -> the
 // strategy. Nothing on that path locks or allocates in the steady state.
+// The stage stamps each event carries feed a latency histogram per stage,
+// published with the status (latency.go).
+//
+// # Risk
+//
+// The engine owns the risk tree (package risk) like the orders: it checks
+// and admits every new order, feeds the tree fills, marks, rejects and
+// denials, and acts on the breakers it trips (breakers.go): journal, alert,
+// and cancel the node's working orders where configured. A kill halts a
+// node, then cancels everything working under it, in one command. Every
+// state change, limit change (limits.go), trip, reset, kill and denial is
+// journaled with who and why; the most recent ones answer desk ctl audit
+// (audit.go). On start, the config's limits are reconciled with the
+// journal's so that the most recent change wins (config.go).
 //
 // Clients never touch the engine's state: every SnapshotInterval the engine
 // publishes an immutable protocol.Status that readers load atomically, and
