@@ -48,11 +48,8 @@ func (t *Tree) OnFill(f *domain.Fill) {
 	for n := t.Strategy(f.Strategy); n != nil; n = n.parent {
 		n.pos[i] += dq
 		n.cash = domain.AddMoney(n.cash, domain.AddMoney(-paid, -f.Fee))
-		if f.Side == domain.Buy {
-			n.buyWork[i] = max(0, n.buyWork[i]-f.Qty)
-		} else {
-			n.sellWork[i] = max(0, n.sellWork[i]-f.Qty)
-		}
+		w := n.work(f.Side)
+		w[i] = max(0, w[i]-f.Qty)
 		t.revalue(n, i)
 		n.peak = max(n.peak, n.PnL())
 	}
@@ -74,12 +71,43 @@ func (t *Tree) Admit(o *domain.Order, now int64) {
 		n.orders.take(now)
 		n.messages.take(now)
 		n.open++
-		if o.Side == domain.Buy {
-			n.buyWork[i] += o.Leaves()
-		} else {
-			n.sellWork[i] += o.Leaves()
-		}
+		n.work(o.Side)[i] += o.Leaves()
 	}
+}
+
+// RestoreWorking counts an order that is still working after a journal
+// replay as working on every node of its path, as Admit did before the
+// restart, without taking tokens: open-order and position limits then see
+// it until it finishes (OnDone).
+func (t *Tree) RestoreWorking(o *domain.Order) {
+	if int(o.Instrument) >= len(t.instruments) {
+		return
+	}
+	for n := t.Strategy(o.Strategy); n != nil; n = n.parent {
+		n.open++
+		n.work(o.Side)[o.Instrument] += o.Leaves()
+	}
+}
+
+// OnReplace records that a venue confirmed a replace of o, whose leaves
+// were oldLeaves before it: the working quantity follows the new size.
+func (t *Tree) OnReplace(o *domain.Order, oldLeaves domain.Qty) {
+	if int(o.Instrument) >= len(t.instruments) {
+		return
+	}
+	d := o.Leaves() - oldLeaves
+	for n := t.Strategy(o.Strategy); n != nil; n = n.parent {
+		w := n.work(o.Side)
+		w[o.Instrument] = max(0, w[o.Instrument]+d)
+	}
+}
+
+// work returns n's working quantities by instrument on side.
+func (n *Node) work(side domain.Side) []domain.Qty {
+	if side == domain.Buy {
+		return n.buyWork
+	}
+	return n.sellWork
 }
 
 // OnDone records that an admitted order left the working states: what it
@@ -91,11 +119,8 @@ func (t *Tree) OnDone(o *domain.Order) {
 	}
 	for n := t.Strategy(o.Strategy); n != nil; n = n.parent {
 		n.open = max(0, n.open-1)
-		if o.Side == domain.Buy {
-			n.buyWork[i] = max(0, n.buyWork[i]-o.Leaves())
-		} else {
-			n.sellWork[i] = max(0, n.sellWork[i]-o.Leaves())
-		}
+		w := n.work(o.Side)
+		w[i] = max(0, w[i]-o.Leaves())
 	}
 }
 

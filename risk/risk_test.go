@@ -477,3 +477,29 @@ func TestDailyLossSurvivesRestartThroughDayBase(t *testing.T) {
 		}
 	}
 }
+
+func TestRestoreWorkingAndReplace(t *testing.T) {
+	tr := testTree(t, NodeLimits{}, NodeLimits{}, NodeLimits{Base: lim(t, "max_position", "10", "max_open_orders", "2")})
+	tr.OnMark(0, 10_000, now)
+	o := order(0, domain.Buy, 9_990, 6)
+	tr.RestoreWorking(o)
+	s0 := tr.Strategy(0)
+	if s0.OpenOrders() != 1 || s0.buyWork[0] != 6 || tr.firm.buyWork[0] != 6 {
+		t.Fatalf("restored: open %d work %d firm %d", s0.OpenOrders(), s0.buyWork[0], tr.firm.buyWork[0])
+	}
+	if got := tr.Check(order(0, domain.Buy, 10_000, 5), now); got != ReasonMaxPosition {
+		t.Fatalf("a restored working order does not count: %q", got)
+	}
+	o.Qty = 2 // the venue confirmed a replace down to 2
+	tr.OnReplace(o, 6)
+	if s0.buyWork[0] != 2 || tr.firm.buyWork[0] != 2 {
+		t.Fatalf("after replace: work %d firm %d", s0.buyWork[0], tr.firm.buyWork[0])
+	}
+	if got := tr.Check(order(0, domain.Buy, 10_000, 5), now); got != Pass {
+		t.Fatalf("after shrinking the working order: %q", got)
+	}
+	tr.OnDone(o)
+	if s0.OpenOrders() != 0 || s0.buyWork[0] != 0 {
+		t.Fatalf("after done: open %d work %d", s0.OpenOrders(), s0.buyWork[0])
+	}
+}

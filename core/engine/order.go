@@ -200,14 +200,17 @@ func (e *Engine) onReport(r *domain.ExecReport) {
 	case domain.ExecFill:
 		r.Stamps.Filled = now
 	}
-	prev := domain.OrderState(0)
+	prev, prevLeaves := domain.OrderState(0), domain.Qty(0)
 	if o, ok := e.oms.Get(r.OrderID); ok {
-		prev = o.State
+		prev, prevLeaves = o.State, o.Leaves()
 	}
 	o, fill, err := e.oms.Apply(r, e.now)
 	if err != nil {
 		e.reportRefused(r, err)
 		return
+	}
+	if r.Kind == domain.ExecReplaced && o.State.Working() {
+		e.risk.OnReplace(o, prevLeaves)
 	}
 	e.afterReport(o, fill, prev)
 	if r.Kind == domain.ExecAck && prev == domain.StatePendingNew {

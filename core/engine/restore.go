@@ -60,7 +60,11 @@ func (e *Engine) Restore(ev *domain.Event, sum *RestoreSummary) {
 // FinishRestore completes a restore: it counts working orders, records the
 // halted nodes, tells each strategy its state and publishes a status.
 func (e *Engine) FinishRestore(sum *RestoreSummary) {
-	e.oms.Working(func(*domain.Order) bool { sum.Working++; return true })
+	e.oms.Working(func(o *domain.Order) bool {
+		sum.Working++
+		e.risk.RestoreWorking(o)
+		return true
+	})
 	e.risk.Walk(func(n *risk.Node) {
 		if n.Effective() == domain.Halted && (n.Parent() == nil || n.Parent().Effective() != domain.Halted) {
 			sum.Halted = append(sum.Halted, n.Name())
