@@ -9,7 +9,11 @@ func (t *Tree) OnMark(i domain.InstrumentID, mark domain.Price, now int64) {
 	if int(i) >= len(t.marks) || mark <= 0 {
 		return
 	}
+	unchanged := t.marks[i] == mark
 	t.marks[i], t.markTime[i] = mark, now
+	if unchanged {
+		return // fresh again, and no node's value moved
+	}
 	t.Walk(func(n *Node) {
 		if n.pos[i] != 0 {
 			t.revalue(n, i)

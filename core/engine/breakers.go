@@ -60,12 +60,13 @@ func (e *Engine) handleTrips(trips []risk.Trip) {
 }
 
 // cancelUnder sends a cancel for every working order of every strategy
-// under n and returns how many it sent (or queued for retry).
+// under n and returns how many are on their way (sent, queued for retry,
+// or waiting for a replace to resolve); orders already pending cancel are
+// not counted again.
 func (e *Engine) cancelUnder(n *risk.Node) int {
 	count := 0
 	e.oms.Working(func(o *domain.Order) bool {
-		if o.State != domain.StatePendingCancel && e.risk.Covers(n, o.Strategy) {
-			e.requestCancel(o)
+		if e.risk.Covers(n, o.Strategy) && e.requestCancel(o) {
 			count++
 		}
 		return true

@@ -116,7 +116,10 @@ type Engine struct {
 	now     int64         // engine clock at the current input, unix ns
 	status  atomic.Pointer[protocol.Status]
 	retry   []domain.OrderID // cancels a full venue queue refused, retried each snapshot tick
-	audit   auditLog         // recent audit records and denials, for CmdAudit
+	// cancelAfterReplace holds orders to cancel as soon as the venue
+	// answers their pending replace (a kill or breaker met them mid-replace).
+	cancelAfterReplace []domain.OrderID
+	audit              auditLog // recent audit records and denials, for CmdAudit
 	// journalDown is set after the journal failed: nothing more is
 	// appended, and the journal breaker holds the firm halted.
 	journalDown bool

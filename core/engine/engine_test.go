@@ -551,3 +551,56 @@ func TestLatencyPerStage(t *testing.T) {
 		}
 	}
 }
+
+// TestKillCancelsAnOrderMidReplace: a kill that meets an order waiting on
+// a replace cancels it the moment the venue answers the replace.
+func TestKillCancelsAnOrderMidReplace(t *testing.T) {
+	for _, answer := range []domain.ExecKind{domain.ExecReplaced, domain.ExecReplaceReject} {
+		v, j, h := &recVenue{}, &memJournal{}, &recHost{}
+		f := newFixture(t, v, j, h, risk.Limits{})
+		f.quote()
+		in := f.intent(5)
+		f.eng.onIntent(&in)
+		f.eng.onReport(&domain.ExecReport{Kind: domain.ExecAck, OrderID: in.ID, VenueOrderID: 1})
+		rep := domain.Intent{Kind: domain.IntentReplace, ID: in.ID, Strategy: 0, Price: 10_001, Qty: 5}
+		f.eng.onIntent(&rep)
+		if o, _ := f.eng.oms.Get(in.ID); o.State != domain.StatePendingReplace {
+			t.Fatalf("state %s, want pending-replace", o.State)
+		}
+		res, err := f.eng.kill(risk.FirmNode, "test", "")
+		if err != nil || res.Canceled != 1 {
+			t.Fatalf("kill: %+v %v", res, err)
+		}
+		if len(v.cancels) != 0 {
+			t.Fatalf("a cancel went out while the replace was pending")
+		}
+		f.eng.onReport(&domain.ExecReport{Kind: answer, OrderID: in.ID, Price: 10_001, Qty: 5})
+		if len(v.cancels) != 1 || v.cancels[0] != in.ID {
+			t.Fatalf("after %s: cancels %v, want the order", answer, v.cancels)
+		}
+		if o, _ := f.eng.oms.Get(in.ID); o.State != domain.StatePendingCancel {
+			t.Fatalf("after %s: state %s, want pending-cancel", answer, o.State)
+		}
+	}
+}
+
+// TestVenueDownTripsTheFirm: a venue that disconnects is skipped by the
+// router and trips the venue-down breaker (reduce-only by default).
+func TestVenueDownTripsTheFirm(t *testing.T) {
+	v, j, h := &recVenue{}, &memJournal{}, &recHost{}
+	f := newFixture(t, v, j, h, risk.Limits{})
+	f.quote()
+	f.eng.command(&command{kind: cmdVenueState, venue: 0, flag: false})
+	if f.eng.router.Connected(0) {
+		t.Fatal("router still routes to a venue that is down")
+	}
+	st := f.eng.Status()
+	if st.Firm.State != "reduce-only" || len(st.Firm.Breakers) != 1 || st.Firm.Breakers[0] != "venue-down" {
+		t.Fatalf("firm after venue down: %s %v", st.Firm.State, st.Firm.Breakers)
+	}
+	in := f.intent(1)
+	f.eng.onIntent(&in)
+	if v.count() != 0 || h.orders[len(h.orders)-1].Reason != risk.ReasonReduceOnly {
+		t.Fatalf("an opening order went out after venue down: %+v", h.orders[len(h.orders)-1])
+	}
+}

@@ -3,6 +3,7 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/desk-trading/desk/core/domain"
 	"github.com/desk-trading/desk/core/oms"
@@ -15,6 +16,7 @@ const (
 	reasonNoVenue   = "no-venue"
 	reasonVenueBusy = "venue-busy"
 	reasonNotOwner  = "not-owner"
+	reasonNoJournal = "journal-down"
 )
 
 // onIntent handles a strategy's new, cancel or replace request.
@@ -64,6 +66,11 @@ func (e *Engine) newOrder(st *strategy, in *domain.Intent) {
 	o.Stamps.Sent = domain.Mono()
 	st.ordersSent++
 	e.journalOrder(domain.EventOrder, o)
+	if e.journalDown {
+		// The journal could not take the order: it must not leave.
+		e.applySynthetic(o, domain.ExecReject, reasonNoJournal)
+		return
+	}
 	if err := e.venues[venue].Submit(o); err != nil {
 		// The venue's queue is full: the order never left, so it is
 		// rejected here rather than left pending.
@@ -122,15 +129,24 @@ func (e *Engine) cancel(st *strategy, id domain.OrderID) {
 	e.requestCancel(o)
 }
 
-// requestCancel moves o to pending-cancel and sends the cancel; a cancel a
-// full venue queue refuses is retried on the next tick, never dropped.
-func (e *Engine) requestCancel(o *domain.Order) {
-	if o.State == domain.StatePendingCancel {
-		return
+// requestCancel moves o to pending-cancel and sends the cancel, and
+// reports whether a cancel is on its way. A cancel a full venue queue
+// refuses is retried on the next tick, never dropped. An order waiting on
+// a replace cannot be canceled until the venue answers the replace, so
+// the cancel is sent the moment it does (see afterReport).
+func (e *Engine) requestCancel(o *domain.Order) bool {
+	switch o.State {
+	case domain.StatePendingCancel:
+		return false
+	case domain.StatePendingReplace:
+		if !slices.Contains(e.cancelAfterReplace, o.ID) {
+			e.cancelAfterReplace = append(e.cancelAfterReplace, o.ID)
+		}
+		return true
 	}
 	if err := e.oms.CancelRequested(o, e.now); err != nil {
 		e.log.Debug("cancel not possible now", "order", o.ID, "state", o.State, "err", err)
-		return
+		return false
 	}
 	e.journalOrder(domain.EventOrder, o)
 	if s := e.strategy(o.Strategy); s != nil {
@@ -139,6 +155,19 @@ func (e *Engine) requestCancel(o *domain.Order) {
 	e.risk.OnMessage(o.Strategy, e.now)
 	if err := e.venues[o.Venue].Cancel(o); err != nil {
 		e.retry = append(e.retry, o.ID)
+	}
+	return true
+}
+
+// cancelDeferred sends a cancel that waited for o's replace to resolve.
+func (e *Engine) cancelDeferred(o *domain.Order) {
+	k := slices.Index(e.cancelAfterReplace, o.ID)
+	if k < 0 || o.State == domain.StatePendingReplace {
+		return
+	}
+	e.cancelAfterReplace = slices.Delete(e.cancelAfterReplace, k, k+1)
+	if o.State.Working() {
+		e.requestCancel(o)
 	}
 }
 
@@ -239,6 +268,9 @@ func (e *Engine) afterReport(o *domain.Order, fill *domain.Fill, prev domain.Ord
 	}
 	if st != nil {
 		st.Host.OnOrder(o)
+	}
+	if len(e.cancelAfterReplace) > 0 {
+		e.cancelDeferred(o)
 	}
 }
 

@@ -161,9 +161,15 @@ func Run(ctx context.Context, opts Options) (err error) {
 	if err := w.awaitVenues(ctx, 10*time.Second); err != nil {
 		return fmt.Errorf("daemon: %w", err)
 	}
-	if n, err := eng.Reconcile(ctx); err != nil {
+	// The venues are live, and the engine does not yet drain their books:
+	// a venue stalls once its queue fills, so reconciliation gets a bound.
+	rctx, rcancel := context.WithTimeout(ctx, 10*time.Second)
+	n, err := eng.Reconcile(rctx)
+	rcancel()
+	if err != nil {
 		return fmt.Errorf("daemon: %w", err)
-	} else if n > 0 {
+	}
+	if n > 0 {
 		log.Warn("reconcile canceled orders the venues do not hold", "orders", n)
 	}
 
@@ -174,6 +180,11 @@ func Run(ctx context.Context, opts Options) (err error) {
 
 	hostCtx, stopHosts := context.WithCancel(context.Background())
 	defer stopHosts()
+	// Venue connectivity feeds the router and the venue-down breaker. The
+	// watcher stops with the strategies, before the venues are shut down,
+	// so a shutdown never reads as a venue failure.
+	hostsWG.Add(1)
+	go func() { defer hostsWG.Done(); w.watchVenues(hostCtx, eng) }()
 	for _, h := range w.hosts {
 		hostsWG.Add(1)
 		go func() {
@@ -191,7 +202,11 @@ func Run(ctx context.Context, opts Options) (err error) {
 		cancel()
 		serverWG.Wait()
 		stopHosts()
-		hostsWG.Wait()
+		// A strategy stuck inside a callback never returns; the rest of the
+		// shutdown must not wait for it.
+		if !waitFor(&hostsWG, 5*time.Second) {
+			log.Error("strategies did not stop within 5s; shutting down without them")
+		}
 		stopVenues()
 		venuesWG.Wait()
 		stopEngine()
@@ -363,4 +378,16 @@ func configLimits(cfg *config.Config) []engine.ConfigLimit {
 		add(s.ID, s.Limits)
 	}
 	return out
+}
+
+// waitFor waits for wg up to limit and reports whether it finished.
+func waitFor(wg *sync.WaitGroup, limit time.Duration) bool {
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return true
+	case <-time.After(limit):
+		return false
+	}
 }

@@ -175,3 +175,27 @@ func (w *wiring) awaitVenues(ctx context.Context, limit time.Duration) error {
 	}
 	return nil
 }
+
+// watchVenues tells the engine when a venue's session goes down or comes
+// back, polling every 100ms until ctx is done.
+func (w *wiring) watchVenues(ctx context.Context, eng *engine.Engine) {
+	up := make([]bool, len(w.venues))
+	for k, v := range w.venues {
+		up[k] = v.venue.Connected()
+	}
+	t := time.NewTicker(100 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		for k, v := range w.venues {
+			if c := v.venue.Connected(); c != up[k] {
+				up[k] = c
+				eng.VenueState(v.id, c)
+			}
+		}
+	}
+}
