@@ -39,7 +39,14 @@ func (t *Tree) revalue(n *Node, i domain.InstrumentID) {
 
 // OnFill applies a fill to the positions and cash of its strategy and every
 // ancestor, and takes its quantity off the working orders of its side.
-func (t *Tree) OnFill(f *domain.Fill) {
+func (t *Tree) OnFill(f *domain.Fill) { t.fill(f, true) }
+
+// OnLateFill applies a fill of an order that had already finished (a
+// venue reported it after the cancel): positions and cash move, but its
+// quantity was released from the working orders when the order finished.
+func (t *Tree) OnLateFill(f *domain.Fill) { t.fill(f, false) }
+
+func (t *Tree) fill(f *domain.Fill, working bool) {
 	i := f.Instrument
 	if int(i) >= len(t.instruments) {
 		return
@@ -52,8 +59,10 @@ func (t *Tree) OnFill(f *domain.Fill) {
 	for n := t.Strategy(f.Strategy); n != nil; n = n.parent {
 		n.pos[i] += dq
 		n.cash = domain.AddMoney(n.cash, domain.AddMoney(-paid, -f.Fee))
-		w := n.work(f.Side)
-		w[i] = max(0, w[i]-f.Qty)
+		if working {
+			w := n.work(f.Side)
+			w[i] = max(0, w[i]-f.Qty)
+		}
 		t.revalue(n, i)
 		n.peak = max(n.peak, n.PnL())
 	}

@@ -503,3 +503,19 @@ func TestRestoreWorkingAndReplace(t *testing.T) {
 		t.Fatalf("after done: open %d work %d", s0.OpenOrders(), s0.buyWork[0])
 	}
 }
+
+// TestLateFillKeepsOtherWorkingOrders: a fill after its order finished
+// moves the position but not the working quantity of other orders.
+func TestLateFillKeepsOtherWorkingOrders(t *testing.T) {
+	tr := testTree(t, NodeLimits{}, NodeLimits{}, NodeLimits{})
+	done := order(0, domain.Buy, 9_990, 5)
+	other := order(0, domain.Buy, 9_980, 4)
+	tr.Admit(done, now)
+	tr.Admit(other, now)
+	tr.OnDone(done) // canceled with 5 left
+	tr.OnLateFill(&domain.Fill{Strategy: 0, Instrument: 0, Side: domain.Buy, Qty: 2, Price: 9_990})
+	s0 := tr.Strategy(0)
+	if s0.Position(0) != 2 || s0.buyWork[0] != 4 {
+		t.Fatalf("position %d, working %d; want 2 and the other order's 4", s0.Position(0), s0.buyWork[0])
+	}
+}

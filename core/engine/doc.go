@@ -13,7 +13,9 @@
 //	       -> journal (queued for group commit) -> venue submit
 //
 // and for each report: OMS apply -> journal -> positions and risk -> the
-// strategy. Nothing on that path locks or allocates in the steady state.
+// strategy. Nothing on that path allocates in the steady state, and the
+// engine's own state takes no locks; handing an event to a strategy takes
+// that strategy's mailbox mutex for a copy.
 // The stage stamps each event carries feed a latency histogram per stage,
 // published with the status (latency.go).
 //

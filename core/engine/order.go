@@ -260,7 +260,11 @@ func (e *Engine) afterReport(o *domain.Order, fill *domain.Fill, prev domain.Ord
 	}
 	if fill != nil {
 		e.journalFill(fill)
-		e.risk.OnFill(fill)
+		if prev.Working() {
+			e.risk.OnFill(fill)
+		} else {
+			e.risk.OnLateFill(fill)
+		}
 		if st != nil {
 			st.fills++
 			st.Host.OnFill(fill)
