@@ -47,10 +47,11 @@ type conn struct {
 	sem        chan struct{}
 	subscribed atomic.Bool // set by the writer when it starts pushes
 
-	amu       sync.Mutex       // guards alerts and dropped; taken after Server.mu
-	alerts    []protocol.Alert // bounded by alertQueueLen, oldest first
-	dropped   int              // alerts dropped since the writer last drained
-	alertWake chan struct{}    // cap 1: alerts has something
+	amu          sync.Mutex       // guards the three below; taken after Server.mu
+	alerts       []protocol.Alert // bounded by alertQueueLen, oldest first
+	dropped      int              // alerts dropped since the writer last drained
+	droppedTotal int              // alerts dropped over the connection's life
+	alertWake    chan struct{}    // cap 1: alerts has something
 
 	done      chan struct{} // closed when the connection ends
 	closeOnce sync.Once
@@ -97,11 +98,13 @@ func (c *conn) serve() {
 	}
 	c.close()
 	<-writerDone
-	if err == nil || websocket.IsCloseError(err, websocket.CloseNormalClosure, websocket.CloseGoingAway) {
-		c.log.Info("client disconnected")
-	} else {
-		c.log.Info("client disconnected", "reason", err)
+	c.amu.Lock()
+	attrs := []any{"alerts_dropped", c.droppedTotal}
+	c.amu.Unlock()
+	if err != nil && !websocket.IsCloseError(err, websocket.CloseNormalClosure, websocket.CloseGoingAway) {
+		attrs = append(attrs, "reason", err)
 	}
+	c.log.Info("client disconnected", attrs...)
 }
 
 // close ends the connection; safe to call more than once, from any
@@ -145,6 +148,7 @@ func (c *conn) pushAlert(a protocol.Alert) {
 		n := copy(c.alerts, c.alerts[1:])
 		c.alerts = c.alerts[:n]
 		c.dropped++
+		c.droppedTotal++
 	}
 	c.alerts = append(c.alerts, a)
 	c.amu.Unlock()

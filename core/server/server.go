@@ -25,9 +25,11 @@ type Backend interface {
 	// mutates the returned Status, and compares pointers to decide whether it
 	// changed, so a new snapshot must be a new pointer.
 	Status() *protocol.Status
-	// Do runs one command (a protocol.Cmd* other than status and subscribe)
-	// for peer and returns its result, which is marshalled to JSON as the
-	// response's Result (nil means none). A refused command returns a
+	// Do runs one command (any cmd but status and subscribe, which the
+	// server answers itself) for peer and returns its result, which is
+	// marshalled to JSON as the response's Result (nil means none). A cmd
+	// it does not know returns a *protocol.Error with CodeUnknownCmd; the
+	// server keeps no list of commands. A refused command returns a
 	// *protocol.Error (found with errors.As), sent to the client as is. ctx
 	// bounds the wait for the engine: Do must return soon after ctx is done,
 	// since the server's Run waits for running commands before it returns.
