@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"sync"
@@ -70,7 +71,8 @@ type Server struct {
 
 	ready   chan struct{}
 	started atomic.Bool
-	cmdCtx  context.Context // Run's ctx: done when the server shuts down
+	cmdCtx  context.Context   // Run's ctx: done when the server shuts down
+	ln      *net.UnixListener // bound by Listen; served by Run
 
 	// frame caches the encoded push of the latest Status, shared by every
 	// subscribed client.
@@ -124,7 +126,23 @@ func New(opts Options) (*Server, error) {
 // closed when Run fails before that.
 func (s *Server) Ready() <-chan struct{} { return s.ready }
 
-// Run listens on the socket and serves clients until ctx is done. Then it
+// Listen binds the socket without serving it yet, so a daemon can learn
+// that its socket is unusable before it starts trading. Run calls it when
+// it has not been called; calling it again does nothing. It fails with
+// ErrInsecureDir, ErrInUse or ErrNotSocket.
+func (s *Server) Listen() error {
+	if s.ln != nil {
+		return nil
+	}
+	ln, err := listen(s.opts.Path, s.uid)
+	if err != nil {
+		return err
+	}
+	s.ln = ln
+	return nil
+}
+
+// Run listens on the socket (see Listen) and serves clients until ctx is done. Then it
 // closes every connection (telling clients the daemon is shutting down),
 // waits for their goroutines and running commands, removes the socket and
 // returns nil. It fails at once with ErrInsecureDir, ErrInUse or ErrNotSocket
@@ -134,10 +152,10 @@ func (s *Server) Run(ctx context.Context) error {
 	if !s.started.CompareAndSwap(false, true) {
 		return ErrStarted
 	}
-	ln, err := listen(s.opts.Path, s.uid)
-	if err != nil {
+	if err := s.Listen(); err != nil {
 		return err
 	}
+	ln := s.ln
 	s.cmdCtx = ctx
 	hs := &http.Server{
 		Handler:           http.HandlerFunc(s.serveHTTP),

@@ -144,6 +144,12 @@ func Run(ctx context.Context, opts Options) (err error) {
 	if err != nil {
 		return fmt.Errorf("daemon: %w", err)
 	}
+	// Bind the socket before any venue or strategy starts: a daemon that
+	// cannot serve its operators must fail before it sends an order, not
+	// after.
+	if err := srv.Listen(); err != nil {
+		return fmt.Errorf("daemon: %w", err)
+	}
 
 	// Everything below runs under one context and is waited for in reverse
 	// order of start.

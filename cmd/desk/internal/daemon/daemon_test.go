@@ -2,8 +2,11 @@ package daemon
 
 import (
 	"context"
+	"github.com/desk-trading/desk/core/domain"
+	"github.com/desk-trading/desk/store"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -233,5 +236,43 @@ func TestEndToEnd(t *testing.T) {
 		if a.FilledQuantity != o.FilledQuantity {
 			t.Fatalf("order %s filled %s after restart, %s before", o.ClientOrderID, a.FilledQuantity, o.FilledQuantity)
 		}
+	}
+}
+
+// TestSocketInUseFailsBeforeTrading: a daemon whose socket is taken fails
+// before any venue or strategy starts, so it never sends an order.
+func TestSocketInUseFailsBeforeTrading(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a daemon")
+	}
+	cfg, err := config.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := shortTempDir(t)
+	d := start(t, dir, cfg)
+	eventually(t, 30*time.Second, "the first daemon trades", func() bool { return d.status(t).Firm.OrdersSent > 0 })
+
+	other := filepath.Join(dir, "other")
+	err = Run(context.Background(), Options{Config: cfg, Paths: Paths{StateDir: other, Socket: d.paths.Socket}})
+	if err == nil || !strings.Contains(err.Error(), "another daemon") {
+		t.Fatalf("second daemon on a taken socket: %v", err)
+	}
+	j, err := store.Open(filepath.Join(other, "journal.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	orders := 0
+	if err := j.Replay(func(ev *domain.Event) error {
+		if ev.Kind == domain.EventOrder {
+			orders++
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if orders != 0 {
+		t.Fatalf("the refused daemon journaled %d order events: it traded before binding its socket", orders)
 	}
 }
