@@ -93,14 +93,13 @@ func Run(ctx context.Context, args []string, opts Options) int {
 
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
-	conn, err := client.Dial(ctx, *socket)
-	if err != nil {
-		fmt.Fprintf(opts.Stderr, "desk ctl: %v\n", err)
-		return ExitRefused
+	// The command line is checked in full before the daemon is dialed, so
+	// a usage error is one (exit 2) whether or not a daemon is running.
+	call := func(wire string, args, out any) func(*client.Conn) error {
+		return func(c *client.Conn) error { return c.Call(ctx, wire, args, out) }
 	}
-	defer conn.Close()
-
 	var result any
+	var run func(*client.Conn) error
 	switch cmd {
 	case "status":
 		if len(pos) != 0 {
@@ -108,14 +107,14 @@ func Run(ctx context.Context, args []string, opts Options) int {
 			return ExitUsage
 		}
 		var st protocol.Status
-		err, result = conn.Call(ctx, protocol.CmdStatus, nil, &st), &st
+		run, result = call(protocol.CmdStatus, nil, &st), &st
 	case "orders":
 		if len(pos) != 0 {
 			fs.Usage()
 			return ExitUsage
 		}
 		var o protocol.Orders
-		err, result = conn.Call(ctx, protocol.CmdOrders, nil, &o), &o
+		run, result = call(protocol.CmdOrders, nil, &o), &o
 	case "halt", "resume":
 		if len(pos) != 1 {
 			fmt.Fprintf(opts.Stderr, "desk ctl %s: want one NODE (firm, a book or a strategy id)\n", cmd)
@@ -126,7 +125,7 @@ func Run(ctx context.Context, args []string, opts Options) int {
 			wire = protocol.CmdResume
 		}
 		var ack protocol.Ack
-		err, result = conn.Call(ctx, wire, protocol.NodeArgs{Node: pos[0], Why: *why}, &ack), &ack
+		run, result = call(wire, protocol.NodeArgs{Node: pos[0], Why: *why}, &ack), &ack
 	case "kill":
 		if *firm {
 			pos = append(pos, "firm")
@@ -136,7 +135,7 @@ func Run(ctx context.Context, args []string, opts Options) int {
 			return ExitUsage
 		}
 		var k protocol.KillResult
-		err, result = conn.Call(ctx, protocol.CmdKill, protocol.NodeArgs{Node: pos[0], Why: *why}, &k), &k
+		run, result = call(protocol.CmdKill, protocol.NodeArgs{Node: pos[0], Why: *why}, &k), &k
 	case "reset":
 		if len(pos) < 1 || len(pos) > 2 {
 			fmt.Fprintf(opts.Stderr, "desk ctl reset: want NODE [BREAKER]\n")
@@ -147,7 +146,7 @@ func Run(ctx context.Context, args []string, opts Options) int {
 			a.Breaker = pos[1]
 		}
 		var r protocol.ResetResult
-		err, result = conn.Call(ctx, protocol.CmdReset, a, &r), &r
+		run, result = call(protocol.CmdReset, a, &r), &r
 	case "audit":
 		if len(pos) > 1 {
 			fmt.Fprintf(opts.Stderr, "desk ctl audit: want at most one NODE\n")
@@ -158,10 +157,10 @@ func Run(ctx context.Context, args []string, opts Options) int {
 			a.Node = pos[0]
 		}
 		var r protocol.AuditResult
-		err, result = conn.Call(ctx, protocol.CmdAudit, a, &r), &r
+		run, result = call(protocol.CmdAudit, a, &r), &r
 	case "limits":
 		var code int
-		result, code, err = limits(ctx, conn, pos, *scope, *why, opts)
+		result, run, code = limits(ctx, pos, *scope, *why, opts)
 		if code != ExitOK {
 			return code
 		}
@@ -170,7 +169,13 @@ func Run(ctx context.Context, args []string, opts Options) int {
 		fs.Usage()
 		return ExitUsage
 	}
+	conn, err := client.Dial(ctx, *socket)
 	if err != nil {
+		fmt.Fprintf(opts.Stderr, "desk ctl: %v\n", err)
+		return ExitRefused
+	}
+	defer conn.Close()
+	if err := run(conn); err != nil {
 		var perr *protocol.Error
 		if errors.As(err, &perr) {
 			fmt.Fprintf(opts.Stderr, "desk ctl %s: refused: %s\n", cmd, perr.Message)
@@ -286,51 +291,54 @@ func orNone(v string) string {
 	return v
 }
 
-// limits runs "limits get [NODE]" and "limits set NODE KEY=VALUE...". Each
-// KEY=VALUE is its own journaled change; they are applied in order and the
-// first refusal stops the rest.
-func limits(ctx context.Context, conn *client.Conn, pos []string, scope, why string, opts Options) (any, int, error) {
+// limits checks "limits get [NODE]" and "limits set NODE KEY=VALUE..." and
+// returns the result and how to fetch it. Each KEY=VALUE is its own
+// journaled change; they are applied in order and the first refusal stops
+// the rest.
+func limits(ctx context.Context, pos []string, scope, why string, opts Options) (any, func(*client.Conn) error, int) {
 	if len(pos) == 0 {
 		fmt.Fprintln(opts.Stderr, "desk ctl limits: want get [NODE] or set NODE KEY=VALUE...")
-		return nil, ExitUsage, nil
+		return nil, nil, ExitUsage
 	}
 	switch pos[0] {
 	case "get":
 		if len(pos) > 2 {
 			fmt.Fprintln(opts.Stderr, "desk ctl limits get: want at most one NODE")
-			return nil, ExitUsage, nil
+			return nil, nil, ExitUsage
 		}
 		a := protocol.NodeArgs{}
 		if len(pos) == 2 {
 			a.Node = pos[1]
 		}
 		var r protocol.LimitsResult
-		return &r, ExitOK, conn.Call(ctx, protocol.CmdLimitsGet, a, &r)
+		return &r, func(c *client.Conn) error { return c.Call(ctx, protocol.CmdLimitsGet, a, &r) }, ExitOK
 	case "set":
 		if len(pos) < 3 {
 			fmt.Fprintln(opts.Stderr, "desk ctl limits set: want NODE KEY=VALUE...")
-			return nil, ExitUsage, nil
+			return nil, nil, ExitUsage
 		}
 		var args []protocol.LimitsSetArgs
 		for _, kv := range pos[2:] {
 			k, v, ok := strings.Cut(kv, "=")
 			if !ok || k == "" || v == "" {
 				fmt.Fprintf(opts.Stderr, "desk ctl limits set: %q: want KEY=VALUE\n", kv)
-				return nil, ExitUsage, nil
+				return nil, nil, ExitUsage
 			}
 			args = append(args, protocol.LimitsSetArgs{Node: pos[1], Scope: scope, Key: k, Value: v, Why: why})
 		}
 		done := []protocol.LimitsSetResult{}
-		for _, a := range args {
-			var r protocol.LimitsSetResult
-			if err := conn.Call(ctx, protocol.CmdLimitsSet, a, &r); err != nil {
-				return &done, ExitOK, err
+		return &done, func(c *client.Conn) error {
+			for _, a := range args {
+				var r protocol.LimitsSetResult
+				if err := c.Call(ctx, protocol.CmdLimitsSet, a, &r); err != nil {
+					return err
+				}
+				done = append(done, r)
 			}
-			done = append(done, r)
-		}
-		return &done, ExitOK, nil
+			return nil
+		}, ExitOK
 	default:
 		fmt.Fprintf(opts.Stderr, "desk ctl limits: unknown subcommand %q (get, set)\n", pos[0])
-		return nil, ExitUsage, nil
+		return nil, nil, ExitUsage
 	}
 }

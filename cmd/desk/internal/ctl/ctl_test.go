@@ -188,6 +188,12 @@ func TestCtl(t *testing.T) {
 	if code, _, _ := run(t, socket, "bogus"); code != ctl.ExitUsage {
 		t.Fatalf("unknown command: exit %d", code)
 	}
+	// A usage error is one whether or not a daemon answers.
+	for _, args := range [][]string{{"bogus"}, {"halt"}, {"status", "extra"}, {"limits", "set", "mr-eth", "max_position"}} {
+		if code, out, _ := run(t, "/nonexistent/desk.sock", args...); code != ctl.ExitUsage || out != "" {
+			t.Fatalf("%v with no daemon: exit %d, want %d", args, code, ctl.ExitUsage)
+		}
+	}
 	if code, _, errOut := run(t, "/nonexistent/desk.sock", "status"); code != ctl.ExitRefused || errOut == "" {
 		t.Fatalf("no daemon: exit %d %q", code, errOut)
 	}

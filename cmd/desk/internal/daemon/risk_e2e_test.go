@@ -150,8 +150,10 @@ func TestRiskEndToEnd(t *testing.T) {
 	if err := call(t, d, protocol.CmdKill, protocol.NodeArgs{Node: "firm", Why: "e2e: kill"}, &kill); err != nil {
 		t.Fatal(err)
 	}
-	if kill.State != "halted" || kill.Canceled < 1000 {
-		t.Fatalf("kill -> %+v, want halted with >= 1000 cancels", kill)
+	// Some of the orders listed as working may finish before the kill
+	// reaches them; the check by id below is the one that matters.
+	if kill.State != "halted" || kill.Canceled == 0 {
+		t.Fatalf("kill -> %+v, want halted with cancels sent", kill)
 	}
 	eventually(t, 30*time.Second, "every working order canceled", func() bool {
 		return d.status(t).Firm.OpenOrders == 0
