@@ -24,13 +24,7 @@ func (t *Tree) OnMark(i domain.InstrumentID, mark domain.Price, now int64) {
 // revalue recomputes n's value in instrument i at the current mark and
 // keeps its gross and net totals in step.
 func (t *Tree) revalue(n *Node, i domain.InstrumentID) {
-	v, ok := t.instruments[i].Notional(t.marks[i], n.pos[i])
-	if !ok {
-		v = domain.MaxMoney
-		if n.pos[i] < 0 {
-			v = -domain.MaxMoney
-		}
-	}
+	v := t.instruments[i].NotionalSat(t.marks[i], n.pos[i])
 	old := n.value[i]
 	n.value[i] = v
 	n.net = domain.AddMoney(n.net, domain.AddMoney(v, -old))
@@ -52,10 +46,7 @@ func (t *Tree) fill(f *domain.Fill, working bool) {
 		return
 	}
 	dq := f.Qty * domain.Qty(f.Side.Sign())
-	paid, ok := t.instruments[i].Notional(f.Price, dq)
-	if !ok {
-		paid = domain.MaxMoney
-	}
+	paid := t.instruments[i].NotionalSat(f.Price, dq)
 	for n := t.Strategy(f.Strategy); n != nil; n = n.parent {
 		n.pos[i] += dq
 		n.cash = domain.AddMoney(n.cash, domain.AddMoney(-paid, -f.Fee))

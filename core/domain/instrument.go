@@ -106,6 +106,19 @@ func (in *Instrument) Notional(p Price, q Qty) (m Money, ok bool) {
 	return Money(v), true
 }
 
+// NotionalSat is Notional saturated at ±MaxMoney on overflow, with the
+// sign the true value has: for positions and P&L, where a limit check
+// must still see an enormous value rather than none.
+func (in *Instrument) NotionalSat(p Price, q Qty) Money {
+	if m, ok := in.Notional(p, q); ok {
+		return m
+	}
+	if (p < 0) != (q < 0) {
+		return -MaxMoney
+	}
+	return MaxMoney
+}
+
 // PriceFromDecimal converts d to a Price, failing when it is off tick or has
 // more decimals than the instrument allows.
 func (in *Instrument) PriceFromDecimal(d decimal.Decimal) (Price, error) {

@@ -5,7 +5,8 @@ import (
 )
 
 // Venue is an execution venue as the engine sees it: a connection that takes
-// orders and cancels. Execution reports come back through Engine.Report.
+// orders and cancels. Execution reports come back on the engine's report
+// queue (Options.Reports, or Engine.Reports).
 //
 // Every method is called from the engine goroutine and must not block: it
 // copies what it needs from the order and queues it for the venue's writer.

@@ -35,8 +35,9 @@ func (e *Engine) Restore(ev *domain.Event, sum *RestoreSummary) {
 				st.ordersSent++
 			}
 		}
-		// Order ids of this epoch must not be reissued; older epochs cannot
-		// collide because the epoch is part of the id.
+		// The daemon takes a new epoch every start, so restored ids never
+		// share this run's epoch; should an engine ever be given a reused
+		// epoch, its sequence still starts past every id it restored.
 		if o.ID.Epoch() == e.opts.Epoch && o.ID.Seq() > e.nextSeq.Load() {
 			e.nextSeq.Store(o.ID.Seq())
 		}

@@ -38,7 +38,7 @@ func (p *Position) Apply(f *domain.Fill, in *domain.Instrument) {
 	if f.Side == domain.Sell {
 		dq = -dq
 	}
-	sn := notional(in, f.Price, dq)
+	sn := in.NotionalSat(f.Price, dq)
 	if p.Qty == 0 || (p.Qty > 0) == (dq > 0) {
 		p.Qty = addQty(p.Qty, dq)
 		p.Cost = domain.AddMoney(p.Cost, sn)
@@ -50,7 +50,7 @@ func (p *Position) Apply(f *domain.Fill, in *domain.Instrument) {
 		// |cdq| <= |Qty|, so released fits and has Cost's sign; closing
 		// all of it releases all of Cost, leaving no rounding residue.
 		released, _ := domain.MulDiv(int64(p.Cost), int64(cdq.Abs()), int64(p.Qty.Abs()))
-		cn := notional(in, f.Price, cdq)
+		cn := in.NotionalSat(f.Price, cdq)
 		p.Realized = domain.AddMoney(p.Realized, domain.AddMoney(neg(cn), neg(domain.Money(released))))
 		p.Cost = domain.AddMoney(p.Cost, neg(domain.Money(released)))
 		p.Qty += cdq
@@ -72,7 +72,7 @@ func (p *Position) Unrealized(mark domain.Price, in *domain.Instrument) domain.M
 	if p.Qty == 0 {
 		return 0
 	}
-	return domain.AddMoney(notional(in, mark, p.Qty), neg(p.Cost))
+	return domain.AddMoney(in.NotionalSat(mark, p.Qty), neg(p.Cost))
 }
 
 // AvgPrice returns the average cost per unit of the open quantity in the
@@ -83,43 +83,13 @@ func (p *Position) AvgPrice(in *domain.Instrument) domain.Price {
 	if p.Qty == 0 {
 		return 0
 	}
-	// Notional = price*qty*10^(MoneyDecimals-pd-qd), so
-	// price = Cost*10^(pd+qd-MoneyDecimals)/qty.
-	shift := int(in.PriceDecimals) + int(in.QtyDecimals) - domain.MoneyDecimals
-	var v int64
-	var ok bool
-	if shift >= 0 {
-		v, ok = domain.MulDiv(int64(p.Cost), int64(pow10[shift]), int64(p.Qty))
-	} else {
-		// Dividing in two steps truncates the same as dividing once.
-		v, ok = int64(p.Cost)/int64(pow10[-shift])/int64(p.Qty), true
+	if v, ok := in.PriceAt(p.Cost, p.Qty); ok {
+		return v
 	}
-	if !ok {
-		if (p.Cost < 0) != (p.Qty < 0) {
-			return math.MinInt64 + 1
-		}
-		return math.MaxInt64
+	if (p.Cost < 0) != (p.Qty < 0) {
+		return math.MinInt64 + 1
 	}
-	return domain.Price(v)
-}
-
-// pow10 up to 10^18: NewInstrument keeps pd+qd-MoneyDecimals within ±18.
-var pow10 = [...]uint64{
-	1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000,
-	1_000_000_000, 10_000_000_000, 100_000_000_000, 1_000_000_000_000,
-	10_000_000_000_000, 100_000_000_000_000, 1_000_000_000_000_000,
-	10_000_000_000_000_000, 100_000_000_000_000_000, 1_000_000_000_000_000_000,
-}
-
-// notional is in.Notional saturated at ±MaxMoney on overflow.
-func notional(in *domain.Instrument, p domain.Price, q domain.Qty) domain.Money {
-	if m, ok := in.Notional(p, q); ok {
-		return m
-	}
-	if (p < 0) != (q < 0) {
-		return -domain.MaxMoney
-	}
-	return domain.MaxMoney
+	return math.MaxInt64
 }
 
 // neg returns -m, saturating the one value whose negation does not fit.

@@ -253,7 +253,7 @@ func (m *OMS) applyFill(i int32, sl *slot, r *domain.ExecReport, now int64) (*do
 		Time:       now,
 	}
 	o.Filled = filled
-	o.FilledNotional = domain.AddMoney(o.FilledNotional, notional(inst, f.Price, f.Qty))
+	o.FilledNotional = domain.AddMoney(o.FilledNotional, inst.NotionalSat(f.Price, f.Qty))
 	o.Fees = domain.AddMoney(o.Fees, f.Fee)
 	if o.VenueOrderID == 0 {
 		o.VenueOrderID = r.VenueOrderID

@@ -20,8 +20,6 @@ func (b *backend) Status() *protocol.Status { return b.eng.Status() }
 
 func (b *backend) Do(ctx context.Context, peer server.Peer, cmd string, args json.RawMessage) (any, error) {
 	switch cmd {
-	case protocol.CmdStatus:
-		return b.eng.Status(), nil
 	case protocol.CmdOrders:
 		return wrap(b.eng.Orders(ctx))
 	case protocol.CmdHalt, protocol.CmdResume:
