@@ -22,7 +22,7 @@ func BenchmarkJournalAppend(b *testing.B) {
 	b.ResetTimer()
 	start := time.Now()
 	for i := range b.N {
-		ev.Order.ID = domain.MakeOrderID(1, uint64(i/4+1))
+		ev.Order.ID = domain.MakeOrderID(1, 0, uint64(i/4+1))
 		ev.Order.Updated = ev.Time + int64(i)
 		ev.Order.State = domain.OrderState(i%4 + 1)
 		if err := j.Append(&ev); err != nil {

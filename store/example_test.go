@@ -37,7 +37,7 @@ func Example() {
 		}
 
 		ev := domain.Event{Kind: domain.EventOrder, Order: domain.Order{
-			ID: domain.MakeOrderID(epoch, 1), Strategy: domain.StrategyID(strategy),
+			ID: domain.MakeOrderID(epoch, domain.StrategyID(strategy), 1), Strategy: domain.StrategyID(strategy),
 			Side: domain.Buy, Type: domain.Limit, TIF: domain.GTC, State: domain.StateNew,
 			Price: 6_512_300, Qty: 3000,
 		}}
@@ -54,6 +54,6 @@ func Example() {
 		}
 	}
 	// Output:
-	// start 1: epoch 1, strategy id 0, replayed 0, appended seq 1 (order 1-1)
-	// start 2: epoch 2, strategy id 0, replayed 1, appended seq 2 (order 2-1)
+	// start 1: epoch 1, strategy id 0, replayed 0, appended seq 1 (order 1-0-1)
+	// start 2: epoch 2, strategy id 0, replayed 1, appended seq 2 (order 2-0-1)
 }

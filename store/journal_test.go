@@ -43,7 +43,7 @@ func flush(t testing.TB, j *store.Journal) {
 // some fills, denials and audit records.
 func testEvent(i int) domain.Event {
 	now := int64(1_760_000_000_000_000_000) + int64(i)*1000
-	id := domain.MakeOrderID(3, uint64(i/4+1))
+	id := domain.MakeOrderID(3, 0, uint64(i/4+1))
 	ev := domain.Event{Time: now}
 	switch i % 10 {
 	case 7:

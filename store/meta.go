@@ -6,6 +6,8 @@ import (
 	"math"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/desk-trading/desk/core/domain"
 )
 
 // The bucket layout; see the package documentation.
@@ -19,12 +21,13 @@ var (
 )
 
 // layoutVersion is the version of the bucket layout, stored under
-// meta/layout. Bump it when a change makes old files unreadable.
-const layoutVersion = 1
+// meta/layout. Bump it when a change makes old files unreadable. Version 2
+// put the strategy in order ids (domain.OrderID), so a version 1 journal's
+// ids would read as other strategies'.
+const layoutVersion = 2
 
-// maxEpoch is the largest epoch that fits the 24 bits domain.MakeOrderID
-// gives it.
-const maxEpoch = 1<<24 - 1
+// maxEpoch is the largest epoch an order id holds.
+const maxEpoch = domain.MaxOrderEpoch
 
 // initLayout creates the buckets of a new file and checks the layout
 // version of an existing one.
@@ -50,7 +53,7 @@ func initLayout(tx *bolt.Tx) error {
 // the epoch in its order ids (domain.MakeOrderID), so ids never repeat
 // across restarts. It commits its own transaction (an fsync) and may be
 // called from any goroutine. It fails after Close, on a write error, and
-// when the counter has reached 2^24-1.
+// when the counter has reached domain.MaxOrderEpoch.
 func (j *Journal) NextEpoch() (uint32, error) {
 	if j.state.Load()&stateClosed != 0 {
 		return 0, fmt.Errorf("journal: next epoch: %w", ErrClosed)

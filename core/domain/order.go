@@ -14,39 +14,85 @@ type StrategyID uint32
 // VenueID identifies a venue, interned like StrategyID.
 type VenueID uint32
 
-// OrderID is the client order id desk gives an order: the daemon's epoch (a
-// counter the journal bumps durably on every start) in the top 24 bits and a
-// sequence in the low 40. Ids are therefore unique across restarts even when
-// the tail of the journal is lost in a crash.
+// OrderID is the client order id desk gives an order. It packs three
+// numbers, so that an id found at a venue says who sent it even when the
+// journal never saw it (a crash between the send and the group commit):
+//
+//	bits 63..44  the daemon's epoch, a counter the journal bumps durably on
+//	             every start (20 bits), so ids never repeat across restarts
+//	bits 43..30  the strategy that placed the order (14 bits)
+//	bits 29..0   a sequence per strategy within the epoch (30 bits)
+//
+// Ids sort by epoch first. The wire form is "EPOCH-STRATEGY-SEQ".
 type OrderID uint64
 
-const orderSeqBits = 40
+// Widths of the parts of an OrderID, and the largest value of each.
+const (
+	orderSeqBits   = 30
+	orderStratBits = 14
+	orderEpochBits = 64 - orderSeqBits - orderStratBits
 
-// MakeOrderID returns the id of the seq-th order of epoch.
-func MakeOrderID(epoch uint32, seq uint64) OrderID {
-	return OrderID(uint64(epoch)<<orderSeqBits | seq&(1<<orderSeqBits-1))
+	// MaxOrderEpoch is the largest epoch an OrderID holds.
+	MaxOrderEpoch = 1<<orderEpochBits - 1
+	// MaxOrderStrategy is the largest StrategyID an OrderID holds; the
+	// daemon refuses to configure a strategy above it.
+	MaxOrderStrategy = 1<<orderStratBits - 1
+	// MaxOrderSeq is the largest sequence an OrderID holds: the most orders
+	// one strategy may place in one run of the daemon.
+	MaxOrderSeq = 1<<orderSeqBits - 1
+)
+
+// MakeOrderID returns the id of strategy s's seq-th order of epoch. Each
+// part is masked to its width rather than spilling into the next.
+func MakeOrderID(epoch uint32, s StrategyID, seq uint64) OrderID {
+	return OrderID(uint64(epoch&MaxOrderEpoch)<<(orderSeqBits+orderStratBits) |
+		uint64(s&MaxOrderStrategy)<<orderSeqBits | seq&MaxOrderSeq)
 }
 
 // Epoch returns the daemon epoch that issued id.
-func (id OrderID) Epoch() uint32 { return uint32(uint64(id) >> orderSeqBits) }
+func (id OrderID) Epoch() uint32 { return uint32(uint64(id) >> (orderSeqBits + orderStratBits)) }
 
-// Seq returns id's sequence within its epoch.
-func (id OrderID) Seq() uint64 { return uint64(id) & (1<<orderSeqBits - 1) }
-
-// String renders id as "EPOCH-SEQ", the client_order_id of the wire.
-func (id OrderID) String() string {
-	return strconv.FormatUint(uint64(id.Epoch()), 10) + "-" + strconv.FormatUint(id.Seq(), 10)
+// Strategy returns the strategy that placed id.
+func (id OrderID) Strategy() StrategyID {
+	return StrategyID(uint64(id) >> orderSeqBits & MaxOrderStrategy)
 }
 
-// ParseOrderID parses the "EPOCH-SEQ" form of OrderID.String.
+// Seq returns id's sequence within its strategy and epoch.
+func (id OrderID) Seq() uint64 { return uint64(id) & MaxOrderSeq }
+
+// String renders id as "EPOCH-STRATEGY-SEQ", the client_order_id of the
+// wire.
+func (id OrderID) String() string {
+	var b [32]byte
+	out := strconv.AppendUint(b[:0], uint64(id.Epoch()), 10)
+	out = append(out, '-')
+	out = strconv.AppendUint(out, uint64(id.Strategy()), 10)
+	out = append(out, '-')
+	out = strconv.AppendUint(out, id.Seq(), 10)
+	return string(out)
+}
+
+// ParseOrderID parses the "EPOCH-STRATEGY-SEQ" form of OrderID.String. It
+// fails with ErrUnknown for anything else, a part out of range included:
+// an id that is not desk's is some other client's order.
 func ParseOrderID(s string) (OrderID, error) {
-	e, q, ok := strings.Cut(s, "-")
-	epoch, err1 := strconv.ParseUint(e, 10, 24)
-	seq, err2 := strconv.ParseUint(q, 10, orderSeqBits)
-	if !ok || err1 != nil || err2 != nil {
-		return 0, fmt.Errorf("order id %q: want EPOCH-SEQ: %w", s, ErrUnknown)
+	e, rest, ok1 := strings.Cut(s, "-")
+	st, q, ok2 := strings.Cut(rest, "-")
+	epoch, err1 := parseIDPart(e, orderEpochBits)
+	strat, err2 := parseIDPart(st, orderStratBits)
+	seq, err3 := parseIDPart(q, orderSeqBits)
+	if !ok1 || !ok2 || err1 != nil || err2 != nil || err3 != nil {
+		return 0, fmt.Errorf("order id %q: want EPOCH-STRATEGY-SEQ: %w", s, ErrUnknown)
 	}
-	return MakeOrderID(uint32(epoch), seq), nil
+	return MakeOrderID(uint32(epoch), StrategyID(strat), seq), nil
+}
+
+// parseIDPart parses one decimal part of an order id: digits only, no sign.
+func parseIDPart(s string, bits int) (uint64, error) {
+	if s == "" || s[0] < '0' || s[0] > '9' {
+		return 0, ErrUnknown
+	}
+	return strconv.ParseUint(s, 10, bits)
 }
 
 // Order is one order and everything known about it. The OMS owns live

@@ -7,25 +7,25 @@ import (
 )
 
 func TestOrderIDRoundTrip(t *testing.T) {
-	const maxEpoch, maxSeq = 1<<24 - 1, 1<<40 - 1
 	tests := []struct {
 		epoch uint32
+		strat StrategyID
 		seq   uint64
 		str   string
 	}{
-		{0, 0, "0-0"},
-		{1, 0, "1-0"},
-		{1, 1, "1-1"},
-		{42, 123456789, "42-123456789"},
-		{maxEpoch, maxSeq, "16777215-1099511627775"},
+		{0, 0, 0, "0-0-0"},
+		{1, 0, 0, "1-0-0"},
+		{1, 2, 1, "1-2-1"},
+		{42, 7, 123456789, "42-7-123456789"},
+		{MaxOrderEpoch, MaxOrderStrategy, MaxOrderSeq, "1048575-16383-1073741823"},
 	}
 	for _, tt := range tests {
-		id := MakeOrderID(tt.epoch, tt.seq)
-		if id.Epoch() != tt.epoch || id.Seq() != tt.seq {
-			t.Errorf("MakeOrderID(%d, %d) splits into %d, %d", tt.epoch, tt.seq, id.Epoch(), id.Seq())
+		id := MakeOrderID(tt.epoch, tt.strat, tt.seq)
+		if id.Epoch() != tt.epoch || id.Strategy() != tt.strat || id.Seq() != tt.seq {
+			t.Errorf("MakeOrderID(%d, %d, %d) splits into %d, %d, %d", tt.epoch, tt.strat, tt.seq, id.Epoch(), id.Strategy(), id.Seq())
 		}
 		if got := id.String(); got != tt.str {
-			t.Errorf("MakeOrderID(%d, %d).String() = %q, want %q", tt.epoch, tt.seq, got, tt.str)
+			t.Errorf("MakeOrderID(%d, %d, %d).String() = %q, want %q", tt.epoch, tt.strat, tt.seq, got, tt.str)
 		}
 		back, err := ParseOrderID(tt.str)
 		if err != nil || back != id {
@@ -33,27 +33,44 @@ func TestOrderIDRoundTrip(t *testing.T) {
 		}
 	}
 	// Ids order by epoch first, so a restarted daemon's ids sort after the
-	// previous run's.
-	if !(MakeOrderID(1, maxSeq) < MakeOrderID(2, 0)) {
+	// previous run's whatever the strategy.
+	if !(MakeOrderID(1, MaxOrderStrategy, MaxOrderSeq) < MakeOrderID(2, 0, 0)) {
 		t.Error("ids of a later epoch do not sort after an earlier one")
 	}
-	// A sequence beyond 40 bits is masked rather than spilling into the
-	// epoch.
-	if id := MakeOrderID(3, 1<<40+5); id.Epoch() != 3 || id.Seq() != 5 {
-		t.Errorf("MakeOrderID(3, 2^40+5) = epoch %d seq %d", id.Epoch(), id.Seq())
+	// A part beyond its width is masked rather than spilling into the next.
+	if id := MakeOrderID(3, 1, MaxOrderSeq+1+5); id.Epoch() != 3 || id.Strategy() != 1 || id.Seq() != 5 {
+		t.Errorf("MakeOrderID(3, 1, 2^30+5) = %d-%d-%d", id.Epoch(), id.Strategy(), id.Seq())
+	}
+	if id := MakeOrderID(3, MaxOrderStrategy+1+2, 9); id.Epoch() != 3 || id.Strategy() != 2 || id.Seq() != 9 {
+		t.Errorf("MakeOrderID(3, 2^14+2, 9) = %d-%d-%d", id.Epoch(), id.Strategy(), id.Seq())
 	}
 }
 
 func TestParseOrderIDBad(t *testing.T) {
 	for _, s := range []string{
-		"", "1", "1-", "-1", "-", "a-1", "1-b", "1-2-3", "+1-2", "1-+2", " 1-2", "1-2 ",
-		"1.0-2", "0x1-2", "-1-2", "16777216-0", "0-1099511627776", "1_0-2",
-		"99999999999999999999-1",
+		"", "1", "1-", "-1", "-", "1-2", "a-1-1", "1-b-1", "1-1-c", "1-2-3-4", "+1-2-3", "1-+2-3", "1-2-+3",
+		" 1-2-3", "1-2-3 ", "1.0-2-3", "0x1-2-3", "-1-2-3", "1048576-0-0", "0-16384-0", "0-0-1073741824",
+		"1_0-2-3", "99999999999999999999-1-1", "1--2", "web_ab12-1-1",
 	} {
 		if id, err := ParseOrderID(s); !errors.Is(err, ErrUnknown) {
 			t.Errorf("ParseOrderID(%q) = %v, %v; want ErrUnknown", s, id, err)
 		}
 	}
+}
+
+func FuzzParseOrderID(f *testing.F) {
+	f.Add("1-2-3")
+	f.Add("1048575-16383-1073741823")
+	f.Add("x")
+	f.Fuzz(func(t *testing.T, s string) {
+		id, err := ParseOrderID(s)
+		if err != nil {
+			return
+		}
+		if back, err := ParseOrderID(id.String()); err != nil || back != id {
+			t.Fatalf("ParseOrderID(%q) = %v, whose String %q parses to %v, %v", s, id, id.String(), back, err)
+		}
+	})
 }
 
 // enumCase is one enumeration: how many valid values it has, how to render

@@ -112,7 +112,9 @@ type Engine struct {
 	inBook   domain.BookUpdate
 	ev       domain.Event
 
-	nextSeq atomic.Uint64 // order id sequence within Epoch
+	// nextSeq is each strategy's order id sequence within Epoch, by
+	// StrategyID.
+	nextSeq []atomic.Uint64
 	now     int64         // engine clock at the current input, unix ns
 	status  atomic.Pointer[protocol.Status]
 	retry   []domain.OrderID // cancels a full venue queue refused, retried each snapshot tick
@@ -190,6 +192,9 @@ func New(opts Options) (*Engine, error) {
 	}
 	e.router = r
 	for _, s := range opts.Strategies {
+		if s.ID > domain.MaxOrderStrategy {
+			return nil, fmt.Errorf("engine: strategy %s: id %d above %d, the most an order id holds", s.Name, s.ID, domain.MaxOrderStrategy)
+		}
 		st := &strategy{StrategySlot: s, node: opts.Risk.Strategy(s.ID), lastState: domain.Active}
 		if st.node == nil {
 			return nil, fmt.Errorf("engine: strategy %s: not in the risk tree", s.Name)
@@ -205,14 +210,22 @@ func New(opts Options) (*Engine, error) {
 			e.byInstr[i] = append(e.byInstr[i], st)
 		}
 	}
+	e.nextSeq = make([]atomic.Uint64, len(e.strats))
 	e.publish()
 	return e, nil
 }
 
-// NextOrderID returns a fresh client order id. Safe for concurrent use:
-// strategy hosts call it so a strategy knows its order's id at once.
-func (e *Engine) NextOrderID() domain.OrderID {
-	return domain.MakeOrderID(e.opts.Epoch, e.nextSeq.Add(1))
+// NextOrderID returns a fresh client order id for strategy s: this run's
+// epoch, s, and s's next sequence. Safe for concurrent use: strategy hosts
+// call it so a strategy knows its order's id at once. Past
+// domain.MaxOrderSeq orders of one strategy in one run the sequence wraps
+// and the OMS refuses the reused id (ErrDuplicateID); restart the daemon to
+// take a new epoch.
+func (e *Engine) NextOrderID(s domain.StrategyID) domain.OrderID {
+	if int(s) >= len(e.nextSeq) {
+		return domain.MakeOrderID(e.opts.Epoch, s, 0) // unknown strategy: refused by the engine
+	}
+	return domain.MakeOrderID(e.opts.Epoch, s, e.nextSeq[s].Add(1))
 }
 
 // Reports is the queue venues deliver execution reports to. A venue blocks

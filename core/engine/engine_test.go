@@ -181,7 +181,7 @@ func (f *fixture) quote() {
 
 func (f *fixture) intent(qty domain.Qty) domain.Intent {
 	return domain.Intent{
-		Kind: domain.IntentNew, ID: f.eng.NextOrderID(), Strategy: 0, Instrument: 0,
+		Kind: domain.IntentNew, ID: f.eng.NextOrderID(0), Strategy: 0, Instrument: 0,
 		Side: domain.Buy, Type: domain.Limit, TIF: domain.GTC, Price: 10_000, Qty: qty,
 	}
 }
@@ -348,7 +348,7 @@ func TestRestoreRebuildsState(t *testing.T) {
 		t.Fatalf("restored strategy\n%+v\nwant\n%+v", as, bs)
 	}
 	// New ids do not collide with restored ones of the same epoch.
-	if id := g.eng.NextOrderID(); id <= b.ID {
+	if id := g.eng.NextOrderID(0); id <= b.ID {
 		t.Fatalf("next id %s not after restored %s", id, b.ID)
 	}
 }
@@ -364,7 +364,7 @@ func BenchmarkOrderPath(b *testing.B) {
 	fill := domain.ExecReport{Kind: domain.ExecFill, LastPx: 10_000, LastQty: 1}
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
-		in.ID = f.eng.NextOrderID()
+		in.ID = f.eng.NextOrderID(0)
 		in.Side = domain.Side(1 + i&1) // alternate so the position stays flat
 		f.eng.onIntent(&in)
 		fill.OrderID, fill.TradeID = in.ID, uint64(i+1)

@@ -32,7 +32,7 @@ func simulate(t *testing.T, seed int64, steps int) ([]domain.Event, *fixture) {
 			f.eng.onBook(&b)
 		case r < 50: // a strategy sends an order, sometimes one risk refuses
 			in := domain.Intent{
-				Kind: domain.IntentNew, ID: f.eng.NextOrderID(), Strategy: 0, Instrument: 0,
+				Kind: domain.IntentNew, ID: f.eng.NextOrderID(0), Strategy: 0, Instrument: 0,
 				Side: domain.Side(1 + rng.Intn(2)), Type: domain.Limit, TIF: domain.GTC,
 				Price: mid + domain.Price(rng.Intn(81)-40), Qty: domain.Qty(1 + rng.Intn(60)),
 			}

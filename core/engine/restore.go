@@ -38,8 +38,8 @@ func (e *Engine) Restore(ev *domain.Event, sum *RestoreSummary) {
 		// The daemon takes a new epoch every start, so restored ids never
 		// share this run's epoch; should an engine ever be given a reused
 		// epoch, its sequence still starts past every id it restored.
-		if o.ID.Epoch() == e.opts.Epoch && o.ID.Seq() > e.nextSeq.Load() {
-			e.nextSeq.Store(o.ID.Seq())
+		if sid := o.ID.Strategy(); o.ID.Epoch() == e.opts.Epoch && int(sid) < len(e.nextSeq) && o.ID.Seq() > e.nextSeq[sid].Load() {
+			e.nextSeq[sid].Store(o.ID.Seq())
 		}
 	case domain.EventFill:
 		f := ev.Fill

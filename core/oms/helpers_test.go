@@ -55,7 +55,7 @@ func limitBuy(id domain.OrderID) domain.Intent {
 	}
 }
 
-func oid(seq uint64) domain.OrderID { return domain.MakeOrderID(1, seq) }
+func oid(seq uint64) domain.OrderID { return domain.MakeOrderID(1, 0, seq) }
 
 // mustCreate creates and sends an order for in.
 func mustSend(t testing.TB, m *OMS, in domain.Intent) *domain.Order {

@@ -73,7 +73,7 @@ func (s *sink) Submit(in *domain.Intent) error {
 	return nil
 }
 
-func (s *sink) NextID() domain.OrderID { return domain.MakeOrderID(7, s.seq.Add(1)) }
+func (s *sink) NextID() domain.OrderID { return domain.MakeOrderID(7, 0, s.seq.Add(1)) }
 
 func (s *sink) Intents() []domain.Intent {
 	s.mu.Lock()

@@ -166,7 +166,7 @@ func TestTrackingAndSubmit(t *testing.T) {
 		t.Fatalf("%d intents, want 1", len(in))
 	}
 	want := domain.Intent{
-		Kind: domain.IntentNew, ID: domain.MakeOrderID(7, 1), Strategy: 42, Instrument: btc.ID,
+		Kind: domain.IntentNew, ID: domain.MakeOrderID(7, 0, 1), Strategy: 42, Instrument: btc.ID,
 		Side: domain.Buy, Type: domain.Limit, TIF: domain.GTC, Price: 10000, Qty: 5,
 	}
 	got := in[0]

@@ -75,7 +75,7 @@ func newExchange(t *testing.T, kind string, params map[string]string, fillIOC bo
 			e.mu.Lock()
 			defer e.mu.Unlock()
 			e.seq++
-			return domain.MakeOrderID(1, e.seq)
+			return domain.MakeOrderID(1, 1, e.seq)
 		},
 		Clock:         func() time.Time { return time.Unix(0, e.now.Load()).UTC() },
 		TimerInterval: time.Millisecond,

@@ -96,7 +96,7 @@ func (w *wiring) makeHosts(eng engineRef, log *slog.Logger) error {
 			Strategy:    s.impl,
 			Instruments: insts,
 			Submit:      func(in *domain.Intent) error { return eng().Submit(in) },
-			NextID:      func() domain.OrderID { return eng().NextOrderID() },
+			NextID:      func() domain.OrderID { return eng().NextOrderID(s.id) },
 			OnFailure:   func(id domain.StrategyID, err error) { eng().StrategyFailed(id, err) },
 			Seed:        s.cfg.Seed + int64(s.id),
 			Logger:      log,
