@@ -31,11 +31,22 @@ type Journal struct {
 	queue chan entry
 	done  chan struct{} // closed when the writer goroutine has exited
 
-	// state holds the stateClosed and stateFailed bits. failErr is written
-	// once, by the writer, before it sets stateFailed; others read it only
-	// after seeing that bit.
+	// state holds the stateClosed and stateDown bits. downCause is the
+	// error of the last failed commit while stateDown is set; both are
+	// written by the writer only.
 	state   atomic.Uint32
-	failErr error
+	downCause atomic.Pointer[error]
+
+	// durable is the sequence number of the last event known durable, and
+	// durableCh is closed (and replaced) whenever it advances or the
+	// journal goes down, waking WaitDurable. Both are written by the writer
+	// only.
+	durable   atomic.Uint64
+	durableCh atomic.Pointer[chan struct{}]
+
+	// prevClean reports whether the previous run closed the journal with
+	// every event durable; set by Open.
+	prevClean bool
 
 	// Owned by the goroutine that calls Append.
 	seq         uint64    // last sequence number assigned
@@ -71,7 +82,7 @@ const pageSize = 16 << 10
 
 const (
 	stateClosed uint32 = 1 << iota
-	stateFailed
+	stateDown
 )
 
 // Open opens or creates the journal at path (mode 0600; the directory must
@@ -98,7 +109,17 @@ func Open(path string, opts Options) (*Journal, error) {
 		done:  make(chan struct{}),
 		names: make(map[string]map[string]uint32),
 	}
-	if err := db.Update(initLayout); err != nil {
+	err = db.Update(func(tx *bolt.Tx) error {
+		if err := initLayout(tx); err != nil {
+			return err
+		}
+		// Until Close says otherwise, this run has not ended cleanly.
+		meta := tx.Bucket(bucketMeta)
+		v := meta.Get(keyClean)
+		j.prevClean = v == nil || (len(v) == 1 && v[0] == 1)
+		return meta.Put(keyClean, []byte{0})
+	})
+	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("journal: open %s: %w", path, err)
 	}
@@ -118,23 +139,28 @@ func Open(path string, opts Options) (*Journal, error) {
 		return nil, fmt.Errorf("journal: open %s: %w", path, err)
 	}
 	j.lastSeq.Store(j.seq)
+	j.durable.Store(j.seq)
+	ch := make(chan struct{})
+	j.durableCh.Store(&ch)
 	j.w.init(j)
 	go j.run()
-	j.log.Info("journal open", "last_seq", j.seq)
+	j.log.Info("journal open", "last_seq", j.seq, "previous_run_clean", j.prevClean)
 	return j, nil
 }
 
 // Append assigns ev the next sequence number (setting ev.Seq) and queues a
 // copy of ev for the writer; ev may be reused as soon as Append returns.
-// The event is durable only after a later Flush or Close succeeds. Append
-// does not allocate and does no I/O; it blocks only while the queue is full.
+// The event is durable once Durable reaches ev.Seq (WaitDurable, Flush).
+// Append does not allocate and does no I/O; it blocks only while the queue
+// is full. While the journal is down (see Health) Append still takes
+// events: the writer keeps them in memory and retries, so nothing appended
+// is dropped.
 //
 // Append must be called from one goroutine at a time (the engine's). It
-// fails with ErrInvalidEvent for an unknown ev.Kind, with ErrClosed after
-// Close, and, once a write has failed, with an error wrapping ErrFailed and
-// the cause.
+// fails with ErrInvalidEvent for an unknown ev.Kind and with ErrClosed after
+// Close.
 func (j *Journal) Append(ev *domain.Event) error {
-	if s := j.state.Load(); s != 0 {
+	if s := j.state.Load(); s&stateClosed != 0 {
 		return j.stateErr("append", s)
 	}
 	if !validKind(ev.Kind) {
@@ -171,10 +197,11 @@ func (j *Journal) appendFull(ev *domain.Event) error {
 
 // Flush waits until every event appended before the call is durable, or ctx
 // is done. It may be called from any goroutine. It fails with ErrClosed
-// after Close, with an error wrapping ErrFailed once a write has failed,
-// and with ctx's error.
+// after Close, with ctx's error, and, while the journal is down, at once
+// with an error wrapping ErrFailed and the cause: the events stay queued
+// for the writer's retries.
 func (j *Journal) Flush(ctx context.Context) error {
-	if s := j.state.Load(); s != 0 {
+	if s := j.state.Load(); s&stateClosed != 0 {
 		return j.stateErr("flush", s)
 	}
 	ack := make(chan error, 1)
@@ -202,10 +229,13 @@ func (j *Journal) Flush(ctx context.Context) error {
 }
 
 // Close writes every queued event, stops the writer and closes the file,
-// releasing its lock. Call it after the last Append. It returns an error
-// wrapping ErrFailed if a write has failed (events queued since then are
-// lost). Close blocks until the queue is written; it may be called more than
-// once and from any goroutine, and always returns the first call's result.
+// releasing its lock. Call it after the last Append. While the journal is
+// down it tries the pending events once more; if that fails too they are
+// lost, Close returns an error wrapping ErrFailed that says how many, and
+// the next Open reports that this run did not end cleanly
+// (PreviousRunClean). Close blocks until the queue is written; it may be
+// called more than once and from any goroutine, and always returns the first
+// call's result.
 func (j *Journal) Close() error {
 	j.closeOnce.Do(func() {
 		j.state.Or(stateClosed)
@@ -213,6 +243,11 @@ func (j *Journal) Close() error {
 		j.queue <- entry{ack: ack, stop: true} // the writer drains until it sees this
 		flushErr := <-ack
 		<-j.done
+		if flushErr != nil {
+			flushErr = fmt.Errorf("%w (%d events lost)", flushErr, j.lastSeq.Load()-j.durable.Load())
+		} else if err := j.db.Update(markClean); err != nil {
+			flushErr = fmt.Errorf("journal: close %s: mark clean: %w", j.path, err)
+		}
 		var dbErr error
 		if err := j.db.Close(); err != nil {
 			dbErr = fmt.Errorf("journal: close %s: %w", j.path, err)
@@ -268,10 +303,115 @@ func (j *Journal) Replay(fn func(ev *domain.Event) error) error {
 func (j *Journal) LastSeq() uint64 { return j.lastSeq.Load() }
 
 // stateErr is the error of operation op on a journal in state s (non-zero).
-// It allocates only for a closed journal, never for a failed one.
 func (j *Journal) stateErr(op string, s uint32) error {
 	if s&stateClosed != 0 {
 		return fmt.Errorf("journal: %s: %w", op, ErrClosed)
 	}
-	return j.failErr
+	return j.downErr()
+}
+
+// Durable returns the sequence number of the last event known to be
+// durable: every event up to it has been committed and fsync'd. It may be
+// called from any goroutine.
+func (j *Journal) Durable() uint64 { return j.durable.Load() }
+
+// WaitDurable waits until the event with sequence number seq (and so every
+// event before it) is durable. It may be called from any goroutine, and
+// costs the writer nothing: waiters share one notification per group
+// commit. It fails at once, with an error wrapping ErrFailed and the cause,
+// while the journal is down (the event is kept and retried, but a caller
+// must not claim it durable), with ErrClosed once the journal is closed
+// short of seq, and with ctx's error.
+func (j *Journal) WaitDurable(ctx context.Context, seq uint64) error {
+	for {
+		// Load the channel before the sequence: the writer advances the
+		// sequence before it closes the channel, so no advance is missed.
+		ch := *j.durableCh.Load()
+		if j.durable.Load() >= seq {
+			return nil
+		}
+		if s := j.state.Load(); s != 0 {
+			return j.stateErr("wait durable", s)
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return fmt.Errorf("journal: wait durable %d: %w", seq, ctx.Err())
+		case <-j.done:
+			if j.durable.Load() >= seq {
+				return nil
+			}
+			return fmt.Errorf("journal: wait durable %d: %w", seq, ErrClosed)
+		}
+	}
+}
+
+// Health is the journal's state as an operator needs it.
+type Health struct {
+	// Down is set from a failed commit until a retry succeeds; events
+	// appended meanwhile are held in memory.
+	Down bool
+	// Err is the last commit's error while Down, else nil.
+	Err error
+	// LastSeq is the last event appended, Durable the last one durable;
+	// Pending, their difference, is what a crash now would lose.
+	LastSeq, Durable, Pending uint64
+}
+
+// Health returns the journal's state. It may be called from any goroutine.
+func (j *Journal) Health() Health {
+	h := Health{LastSeq: j.lastSeq.Load(), Durable: j.durable.Load()}
+	if h.LastSeq > h.Durable {
+		h.Pending = h.LastSeq - h.Durable
+	}
+	if j.failing() {
+		h.Down, h.Err = true, j.downErr()
+	}
+	return h
+}
+
+// PreviousRunClean reports whether the run before this Open closed the
+// journal with every event durable. False means the process died (a crash,
+// kill -9, power loss) or closed while the journal was down: events it had
+// appended may be missing, and the venues must say what they hold before
+// anything trades. A new file counts as clean.
+func (j *Journal) PreviousRunClean() bool { return j.prevClean }
+
+// failing reports whether the journal is down.
+func (j *Journal) failing() bool { return j.state.Load()&stateDown != 0 }
+
+// downErr returns the error of the failed commit while the journal is
+// down, else nil.
+func (j *Journal) downErr() error {
+	if p := j.downCause.Load(); p != nil && j.failing() {
+		return *p
+	}
+	return nil
+}
+
+// setDown marks the journal down with err and wakes WaitDurable, which
+// then fails. Writer only.
+func (j *Journal) setDown(err error) {
+	j.downCause.Store(&err)
+	j.state.Or(stateDown)
+	j.wakeDurable()
+}
+
+// setUp ends an outage. Writer only.
+func (j *Journal) setUp() {
+	j.state.And(^stateDown)
+	j.downCause.Store(nil)
+}
+
+// markDurable advances the durable sequence to seq and wakes WaitDurable.
+// Writer only.
+func (j *Journal) markDurable(seq uint64) {
+	j.durable.Store(seq)
+	j.wakeDurable()
+}
+
+func (j *Journal) wakeDurable() {
+	ch := make(chan struct{})
+	old := j.durableCh.Swap(&ch)
+	close(*old)
 }

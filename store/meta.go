@@ -18,7 +18,12 @@ var (
 
 	keyLayout = []byte("layout")
 	keyEpoch  = []byte("epoch")
+	keyClean  = []byte("clean")
 )
+
+// markClean records that this run closed with every event durable; Open
+// reads it as PreviousRunClean and clears it.
+func markClean(tx *bolt.Tx) error { return tx.Bucket(bucketMeta).Put(keyClean, []byte{1}) }
 
 // layoutVersion is the version of the bucket layout, stored under
 // meta/layout. Bump it when a change makes old files unreadable. Version 2

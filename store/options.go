@@ -10,6 +10,9 @@ const (
 	DefaultTimeout   = time.Second
 	DefaultQueueSize = 65536
 	DefaultMaxBatch  = 4096
+	// DefaultRetryInterval is the first wait before a failed commit is
+	// retried.
+	DefaultRetryInterval = 100 * time.Millisecond
 )
 
 // Options configure Open. The zero value is a working configuration.
@@ -30,13 +33,30 @@ type Options struct {
 	// commit). Zero means DefaultMaxBatch (4096).
 	MaxBatch int
 
-	// OnError is called once, from the writer goroutine, with the first write
-	// failure; afterwards Append, Flush and Close return ErrFailed. It must
-	// not block, nor call Flush or Close, which wait for the writer: the
-	// engine may be waiting in Append for the writer to drain the queue.
-	// Post the error to the engine instead. Nil means no callback (the
-	// failure is still logged and returned by Append).
+	// OnError is called from the writer goroutine when a commit fails and
+	// the journal goes down, once per outage, with an error wrapping
+	// ErrFailed and the cause. Until a retry succeeds, Flush and
+	// WaitDurable fail with that error and appended events wait in memory.
+	// It must not block, nor call Flush or Close, which wait for the
+	// writer. Post the error to the engine instead. Nil means no callback
+	// (the failure is still logged and visible in Health).
 	OnError func(error)
+
+	// OnRecover is called from the writer goroutine when a retry commits
+	// every pending event and the outage ends. The same rules as OnError
+	// apply. Nil means no callback.
+	OnRecover func()
+
+	// RetryInterval is the first wait before a failed commit is retried;
+	// each failure doubles it, up to 16 times this. Zero means
+	// DefaultRetryInterval (100ms).
+	RetryInterval time.Duration
+
+	// FailCommit, when set, is called inside every group commit's
+	// transaction before it writes; an error it returns fails the commit
+	// as a disk error would (the transaction rolls back). It is a test
+	// hook for disk faults; production leaves it nil.
+	FailCommit func() error
 
 	// Logger receives the journal's few log lines: open, a full queue, a
 	// write failure, close. Nil means discard.
@@ -52,6 +72,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxBatch <= 0 {
 		o.MaxBatch = DefaultMaxBatch
+	}
+	if o.RetryInterval <= 0 {
+		o.RetryInterval = DefaultRetryInterval
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
