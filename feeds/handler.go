@@ -28,7 +28,9 @@ type Options struct {
 	Instruments int
 	Sink        Sink
 	// StaleAfter is how long an instrument may go without an update before
-	// it is reported stale. Zero means 5 seconds.
+	// it is reported stale. Zero (or a negative value) means 5 seconds;
+	// below 4ms it is raised to 4ms, the staleness check's tick being a
+	// quarter of it.
 	StaleAfter time.Duration
 	// OnStale is told of stale and recovered instruments; nil means only log.
 	OnStale StaleFunc
@@ -51,8 +53,11 @@ type Handler struct {
 
 // NewHandler returns a handler for opts.
 func NewHandler(opts Options) *Handler {
-	if opts.StaleAfter == 0 {
+	if opts.StaleAfter <= 0 {
 		opts.StaleAfter = 5 * time.Second
+	}
+	if opts.StaleAfter < 4*time.Millisecond {
+		opts.StaleAfter = 4 * time.Millisecond
 	}
 	if opts.Now == nil {
 		opts.Now = func() int64 { return time.Now().UnixNano() }

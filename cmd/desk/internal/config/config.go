@@ -8,9 +8,11 @@ import (
 	"math"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/BurntSushi/toml"
+	"github.com/desk-trading/desk/core/domain"
 	"github.com/desk-trading/desk/risk"
 	"github.com/shopspring/decimal"
 )
@@ -234,6 +236,9 @@ func (c *Config) Validate() error {
 	bad := func(format string, a ...any) error {
 		return fmt.Errorf(format+": %w", append(a, ErrInvalid)...)
 	}
+	if err := c.validateDurations(); err != nil {
+		return err
+	}
 	if len(c.Instruments) == 0 {
 		return bad("no instruments")
 	}
@@ -244,10 +249,9 @@ func (c *Config) Validate() error {
 			return bad("instruments[%d]: symbol is empty", i)
 		case symbols[in.Symbol]:
 			return bad("instruments[%d]: symbol %s listed twice", i, in.Symbol)
-		case !in.TickSize.IsPositive() || !in.LotSize.IsPositive():
-			return bad("instrument %s: tick_size and lot_size must be positive", in.Symbol)
-		case !in.Price.IsPositive():
-			return bad("instrument %s: price must be positive", in.Symbol)
+		}
+		if err := in.validateNumbers(fmt.Sprintf("instruments[%d] (%s)", i, in.Symbol)); err != nil {
+			return err
 		}
 		symbols[in.Symbol] = true
 	}
@@ -263,12 +267,9 @@ func (c *Config) Validate() error {
 			return bad("venues[%d]: name %s used twice", i, v.Name)
 		case v.Kind != "sim":
 			return bad("venue %s: kind %q: only \"sim\" is built in", v.Name, v.Kind)
-		case v.Latency.D < 0:
-			return bad("venue %s: latency is negative", v.Name)
-		case v.Flow.OpsPerTick < 0 || v.Flow.Levels < 0 || v.Flow.MaxLots < 0 || v.Flow.VolatilityTicks.IsNegative():
-			return bad("venue %s: flow settings must not be negative", v.Name)
-		case v.Flow.TakerPct < 0 || v.Flow.TakerPct >= 100:
-			return bad("venue %s: flow.taker_pct must be in [0, 100)", v.Name)
+		}
+		if err := v.validateNumbers(fmt.Sprintf("venues[%d] (%s)", i, v.Name)); err != nil {
+			return err
 		}
 		for _, s := range v.Instruments {
 			if !symbols[s] {
@@ -276,6 +277,9 @@ func (c *Config) Validate() error {
 			}
 		}
 		venues[v.Name] = true
+	}
+	if err := c.validateFreshness(); err != nil {
+		return err
 	}
 	books := map[string]bool{}
 	for i, b := range c.Risk.Books {
@@ -310,6 +314,226 @@ func (c *Config) Validate() error {
 		ids[s.ID] = true
 	}
 	return nil
+}
+
+// Ranges of the numeric keys. They are generous for real use and exclude
+// what breaks at run time: a negative or sub-millisecond ticker panics or
+// spins, a huge duration overflows the int64 nanosecond arithmetic of
+// deadlines, and a huge count stalls the simulator's goroutine or
+// overflows a quantity. Zero keeps meaning the documented default.
+const (
+	// daemon.snapshot_interval drives the engine's Status ticker and the
+	// server's push interval: faster than 10ms only burns CPU, slower than
+	// 10s makes operators' screens look dead.
+	minSnapshotInterval, maxSnapshotInterval, defSnapshotInterval = 10 * time.Millisecond, 10 * time.Second, 100 * time.Millisecond
+	// daemon.stale_after: the feed handler ticks every stale_after/4, so
+	// 1ns panics time.NewTicker and a few ms spins; an hour is already a
+	// feed that is not watched.
+	minStaleAfter, maxStaleAfter, defStaleAfter = 100 * time.Millisecond, time.Hour, 5 * time.Second
+	// risk.max_reference_age: a negative or tiny age makes every order
+	// that needs a reference price fail with a stale reference.
+	minReferenceAge, maxReferenceAge, defReferenceAge = 100 * time.Millisecond, time.Hour, 5 * time.Second
+	// venues.latency is one-way and simulated; 10s is far beyond any real
+	// venue, and huge values overflow the simulator's due times.
+	maxLatency = 10 * time.Second
+	// venues.flow.interval schedules the simulator's flow ticks: below 1ms
+	// the venue goroutine spins.
+	minFlowInterval, maxFlowInterval, defFlowInterval = time.Millisecond, time.Minute, 10 * time.Millisecond
+	// Per flow tick and instrument, in the venue goroutine: ops_per_tick
+	// operations, up to 8*levels resting orders (2*levels placed at
+	// start), sizes up to max_lots lots.
+	maxOpsPerTick, defOpsPerTick = 1000, 6
+	maxLevels, defLevels         = 1000, 8
+	maxMaxLots, defMaxLots       = 1_000_000, 20
+	maxTakerPct, defTakerPct     = 99, 25 // the simulator wants [0, 100)
+	// freshnessTicks: stale_after and max_reference_age must exceed this
+	// many flow intervals of every venue with flow, or its books look
+	// stale between two ticks.
+	freshnessTicks = 2
+)
+
+var (
+	// volatility_ticks is a random walk's step in ticks per flow tick;
+	// beyond 100 the fair value leaves any sane price range in a few
+	// ticks and its float overflows the tick arithmetic.
+	maxVolatilityTicks, defVolatilityTicks = decimal.NewFromInt(100), "0.6"
+	// Fees in bps: the router holds them in millionths of notional with
+	// |fee| <= 1000 bps (two decimals of a bp), the simulator in 10^-4 bp;
+	// a maker rebate beyond 1% of notional is certainly a typo.
+	minFeeBps, maxFeeBps, feeBpsPlaces = decimal.NewFromInt(-100), decimal.NewFromInt(1000), int32(2)
+)
+
+// validateDurations checks the process-wide durations.
+func (c *Config) validateDurations() error {
+	if err := checkDuration("daemon.snapshot_interval", c.Daemon.SnapshotInterval, minSnapshotInterval, maxSnapshotInterval, defSnapshotInterval); err != nil {
+		return err
+	}
+	if err := checkDuration("daemon.stale_after", c.Daemon.StaleAfter, minStaleAfter, maxStaleAfter, defStaleAfter); err != nil {
+		return err
+	}
+	return checkDuration("risk.max_reference_age", c.Risk.MaxReferenceAge, minReferenceAge, maxReferenceAge, defReferenceAge)
+}
+
+// validateFreshness checks stale_after and max_reference_age against the
+// flow interval of every simulated venue whose books the flow keeps alive:
+// a value at or below a couple of ticks marks every book stale between two
+// ticks, which trips stale-data or refuses every order.
+func (c *Config) validateFreshness() error {
+	for _, k := range []struct {
+		key string
+		d   Duration
+		def time.Duration
+	}{
+		{"daemon.stale_after", c.Daemon.StaleAfter, defStaleAfter},
+		{"risk.max_reference_age", c.Risk.MaxReferenceAge, defReferenceAge},
+	} {
+		d, what := k.d.D, fmt.Sprintf("%s = %q", k.key, fmtDuration(k.d.D))
+		if d == 0 {
+			d, what = k.def, fmt.Sprintf("%s (unset: the default %s)", k.key, fmtDuration(k.def))
+		}
+		for i, v := range c.Venues {
+			if v.Flow.Disabled {
+				continue
+			}
+			if iv := or(v.Flow.Interval.D, defFlowInterval); d <= freshnessTicks*iv {
+				return fmt.Errorf("%s: must be more than %d times venues[%d] (%s).flow.interval (%s): %w",
+					what, freshnessTicks, i, v.Name, fmtDuration(iv), ErrInvalid)
+			}
+		}
+	}
+	return nil
+}
+
+// validateNumbers checks an instrument's sizes and price; where names it.
+// They are the ones the daemon builds the instrument from, so one that
+// loads always builds.
+func (in *Instrument) validateNumbers(where string) error {
+	bad := func(key string, d Decimal, err error) error {
+		return fmt.Errorf("%s.%s = %q: %w: %w", where, key, d.String(), err, ErrInvalid)
+	}
+	one := decimal.NewFromInt(1)
+	spec := func(tick, lot decimal.Decimal) domain.InstrumentSpec {
+		return domain.InstrumentSpec{Symbol: in.Symbol, TickSize: tick, LotSize: lot}
+	}
+	for _, k := range []struct {
+		key string
+		d   Decimal
+	}{{"tick_size", in.TickSize}, {"lot_size", in.LotSize}, {"price", in.Price}} {
+		if !k.d.IsPositive() {
+			return bad(k.key, k.d, errors.New("must be positive"))
+		}
+	}
+	if _, err := domain.NewInstrument(0, spec(in.TickSize.Decimal, one)); err != nil {
+		return bad("tick_size", in.TickSize, err)
+	}
+	if _, err := domain.NewInstrument(0, spec(one, in.LotSize.Decimal)); err != nil {
+		return bad("lot_size", in.LotSize, err)
+	}
+	inst, err := domain.NewInstrument(0, spec(in.TickSize.Decimal, in.LotSize.Decimal))
+	if err != nil {
+		return fmt.Errorf("%s: tick_size %q with lot_size %q: %w: %w", where, in.TickSize.String(), in.LotSize.String(), err, ErrInvalid)
+	}
+	if _, err := inst.PriceFromDecimal(in.Price.Decimal); err != nil {
+		return bad("price", in.Price, err)
+	}
+	return nil
+}
+
+// validateNumbers checks a venue's fees, latency and flow; where names it.
+func (v *Venue) validateNumbers(where string) error {
+	for _, k := range []struct {
+		key string
+		d   Decimal
+	}{{"maker_fee_bps", v.MakerFeeBps}, {"taker_fee_bps", v.TakerFeeBps}} {
+		if err := checkDecimal(where+"."+k.key, k.d, minFeeBps, maxFeeBps, feeBpsPlaces, ""); err != nil {
+			return err
+		}
+	}
+	if err := checkDuration(where+".latency", v.Latency, 0, maxLatency, 0); err != nil {
+		return err
+	}
+	f := &v.Flow
+	if err := checkDuration(where+".flow.interval", f.Interval, minFlowInterval, maxFlowInterval, defFlowInterval); err != nil {
+		return err
+	}
+	for _, k := range []struct {
+		key         string
+		v, max, def int
+	}{
+		{"ops_per_tick", f.OpsPerTick, maxOpsPerTick, defOpsPerTick},
+		{"levels", f.Levels, maxLevels, defLevels},
+		{"max_lots", f.MaxLots, maxMaxLots, defMaxLots},
+		{"taker_pct", f.TakerPct, maxTakerPct, defTakerPct},
+	} {
+		if err := checkInt(where+".flow."+k.key, k.v, 0, k.max, k.def); err != nil {
+			return err
+		}
+	}
+	return checkDecimal(where+".flow.volatility_ticks", f.VolatilityTicks, decimal.Zero, maxVolatilityTicks, -1, defVolatilityTicks)
+}
+
+// checkDuration checks that d is in [lo, hi]. A non-zero def is what zero
+// means, and zero is then allowed whatever lo is.
+func checkDuration(key string, d Duration, lo, hi, def time.Duration) error {
+	if (d.D == 0 && def != 0) || (d.D >= lo && d.D <= hi) {
+		return nil
+	}
+	return fmt.Errorf("%s = %q: must be between %s and %s%s: %w",
+		key, fmtDuration(d.D), fmtDuration(lo), fmtDuration(hi), zeroMeans(def != 0, fmtDuration(def)), ErrInvalid)
+}
+
+// checkInt checks that v is in [lo, hi]; a non-zero def is what zero means.
+func checkInt(key string, v, lo, hi, def int) error {
+	if (v == 0 && def != 0) || (v >= lo && v <= hi) {
+		return nil
+	}
+	return fmt.Errorf("%s = %d: must be between %d and %d%s: %w",
+		key, v, lo, hi, zeroMeans(def != 0, strconv.Itoa(def)), ErrInvalid)
+}
+
+// checkDecimal checks that d is in [lo, hi] with at most places decimal
+// places (negative: any); a non-empty def is what zero means.
+func checkDecimal(key string, d Decimal, lo, hi decimal.Decimal, places int32, def string) error {
+	ok := d.GreaterThanOrEqual(lo) && d.LessThanOrEqual(hi)
+	if places >= 0 && !d.Equal(d.Truncate(places)) {
+		ok = false
+	}
+	if ok || (d.IsZero() && def != "") {
+		return nil
+	}
+	prec := ""
+	if places >= 0 {
+		prec = fmt.Sprintf(" with at most %d decimal places", places)
+	}
+	return fmt.Errorf("%s = %q: must be between %s and %s%s%s: %w",
+		key, d.String(), lo, hi, prec, zeroMeans(def != "", def), ErrInvalid)
+}
+
+func zeroMeans(ok bool, def string) string {
+	if !ok {
+		return ""
+	}
+	return " (zero means the default " + def + ")"
+}
+
+// fmtDuration is d as written in a config: "1h" rather than "1h0m0s".
+func fmtDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
+func or[T comparable](v, def T) T {
+	var zero T
+	if v == zero {
+		return def
+	}
+	return v
 }
 
 // classes returns the asset classes the instruments name.

@@ -66,7 +66,7 @@ func TestParseRejects(t *testing.T) {
 	for _, tc := range []struct{ name, doc, want string }{
 		{"unknown key", minimal + "\n[daemon]\nbogus = 1\n", `unknown key "daemon.bogus"`},
 		{"bad decimal", strings.Replace(minimal, `price = "10"`, `price = "ten"`, 1), "decimal ten"},
-		{"non-positive tick", strings.Replace(minimal, "tick_size = 0.01", "tick_size = 0", 1), "tick_size and lot_size must be positive"},
+		{"non-positive tick", strings.Replace(minimal, "tick_size = 0.01", "tick_size = 0", 1), `instruments[0] (X).tick_size = "0": must be positive`},
 		{"unknown venue kind", strings.Replace(minimal, `kind = "sim"`, `kind = "nyse"`, 1), `kind "nyse"`},
 		{"strategy in unknown book", minimal + "[[strategies]]\nid = \"s\"\nkind = \"k\"\nbook = \"zz\"\ninstruments = [\"X\"]\n", `book "zz" is not in risk.books`},
 		{"strategy on unknown instrument", minimal + "[[strategies]]\nid = \"s\"\nkind = \"k\"\nbook = \"b\"\ninstruments = [\"Y\"]\n", "instrument Y is not configured"},
