@@ -8,10 +8,19 @@
 // schedule, a one-way latency, a seed and the shape of its background order
 // flow. [Venue.Run] runs it until its context is canceled. The engine trades
 // on it through [Venue.Submit], [Venue.Cancel] and [Venue.Replace], which
-// make it an engine.Venue, and asks [Venue.OpenOrders] at start-up to
-// reconcile. Execution reports about client orders arrive on
+// make it an engine.Venue, and asks [Venue.OpenOrders] and [Venue.Orders] at
+// start-up to reconcile. Execution reports about client orders arrive on
 // Options.Reports; public books and trades go to Options.Market, a
 // [MarketSink].
+//
+// [Venue.Orders] answers reconciliation from the venue's own books: every
+// client order it holds, as submitted, with every report it issued about
+// it, oldest first, delivered or not. The venue records each order when it
+// reaches the book (rejected ones included) and each report when it issues
+// it; an order that ends (filled, canceled, rejected, expired) moves to a
+// history of the last Options.History ended orders (10000 by default),
+// past which the oldest is forgotten. Live orders are never forgotten, and
+// the record survives between runs like the books.
 //
 // # How the pieces fit
 //

@@ -7,8 +7,8 @@ var (
 	// bounded inbound queue is full; nothing was queued. The engine rejects
 	// the order, or keeps the cancel in flight and retries, rather than wait.
 	ErrQueueFull = errors.New("sim venue: inbound queue full")
-	// ErrNotRunning is returned by Submit, Cancel, Replace and OpenOrders
-	// when Run is not running (not started yet, or its context was
+	// ErrNotRunning is returned by Submit, Cancel, Replace, OpenOrders and
+	// Orders when Run is not running (not started yet, or its context was
 	// canceled): the venue is down, as a disconnected exchange would be.
 	ErrNotRunning = errors.New("sim venue: not running")
 	// ErrRunning is returned by Run when another call to Run on the same

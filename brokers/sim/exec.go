@@ -13,11 +13,12 @@ func (v *Venue) handle(r *request) {
 	case reqCancel:
 		c, ok := v.clients[r.id]
 		if !ok {
-			v.report(domain.ExecReport{Kind: domain.ExecCancelReject, OrderID: r.id,
+			// Not recorded: the venue holds no live order r.id.
+			v.report(nil, domain.ExecReport{Kind: domain.ExecCancelReject, OrderID: r.id,
 				Reason: match.ReasonUnknownOrder, Stamps: r.stamps})
 			return
 		}
-		v.apply(c.market, c.market.book.Cancel(c.void), r)
+		v.apply(c.market, c.market.book.Cancel(c.void), r, c.rec)
 	case reqReplace:
 		c, ok := v.clients[r.id]
 		reason := ""
@@ -30,11 +31,13 @@ func (v *Venue) handle(r *request) {
 			reason = match.ReasonBadPrice
 		}
 		if reason != "" {
-			v.report(domain.ExecReport{Kind: domain.ExecReplaceReject, OrderID: r.id, VenueOrderID: c.void,
+			// c.rec is nil, and the report not recorded, when the
+			// venue holds no live order r.id.
+			v.report(c.rec, domain.ExecReport{Kind: domain.ExecReplaceReject, OrderID: r.id, VenueOrderID: c.void,
 				Price: r.price, Qty: r.qty, Reason: reason, Stamps: r.stamps})
 			return
 		}
-		v.apply(c.market, c.market.book.Replace(c.void, r.price, r.qty), r)
+		v.apply(c.market, c.market.book.Replace(c.void, r.price, r.qty), r, c.rec)
 	}
 }
 
@@ -55,20 +58,32 @@ func (v *Venue) submit(r *request) {
 		reason = match.ReasonDuplicateID
 	}
 	if reason != "" {
-		v.report(domain.ExecReport{Kind: domain.ExecReject, OrderID: r.id, Reason: reason, Stamps: r.stamps})
+		rep := domain.ExecReport{Kind: domain.ExecReject, OrderID: r.id, Reason: reason, Stamps: r.stamps}
+		if reason == match.ReasonDuplicateID {
+			// About the live order r.id rather than this one: recording it
+			// there would end that order in the eyes of whoever replays
+			// its reports.
+			v.report(nil, rep)
+			return
+		}
+		rec := v.newRec(r)
+		v.report(rec, rep)
+		v.end(rec)
 		return
 	}
 	v.lastVOID++
-	v.clients[r.id] = clientOrder{void: v.lastVOID, market: m, stamps: r.stamps}
+	rec := v.newRec(r)
+	v.clients[r.id] = clientOrder{void: v.lastVOID, market: m, stamps: r.stamps, rec: rec}
 	v.apply(m, m.book.Submit(match.Order{ID: v.lastVOID, Tag: uint64(r.id), Side: r.side, Type: r.typ,
-		TIF: r.tif, PostOnly: r.postOnly, Price: r.price, Qty: r.qty}), r)
+		TIF: r.tif, PostOnly: r.postOnly, Price: r.price, Qty: r.qty}), r, rec)
 }
 
 // apply turns the book's events into reports for client orders (tagged with
 // their client id; flow orders carry tag zero and get none), public trades,
 // and the bookkeeping of client and flow orders. r is the client request
-// that caused them, nil for flow.
-func (v *Venue) apply(m *market, evs []match.Event, r *request) {
+// that caused them and rec the record of r's order, both nil for flow (rec
+// is nil too for a request about an order the venue does not hold).
+func (v *Venue) apply(m *market, evs []match.Event, r *request, rec *orderRec) {
 	var stamps domain.Stamps
 	if r != nil {
 		stamps = r.stamps
@@ -82,43 +97,52 @@ func (v *Venue) apply(m *market, evs []match.Event, r *request) {
 		switch e.Kind {
 		case match.Accepted:
 			if e.Tag != 0 {
-				v.report(domain.ExecReport{Kind: domain.ExecAck, OrderID: id, VenueOrderID: e.ID, Stamps: stamps})
+				v.report(v.recOf(id, rec), domain.ExecReport{Kind: domain.ExecAck, OrderID: id, VenueOrderID: e.ID,
+					Stamps: stamps})
 			}
 		case match.Rejected:
 			if e.Tag != 0 {
+				orec := v.recOf(id, rec)
 				delete(v.clients, id)
-				v.report(domain.ExecReport{Kind: domain.ExecReject, OrderID: id, Reason: e.Reason, Stamps: stamps})
+				v.report(orec, domain.ExecReport{Kind: domain.ExecReject, OrderID: id, Reason: e.Reason, Stamps: stamps})
+				v.end(orec)
 			}
 		case match.Filled:
-			v.fill(m, e, &stamps)
+			v.fill(m, e, &stamps, rec)
 		case match.Canceled:
 			if e.Tag == 0 {
 				m.flow.forget(e.ID)
 				continue
 			}
+			orec := v.recOf(id, rec)
 			delete(v.clients, id)
-			v.report(domain.ExecReport{Kind: domain.ExecCanceled, OrderID: id, VenueOrderID: e.ID,
+			v.report(orec, domain.ExecReport{Kind: domain.ExecCanceled, OrderID: id, VenueOrderID: e.ID,
 				Reason: e.Reason, Stamps: stamps})
+			v.end(orec)
 		case match.Replaced:
 			if e.Tag != 0 {
-				v.report(domain.ExecReport{Kind: domain.ExecReplaced, OrderID: id, VenueOrderID: e.ID,
-					Price: e.Price, Qty: e.Qty, Stamps: stamps})
+				v.report(v.recOf(id, rec), domain.ExecReport{Kind: domain.ExecReplaced, OrderID: id,
+					VenueOrderID: e.ID, Price: e.Price, Qty: e.Qty, Stamps: stamps})
 			}
 		case match.CancelRejected:
 			// The client map said the order rests but the book disagrees:
 			// trust the book, and let the report tell the engine.
 			if r != nil {
+				orec := v.recOf(id, rec)
 				delete(v.clients, id)
-				v.report(domain.ExecReport{Kind: domain.ExecCancelReject, OrderID: id, VenueOrderID: e.ID,
+				v.report(orec, domain.ExecReport{Kind: domain.ExecCancelReject, OrderID: id, VenueOrderID: e.ID,
 					Reason: e.Reason, Stamps: stamps})
+				v.end(orec)
 			}
 		case match.ReplaceRejected:
 			if r != nil {
+				orec := v.recOf(id, rec)
+				v.report(orec, domain.ExecReport{Kind: domain.ExecReplaceReject, OrderID: id, VenueOrderID: e.ID,
+					Price: e.Price, Qty: e.Qty, Reason: e.Reason, Stamps: stamps})
 				if e.Reason == match.ReasonUnknownOrder {
 					delete(v.clients, id)
+					v.end(orec)
 				}
-				v.report(domain.ExecReport{Kind: domain.ExecReplaceReject, OrderID: id, VenueOrderID: e.ID,
-					Price: e.Price, Qty: e.Qty, Reason: e.Reason, Stamps: stamps})
 			}
 		}
 	}
@@ -129,7 +153,11 @@ func (v *Venue) apply(m *market, evs []match.Event, r *request) {
 // from one venue-wide counter, as exchanges do; a fill is named by (venue,
 // order, trade id), which stays unique even when two client orders trade
 // with each other.
-func (v *Venue) fill(m *market, e *match.Event, stamps *domain.Stamps) {
+//
+// rec is the record of the order of the request being handled, which is
+// the taker when a client order takes; a client maker's record comes with
+// its client order.
+func (v *Venue) fill(m *market, e *match.Event, stamps *domain.Stamps, rec *orderRec) {
 	v.lastTrade++
 	tradeID := v.lastTrade
 	if sink := v.cfg.Market; sink != nil {
@@ -139,18 +167,21 @@ func (v *Venue) fill(m *market, e *match.Event, stamps *domain.Stamps) {
 	}
 	if e.Tag != 0 {
 		id := domain.OrderID(e.Tag)
+		orec := v.recOf(id, rec)
+		v.report(orec, v.fillReport(m, id, e.ID, e, domain.Taker, tradeID, stamps))
 		if e.Leaves == 0 {
 			delete(v.clients, id)
+			v.end(orec)
 		}
-		v.report(v.fillReport(m, id, e.ID, e, domain.Taker, tradeID, stamps))
 	}
 	if e.MakerTag != 0 {
 		id := domain.OrderID(e.MakerTag)
 		c := v.clients[id]
+		v.report(c.rec, v.fillReport(m, id, e.MakerID, e, domain.Maker, tradeID, &c.stamps))
 		if e.MakerLeaves == 0 {
 			delete(v.clients, id)
+			v.end(c.rec)
 		}
-		v.report(v.fillReport(m, id, e.MakerID, e, domain.Maker, tradeID, &c.stamps))
 	} else if e.MakerLeaves == 0 {
 		m.flow.forget(e.MakerID)
 	}
@@ -189,8 +220,13 @@ func (v *Venue) fee(m *market, px domain.Price, qty domain.Qty, bpsE4 int64) dom
 	return domain.MaxMoney
 }
 
-// report queues a report for delivery one latency from now.
-func (v *Venue) report(r domain.ExecReport) {
+// report queues a report for delivery one latency from now and, when rec
+// is not nil, records it as issued about rec's order: issued is what
+// counts, delivered or not.
+func (v *Venue) report(rec *orderRec, r domain.ExecReport) {
 	r.Venue, r.VenueTime = v.cfg.ID, v.wall
 	v.outbox.push(outReport{due: v.now + int64(v.cfg.Latency), r: r})
+	if rec != nil {
+		rec.reports = append(rec.reports, r)
+	}
 }

@@ -42,3 +42,6 @@ func (q *fifo[T]) grow() {
 	}
 	q.buf, q.head = buf, 0
 }
+
+// at returns the i-th oldest item, 0 <= i < len().
+func (q *fifo[T]) at(i int) T { return q.buf[(q.head+i)%len(q.buf)] }

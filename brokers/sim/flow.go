@@ -47,7 +47,7 @@ func (v *Venue) flowTick(m *market) {
 			side := domain.Side(1 + f.rng.IntN(2))
 			qty := m.inst.LotSize * domain.Qty(1+f.rng.IntN(o.MaxLots))
 			v.lastVOID++
-			v.apply(m, m.book.Submit(match.Order{ID: v.lastVOID, Side: side, Type: domain.Market, Qty: qty}), nil)
+			v.apply(m, m.book.Submit(match.Order{ID: v.lastVOID, Side: side, Type: domain.Market, Qty: qty}), nil, nil)
 		case p < cancelPct || len(f.resting) >= ordersPerLevel*2*o.Levels:
 			v.flowCancel(m, fair)
 		default:
@@ -74,7 +74,7 @@ func (v *Venue) flowPlace(m *market, side domain.Side, px int64) {
 	v.lastVOID++
 	id := v.lastVOID
 	v.apply(m, m.book.Submit(match.Order{ID: id, Side: side, Type: domain.Limit,
-		Price: domain.Price(px) * m.inst.TickSize, Qty: qty}), nil)
+		Price: domain.Price(px) * m.inst.TickSize, Qty: qty}), nil, nil)
 	if _, ok := m.book.Lookup(id); ok {
 		f.resting = append(f.resting, id)
 	}
@@ -104,7 +104,7 @@ func (v *Venue) flowCancel(m *market, fair int64) {
 	if evs[0].Kind == match.CancelRejected {
 		f.forget(a)
 	}
-	v.apply(m, evs, nil)
+	v.apply(m, evs, nil, nil)
 }
 
 // forget drops id from the flow's resting orders once it filled or was

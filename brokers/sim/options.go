@@ -49,6 +49,14 @@ type Options struct {
 	// Logger receives the venue's few log lines (start, stop, anomalies).
 	// Zero (nil): nothing is logged.
 	Logger *slog.Logger
+	// History is how many ended client orders (filled, canceled, rejected
+	// or expired) Venue.Orders still returns, with their reports: past it,
+	// the oldest ended order is forgotten. Live orders are never forgotten.
+	// Each order kept costs its submitted order and its reports, about half
+	// a kilobyte for an order acknowledged then filled or canceled. Zero:
+	// 10000, far more than finish within the few milliseconds of a group
+	// commit that a crash can lose; negative: none.
+	History int
 }
 
 // SimInstrument is one market of the venue.
@@ -121,6 +129,7 @@ type config struct {
 
 const (
 	defaultQueueSize = 1024
+	defaultHistory   = 10_000
 	defaultInterval  = 10 * time.Millisecond
 	defaultLevels    = 5
 	defaultMaxLots   = 10
@@ -134,6 +143,12 @@ func newConfig(o Options) (config, error) {
 	}
 	if c.QueueSize == 0 {
 		c.QueueSize = defaultQueueSize
+	}
+	switch {
+	case c.History == 0:
+		c.History = defaultHistory
+	case c.History < 0:
+		c.History = 0
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)

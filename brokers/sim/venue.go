@@ -26,14 +26,17 @@ type Venue struct {
 	cfg   config
 	start time.Time // anchors the monotonic clock of request timestamps
 
-	in      chan request     // bounded; Submit, Cancel and Replace never block on it
-	queries chan openOrdersQ // OpenOrders asks the venue goroutine through it
+	in      chan request // bounded; Submit, Cancel and Replace never block on it
+	queries chan func()  // OpenOrders and Orders: run by the venue goroutine between batches
 	session atomic.Pointer[session]
 
 	// Everything below is owned by the goroutine running Run.
 	markets   []*market
 	byID      map[domain.InstrumentID]*market
 	clients   map[domain.OrderID]clientOrder // live client orders, by client id
+	ended     fifo[*orderRec]                // ended client orders, oldest first, at most History
+	spare     []*orderRec                    // records of forgotten orders, for reuse
+	lastSeq   uint64                         // last orderRec.seq handed out
 	pending   fifo[request]                  // requests on their way to the books
 	outbox    fifo[outReport]                // reports on their way to the engine
 	lastVOID  uint64                         // last venue order id handed out
@@ -61,6 +64,7 @@ type clientOrder struct {
 	void   uint64
 	market *market
 	stamps domain.Stamps
+	rec    *orderRec
 }
 
 type reqKind uint8
@@ -93,8 +97,6 @@ type outReport struct {
 	r   domain.ExecReport
 }
 
-type openOrdersQ struct{ reply chan []domain.OrderID }
-
 // New builds a venue from opts. It fails with ErrInvalidOptions when a field
 // is out of range. With background flow on, each book starts with one order
 // a level on each side around its InitialPrice.
@@ -107,7 +109,7 @@ func New(opts Options) (*Venue, error) {
 		cfg:     cfg,
 		start:   time.Now(),
 		in:      make(chan request, cfg.QueueSize),
-		queries: make(chan openOrdersQ),
+		queries: make(chan func()),
 		byID:    make(map[domain.InstrumentID]*market, len(cfg.Instruments)),
 		clients: make(map[domain.OrderID]clientOrder),
 	}
@@ -181,21 +183,34 @@ func (v *Venue) send(r request) error {
 // not listed. It fails with ErrNotRunning when Run is not running and with
 // ctx's error when ctx ends first. The slice is the caller's.
 func (v *Venue) OpenOrders(ctx context.Context) ([]domain.OrderID, error) {
+	return ask(ctx, v, "open orders", v.openOrders)
+}
+
+// ask has the venue goroutine call f between two batches and returns what
+// f returned. f runs on the venue goroutine and may read all venue state;
+// what it returns must not share memory with that state. It fails with
+// ErrNotRunning when Run is not running and with ctx's error (naming the
+// query what) when ctx ends first.
+func ask[T any](ctx context.Context, v *Venue, what string, f func() T) (T, error) {
+	var zero T
 	s := v.session.Load()
 	if s == nil {
-		return nil, ErrNotRunning
+		return zero, ErrNotRunning
 	}
-	q := openOrdersQ{reply: make(chan []domain.OrderID, 1)}
+	if err := ctx.Err(); err != nil {
+		return zero, fmt.Errorf("sim venue %s: %s: %w", v.cfg.Name, what, err)
+	}
+	reply := make(chan T, 1)
 	select {
-	case v.queries <- q:
+	case v.queries <- func() { reply <- f() }:
 	case <-s.done:
-		return nil, ErrNotRunning
+		return zero, ErrNotRunning
 	case <-ctx.Done():
-		return nil, fmt.Errorf("sim venue %s: open orders: %w", v.cfg.Name, ctx.Err())
+		return zero, fmt.Errorf("sim venue %s: %s: %w", v.cfg.Name, what, ctx.Err())
 	}
-	// The venue answers at once after taking the query, before it could
-	// stop, so waiting on the reply alone cannot hang.
-	return <-q.reply, nil
+	// The venue runs the query at once after taking it, before it could
+	// stop, and the reply is buffered, so waiting on it alone cannot hang.
+	return <-reply, nil
 }
 
 func (v *Venue) openOrders() []domain.OrderID {
@@ -214,9 +229,9 @@ func (v *Venue) mono() int64 { return int64(time.Since(v.start)) }
 // returns nil. While it runs, Connected is true and the venue takes
 // requests; after it returns they fail with ErrNotRunning, and requests
 // still queued or within Latency are kept for the next Run, as orders in
-// flight to a disconnected exchange stay unconfirmed. The books and client
-// orders survive between runs. Run returns ErrRunning if another Run is
-// running. It starts no goroutine.
+// flight to a disconnected exchange stay unconfirmed. The books, the client
+// orders and what Orders returns survive between runs. Run returns
+// ErrRunning if another Run is running. It starts no goroutine.
 func (v *Venue) Run(ctx context.Context) error {
 	s := &session{done: make(chan struct{})}
 	if !v.session.CompareAndSwap(nil, s) {
@@ -256,7 +271,7 @@ func (v *Venue) Run(ctx context.Context) error {
 			v.accept(r)
 			v.drain()
 		case q := <-v.queries:
-			q.reply <- v.openOrders()
+			q()
 		case <-wake:
 		}
 		timer.Stop()
