@@ -130,7 +130,8 @@ type Config struct {
 	// halts and cancels (venue-down: reduce-only, no cancels).
 	Breakers map[Breaker]BreakerAction
 	// MaxReferenceAge is how old a reference price may be before orders
-	// that need one are refused. Zero means 5 seconds.
+	// that need one are refused. Zero means 5 seconds; NewTree refuses a
+	// negative one.
 	MaxReferenceAge time.Duration
 }
 
@@ -175,6 +176,9 @@ type Tree struct {
 // limit that is invalid, above its cap, or scoped to an unknown class or
 // instrument.
 func NewTree(cfg Config) (*Tree, error) {
+	if cfg.MaxReferenceAge < 0 {
+		return nil, fmt.Errorf("risk: MaxReferenceAge %s is negative", cfg.MaxReferenceAge)
+	}
 	n := len(cfg.Instruments)
 	t := &Tree{
 		instruments: cfg.Instruments,
@@ -288,6 +292,15 @@ func (t *Tree) Strategy(id domain.StrategyID) *Node {
 		return t.strategies[id]
 	}
 	return nil
+}
+
+// Strategies calls fn for each strategy node with its id, in id order.
+func (t *Tree) Strategies(fn func(id domain.StrategyID, n *Node)) {
+	for id, n := range t.strategies {
+		if n != nil {
+			fn(domain.StrategyID(id), n)
+		}
+	}
 }
 
 // Firm returns the root node.

@@ -94,8 +94,13 @@ func (e *Engine) kill(node, who, why string) (protocol.KillResult, error) {
 	return protocol.KillResult{Node: node, State: n.Effective().String(), Canceled: canceled}, nil
 }
 
-// reset clears a node's tripped breakers (all when breaker is empty).
+// reset clears a node's tripped breakers (all when breaker is empty). It
+// is refused while the journal is down: the journal breaker's cause still
+// holds, and no other reset may open trading without a journal.
 func (e *Engine) reset(node, breaker, who, why string) (protocol.ResetResult, error) {
+	if e.journalDown {
+		return protocol.ResetResult{}, fmt.Errorf("reset %s: %w: events are held in memory until it can write; see status", node, ErrJournalDown)
+	}
 	var b risk.Breaker
 	if breaker != "" {
 		var err error
@@ -167,19 +172,21 @@ func (e *Engine) restoreAudit(a *domain.Audit) {
 // Kill halts node and cancels every working order under it, on behalf of
 // who. When it returns the halt is in force and every cancel has been
 // handed to its venue (or queued for retry where a venue queue was full).
+// Like SetState it answers once the kill's records are durable, or with
+// ErrNotDurable.
 func (e *Engine) Kill(ctx context.Context, node, who, why string) (protocol.KillResult, error) {
-	v, err := e.do(ctx, &command{kind: cmdKill, node: node, who: who, why: why})
-	if err != nil {
-		return protocol.KillResult{}, err
-	}
-	return v.(protocol.KillResult), nil
+	v, wait, err := e.do(ctx, &command{kind: cmdKill, node: node, who: who, why: why})
+	k, _ := v.(protocol.KillResult)
+	k.CommitUS = micros(wait)
+	return k, err
 }
 
-// Reset clears node's tripped breakers, or only breaker when not empty.
+// Reset clears node's tripped breakers, or only breaker when not empty. It
+// fails with ErrJournalDown while the journal cannot write, and answers
+// like SetState.
 func (e *Engine) Reset(ctx context.Context, node, breaker, who, why string) (protocol.ResetResult, error) {
-	v, err := e.do(ctx, &command{kind: cmdReset, node: node, key: breaker, who: who, why: why})
-	if err != nil {
-		return protocol.ResetResult{}, err
-	}
-	return v.(protocol.ResetResult), nil
+	v, wait, err := e.do(ctx, &command{kind: cmdReset, node: node, key: breaker, who: who, why: why})
+	r, _ := v.(protocol.ResetResult)
+	r.CommitUS = micros(wait)
+	return r, err
 }

@@ -3,25 +3,25 @@ package engine
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/desk-trading/desk/core/domain"
 	"github.com/desk-trading/desk/core/protocol"
+	"github.com/desk-trading/desk/risk"
 )
 
 type commandKind uint8
 
 const (
 	cmdSetState commandKind = iota + 1
-	cmdOrders
 	cmdStrategyFailed
 	cmdJournalFailed
+	cmdJournalRecovered
 	cmdVenueState
 	cmdFeedStale
 	cmdSync
-	cmdAudit
 	cmdKill
 	cmdReset
-	cmdLimitsGet
 	cmdLimitsSet
 )
 
@@ -47,26 +47,48 @@ type command struct {
 type reply struct {
 	value any
 	err   error
+	seq   uint64 // the journal sequence of the command's last record; 0 when it journaled none
 }
 
-// do queues c ahead of all market data and waits for its answer.
-func (e *Engine) do(ctx context.Context, c *command) (any, error) {
+// do queues c ahead of all market data, waits for the engine's answer, and
+// then, off the engine goroutine, for the durability of every record the
+// command journaled: an operator is told "ok" only for what survives a
+// crash. It returns the answer and how long the durability wait took.
+// When the engine applied the command but the journal cannot make it
+// durable, it returns the answer with an error wrapping ErrNotDurable.
+func (e *Engine) do(ctx context.Context, c *command) (any, time.Duration, error) {
 	c.reply = make(chan reply, 1)
 	select {
 	case e.ctrl <- c:
 	case <-e.done:
-		return nil, ErrStopped
+		return nil, 0, ErrStopped
 	case <-ctx.Done():
-		return nil, fmt.Errorf("engine: queue command: %w", ctx.Err())
+		return nil, 0, fmt.Errorf("engine: queue command: %w", ctx.Err())
 	}
+	var r reply
 	select {
-	case r := <-c.reply:
-		return r.value, r.err
+	case r = <-c.reply:
 	case <-e.done:
-		return nil, ErrStopped
+		return nil, 0, ErrStopped
 	case <-ctx.Done():
-		return nil, fmt.Errorf("engine: await command: %w", ctx.Err())
+		return nil, 0, fmt.Errorf("engine: await command: %w", ctx.Err())
 	}
+	if r.err != nil || r.seq == 0 {
+		return r.value, 0, r.err
+	}
+	start := time.Now()
+	if err := e.opts.Journal.WaitDurable(ctx, r.seq); err != nil {
+		return r.value, 0, fmt.Errorf("%w: %w", ErrNotDurable, err)
+	}
+	return r.value, time.Since(start), nil
+}
+
+// micros is d in whole microseconds, at least 1 for a wait that happened.
+func micros(d time.Duration) int64 {
+	if d <= 0 {
+		return 0
+	}
+	return max(1, d.Microseconds())
 }
 
 // tell queues c without waiting for an answer; used by supervisors
@@ -82,36 +104,39 @@ func (e *Engine) tell(c *command) {
 // behalf of who, journals it with why, and returns the node's new state.
 // When it returns, the engine has applied it: no order of the node that is
 // processed afterwards can pass risk. It fails with ErrUnknownNode.
+//
+// It returns only once the change's journal record is durable, with the
+// wait in CommitUS. When the engine applied the change but the journal is
+// down, it returns the Ack with an error wrapping ErrNotDurable: the halt
+// is in force, but a restart before the journal recovers would undo it.
 func (e *Engine) SetState(ctx context.Context, node string, s domain.TradingState, who, why string) (protocol.Ack, error) {
-	v, err := e.do(ctx, &command{kind: cmdSetState, node: node, state: s, who: who, why: why})
-	if err != nil {
-		return protocol.Ack{}, err
-	}
-	return v.(protocol.Ack), nil
+	v, wait, err := e.do(ctx, &command{kind: cmdSetState, node: node, state: s, who: who, why: why})
+	a, _ := v.(protocol.Ack)
+	a.CommitUS = micros(wait)
+	return a, err
 }
 
-// Orders returns every live order and the most recent finished ones.
-func (e *Engine) Orders(ctx context.Context) (protocol.Orders, error) {
-	v, err := e.do(ctx, &command{kind: cmdOrders})
-	if err != nil {
-		return protocol.Orders{}, err
-	}
-	return v.(protocol.Orders), nil
+// Orders returns one page of orders, live and recently finished, oldest
+// first (see protocol.OrdersArgs). It reads the engine's published view,
+// never the engine itself: a flood of queries costs the engine nothing,
+// and the view is at most one SnapshotInterval behind. It fails with
+// ErrBadCommand for a bad cursor or a limit above MaxOrdersPage. Safe for
+// concurrent use.
+func (e *Engine) Orders(ctx context.Context, a protocol.OrdersArgs) (protocol.Orders, error) {
+	return e.view.ordersPage(a.After, a.Limit)
 }
 
-// Audit returns the most recent limit audit entries about node (every node
-// when empty; all kept entries when limit <= 0), oldest first.
+// Audit returns the most recent audit entries about node (every node when
+// empty), oldest first: limit of them, 1000 when zero, all kept (10,000)
+// when negative. Like Orders it reads the published view. Safe for
+// concurrent use.
 func (e *Engine) Audit(ctx context.Context, node string, limit int) (protocol.AuditResult, error) {
-	v, err := e.do(ctx, &command{kind: cmdAudit, node: node, limit: limit})
-	if err != nil {
-		return protocol.AuditResult{}, err
-	}
-	return v.(protocol.AuditResult), nil
+	return e.view.auditPage(node, limit), nil
 }
 
 // Sync returns once every command queued before it has been applied.
 func (e *Engine) Sync(ctx context.Context) error {
-	_, err := e.do(ctx, &command{kind: cmdSync})
+	_, _, err := e.do(ctx, &command{kind: cmdSync})
 	return err
 }
 
@@ -126,6 +151,13 @@ func (e *Engine) StrategyFailed(id domain.StrategyID, err error) {
 // it from its writer, which the engine may itself be waiting on.
 func (e *Engine) JournalFailed(err error) {
 	go e.tell(&command{kind: cmdJournalFailed, err: err})
+}
+
+// JournalRecovered tells the engine the journal made every pending event
+// durable again. The journal breaker stays tripped until an operator
+// resets it. Safe to call from any goroutine; it never blocks.
+func (e *Engine) JournalRecovered() {
+	go e.tell(&command{kind: cmdJournalRecovered})
 }
 
 // VenueState marks a venue connected or not; the router avoids a venue
@@ -143,21 +175,16 @@ func (e *Engine) FeedStale(v domain.VenueID, i domain.InstrumentID, stale bool) 
 // command runs c on the engine goroutine.
 func (e *Engine) command(c *command) {
 	e.now = e.clock().UnixNano()
+	seq := e.lastSeq
 	var r reply
 	switch c.kind {
 	case cmdSetState:
 		r.value, r.err = e.setState(c.node, c.state, c.who, c.why)
-	case cmdOrders:
-		r.value = e.orders()
 	case cmdSync:
-	case cmdAudit:
-		r.value = e.auditList(c.node, c.limit)
 	case cmdKill:
 		r.value, r.err = e.kill(c.node, c.who, c.why)
 	case cmdReset:
 		r.value, r.err = e.reset(c.node, c.key, c.who, c.why)
-	case cmdLimitsGet:
-		r.value, r.err = e.limitsGet(c.node)
 	case cmdLimitsSet:
 		r.value, r.err = e.limitsSet(c)
 	case cmdStrategyFailed:
@@ -169,6 +196,8 @@ func (e *Engine) command(c *command) {
 		}
 	case cmdJournalFailed:
 		e.journalFailed(c.err)
+	case cmdJournalRecovered:
+		e.journalRecovered()
 	case cmdVenueState:
 		e.router.SetConnected(c.venue, c.flag)
 		if c.flag {
@@ -189,6 +218,9 @@ func (e *Engine) command(c *command) {
 		} else {
 			e.alert("info", "", fmt.Sprintf("market data for %s on %s resumed", sym, e.venueName(c.venue)))
 		}
+	}
+	if e.lastSeq != seq {
+		r.seq = e.lastSeq
 	}
 	if c.reply != nil {
 		c.reply <- r
@@ -244,13 +276,27 @@ func (e *Engine) notifyStates() {
 }
 
 // journalFailed trips the firm's journal breaker: without a journal no
-// order may go out. The trip cannot be journaled; it is alerted, and the
-// journal stays down for the rest of the run.
+// order may go out. The trip is journaled like every other (the journal
+// holds it in memory with the rest until the disk takes them) and
+// alerted; the engine goes on applying reports, so no fill is lost.
 func (e *Engine) journalFailed(err error) {
 	if e.journalDown {
 		return
 	}
 	e.journalDown = true
 	e.log.Error("journal failed", "err", err)
+	e.alert("critical", risk.FirmNode, fmt.Sprintf("journal down: %v; trading halted, events kept in memory and retried", err))
 	e.handleTrips(e.risk.JournalFailed(e.now))
+}
+
+// journalRecovered ends journalDown. The breaker it tripped holds until an
+// operator resets it.
+func (e *Engine) journalRecovered() {
+	if !e.journalDown {
+		return
+	}
+	e.journalDown = false
+	e.log.Warn("journal recovered")
+	e.alert("warning", risk.FirmNode, "journal recovered: every pending event is durable; reset the journal-error breaker to trade")
+	e.publish()
 }

@@ -61,6 +61,7 @@ func (e *Engine) ApplyConfig(limits []ConfigLimit) int {
 		changed++
 	}
 	if changed > 0 {
+		e.publishLimits()
 		e.publish()
 	}
 	return changed

@@ -43,10 +43,24 @@ type Options struct {
 	// OnAlert receives alerts for operators (breaker trips, halts, journal
 	// errors); it is called from Run and must not block. Nil means log only.
 	OnAlert func(protocol.Alert)
-	// KeepOrders is how many finished orders the OMS keeps for queries. Zero
-	// means the OMS default.
+	// KeepOrders is how many finished orders the OMS and the query view
+	// keep. Zero means 10000.
 	KeepOrders int
+	// JournalHealth, when set, tells the status what the journal's state
+	// is; it is called from Run at every publication and must not block.
+	// Nil shows the journal as up with nothing pending.
+	JournalHealth func() JournalHealth
+	// UncleanStart tells the status that the previous run ended with
+	// events that may not have been journaled (see protocol.Journal).
+	UncleanStart bool
 	Logger     *slog.Logger // nil means discard
+}
+
+// JournalHealth is the journal's state as the status shows it.
+type JournalHealth struct {
+	Down    bool
+	Pending uint64 // events appended but not yet durable
+	Err     error  // the failed write, while Down
 }
 
 // VenueSlot is a venue and how the router should see it.
@@ -117,13 +131,27 @@ type Engine struct {
 	nextSeq []atomic.Uint64
 	now     int64         // engine clock at the current input, unix ns
 	status  atomic.Pointer[protocol.Status]
-	retry   []domain.OrderID // cancels a full venue queue refused, retried each snapshot tick
+	limits  atomic.Pointer[protocol.LimitsResult] // every node's limits, republished on each change
+	retry   []domain.OrderID                      // cancels a full venue queue refused, retried each snapshot tick
 	// cancelAfterReplace holds orders to cancel as soon as the venue
 	// answers their pending replace (a kill or breaker met them mid-replace).
 	cancelAfterReplace []domain.OrderID
-	audit              auditLog // recent audit records and denials, for CmdAudit
-	// journalDown is set after the journal failed: nothing more is
-	// appended, and the journal breaker holds the firm halted.
+	// view answers queries from its own copy of the orders and audit
+	// trail; delta collects what changed since it was last handed over,
+	// and viewLive says whether the view's goroutine runs (else the engine
+	// applies deltas itself, before and after Run).
+	view     *view
+	delta    *viewDelta
+	viewLive bool
+	// lastSeq is the journal sequence of the last event appended; a
+	// command's reply waits until it is durable.
+	lastSeq uint64
+	// ctrlStreak counts operator commands served in a row ahead of the
+	// other queues; see Run.
+	ctrlStreak int
+	// journalDown is set while the journal cannot write: events wait in
+	// its memory, no new order is sent, the journal breaker holds the firm
+	// halted, and no breaker may be reset.
 	journalDown bool
 	// configSeen holds the config file's limits as the journal last
 	// recorded them, by configKey; see ApplyConfig.
@@ -142,6 +170,9 @@ func New(opts Options) (*Engine, error) {
 	}
 	if opts.QueueSize == 0 {
 		opts.QueueSize = 8192
+	}
+	if opts.SnapshotInterval < 0 {
+		return nil, fmt.Errorf("engine: SnapshotInterval %s is negative", opts.SnapshotInterval)
 	}
 	if opts.SnapshotInterval == 0 {
 		opts.SnapshotInterval = 100 * time.Millisecond
@@ -211,6 +242,16 @@ func New(opts Options) (*Engine, error) {
 		}
 	}
 	e.nextSeq = make([]atomic.Uint64, len(e.strats))
+	names := viewNames{instruments: opts.Instruments, venues: e.venueNames}
+	opts.Risk.Strategies(func(id domain.StrategyID, n *risk.Node) {
+		for int(id) >= len(names.strategies) {
+			names.strategies = append(names.strategies, "")
+		}
+		names.strategies[id] = n.Name()
+	})
+	e.view = newView(names, opts.KeepOrders)
+	e.delta = &viewDelta{}
+	e.publishLimits()
 	e.publish()
 	return e, nil
 }
@@ -267,15 +308,32 @@ func (e *Engine) Run(ctx context.Context) error {
 	defer close(e.done)
 	tick := time.NewTicker(e.opts.SnapshotInterval)
 	defer tick.Stop()
+	viewCtx, stopView := context.WithCancel(context.Background())
+	viewDone := make(chan struct{})
+	e.viewLive = true
+	go func() { defer close(viewDone); e.view.run(viewCtx) }()
+	defer func() {
+		stopView()
+		<-viewDone
+		e.viewLive = false
+		e.handView()
+	}()
 	e.log.Info("engine running", "epoch", e.opts.Epoch, "strategies", len(e.opts.Strategies))
 	for {
-		// Operator commands jump every queue.
-		select {
-		case c := <-e.ctrl:
-			e.command(c)
-			continue
-		default:
+		// Operator commands jump every queue, but only maxCtrlStreak in a
+		// row: a flood of commands must not starve market data and
+		// reports, while a halt behind a full book queue waits for at most
+		// one event.
+		if e.ctrlStreak < maxCtrlStreak {
+			select {
+			case c := <-e.ctrl:
+				e.ctrlStreak++
+				e.command(c)
+				continue
+			default:
+			}
 		}
+		e.ctrlStreak = 0
 		select {
 		case c := <-e.ctrl:
 			e.command(c)
@@ -302,6 +360,10 @@ func (e *Engine) Run(ctx context.Context) error {
 	}
 }
 
+// maxCtrlStreak is how many commands Run serves in a row before it lets
+// one event of the other queues in.
+const maxCtrlStreak = 16
+
 // drainReports applies the execution reports already queued when the
 // engine stops, so a fill the venue delivered is journaled, never dropped.
 // The daemon stops its venues before the engine, so the queue is finite.
@@ -327,18 +389,60 @@ func (e *Engine) alert(severity, node, msg string) {
 	}
 }
 
-// journal appends the event in e.ev. A failure trips the firm's journal
-// breaker: trading on without a journal would risk losing orders.
+// journal appends the event in e.ev and collects it for the view. The
+// journal takes events even while it cannot write (it holds them and
+// retries); an error here means it is closed or the event is invalid,
+// which trips the firm's journal breaker like a write error: trading on
+// without a journal would risk losing orders.
 func (e *Engine) journal() {
 	e.ev.Time = e.now
-	if e.journalDown {
-		return
-	}
 	if err := e.opts.Journal.Append(&e.ev); err != nil {
 		e.journalFailed(err)
 		return
 	}
-	e.audit.add(&e.ev)
+	e.lastSeq = e.ev.Seq
+	switch e.ev.Kind {
+	case domain.EventOrder:
+		e.delta.orders = append(e.delta.orders, e.ev.Order)
+	case domain.EventDenied:
+		e.delta.orders = append(e.delta.orders, e.ev.Order)
+		fallthrough
+	case domain.EventAudit:
+		if r, ok := auditRecordOf(&e.ev); ok {
+			e.delta.audits = append(e.delta.audits, r)
+		}
+	}
+}
+
+// handView hands the changes collected since the last call to the view.
+// It never waits: when the view is still busy with the previous delta,
+// the engine keeps collecting into the current one.
+func (e *Engine) handView() {
+	if e.delta.empty() {
+		return
+	}
+	if !e.viewLive {
+		e.view.apply(e.delta)
+		e.view.recycle(e.delta)
+		e.delta = &viewDelta{}
+		select {
+		case d := <-e.view.free:
+			e.delta = d
+		default:
+		}
+		return
+	}
+	select {
+	case e.view.in <- e.delta:
+	default:
+		return
+	}
+	select {
+	case d := <-e.view.free:
+		e.delta = d
+	default:
+		e.delta = &viewDelta{}
+	}
 }
 
 func (e *Engine) journalOrder(kind domain.EventKind, o *domain.Order) {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/desk-trading/desk/core/domain"
+	"github.com/desk-trading/desk/core/protocol"
 	"github.com/desk-trading/desk/risk"
 	"github.com/shopspring/decimal"
 )
@@ -75,6 +76,8 @@ func (j *memJournal) Append(ev *domain.Event) error {
 	return nil
 }
 
+func (j *memJournal) WaitDurable(context.Context, uint64) error { return nil }
+
 func (j *memJournal) snapshot() []domain.Event {
 	j.mu.Lock()
 	defer j.mu.Unlock()
@@ -85,6 +88,8 @@ func (j *memJournal) snapshot() []domain.Event {
 type nopJournal struct{ seq uint64 }
 
 func (j *nopJournal) Append(ev *domain.Event) error { j.seq++; ev.Seq = j.seq; return nil }
+
+func (j *nopJournal) WaitDurable(context.Context, uint64) error { return nil }
 
 // recHost records what a strategy is told.
 type recHost struct {
@@ -184,6 +189,16 @@ func (f *fixture) intent(qty domain.Qty) domain.Intent {
 		Kind: domain.IntentNew, ID: f.eng.NextOrderID(0), Strategy: 0, Instrument: 0,
 		Side: domain.Buy, Type: domain.Limit, TIF: domain.GTC, Price: 10_000, Qty: qty,
 	}
+}
+
+// auditList hands the view what the engine collected and lists the audit
+// trail as a query would; for tests that drive the engine without Run.
+func (f *fixture) auditList(node string, limit int) protocol.AuditResult {
+	f.eng.handView()
+	if limit == 0 {
+		limit = -1
+	}
+	return f.eng.view.auditPage(node, limit)
 }
 
 func run(t *testing.T, e *Engine) {
@@ -387,7 +402,7 @@ func TestAuditListsStateChangesAndDenials(t *testing.T) {
 	big := f.intent(5)
 	f.eng.onIntent(&big) // denied: max-order-qty
 
-	got := f.eng.auditList("", 0).Entries
+	got := f.auditList("", 0).Entries
 	want := []struct{ action, who, new string }{
 		{"halt", "uid 7 (op)", "halted"}, {"deny", "risk", "halted"},
 		{"resume", "uid 7 (op)", "active"}, {"deny", "risk", "max-order-qty"},
@@ -401,10 +416,10 @@ func TestAuditListsStateChangesAndDenials(t *testing.T) {
 			t.Fatalf("entry %d = %+v, want %+v", i, g, w)
 		}
 	}
-	if last := f.eng.auditList("mm", 1).Entries; len(last) != 1 || last[0].New != "max-order-qty" {
+	if last := f.auditList("mm", 1).Entries; len(last) != 1 || last[0].New != "max-order-qty" {
 		t.Fatalf("last entry for mm: %+v", last)
 	}
-	if none := f.eng.auditList("other", 0).Entries; len(none) != 0 {
+	if none := f.auditList("other", 0).Entries; len(none) != 0 {
 		t.Fatalf("entries for another node: %+v", none)
 	}
 }
@@ -472,7 +487,7 @@ func TestDuplicateIDLeavesTheOrderAlone(t *testing.T) {
 	if !ok || o.State != domain.StatePendingNew || o.Qty != 5 {
 		t.Fatalf("replayed order %+v", o)
 	}
-	if a := f.eng.auditList("mm", 0).Entries; len(a) != 1 || a[0].New != "duplicate-id" {
+	if a := f.auditList("mm", 0).Entries; len(a) != 1 || a[0].New != "duplicate-id" {
 		t.Fatalf("audit %+v", a)
 	}
 }

@@ -12,28 +12,46 @@ import (
 )
 
 // Limits returns the limits of node, or of every node when node is empty,
-// and the hard caps.
+// and the hard caps. It reads what the engine published at the last limit
+// change, never the engine itself, and fails with ErrUnknownNode. Safe for
+// concurrent use; the maps of the result are shared and must not be
+// modified.
 func (e *Engine) Limits(ctx context.Context, node string) (protocol.LimitsResult, error) {
-	v, err := e.do(ctx, &command{kind: cmdLimitsGet, node: node})
-	if err != nil {
-		return protocol.LimitsResult{}, err
+	all := e.limits.Load()
+	if node == "" {
+		return *all, nil
 	}
-	return v.(protocol.LimitsResult), nil
+	for _, nl := range all.Nodes {
+		if nl.Node == node {
+			return protocol.LimitsResult{Caps: all.Caps, Nodes: []protocol.NodeLimits{nl}}, nil
+		}
+	}
+	return protocol.LimitsResult{}, fmt.Errorf("%q: %w", node, ErrUnknownNode)
+}
+
+// publishLimits republishes every node's limits for Limits. It runs on the
+// engine goroutine (or before Run) after each change, which is rare.
+func (e *Engine) publishLimits() {
+	all := e.limitsGet()
+	e.limits.Store(&all)
 }
 
 // SetLimit changes one limit on behalf of who, journals it with why, and
 // applies it to every order checked afterwards. It fails, changing
 // nothing, for an unknown node, key or scope, a value that is not a
 // non-negative decimal fit for the key, or one above the hard cap.
+//
+// It answers like SetState: once the change is durable, or with
+// ErrNotDurable.
 func (e *Engine) SetLimit(ctx context.Context, a protocol.LimitsSetArgs, who string) (protocol.LimitsSetResult, error) {
-	v, err := e.do(ctx, &command{kind: cmdLimitsSet, node: a.Node, scope: a.Scope, key: a.Key, value: a.Value, who: who, why: a.Why})
-	if err != nil {
-		return protocol.LimitsSetResult{}, err
-	}
-	return v.(protocol.LimitsSetResult), nil
+	v, wait, err := e.do(ctx, &command{kind: cmdLimitsSet, node: a.Node, scope: a.Scope, key: a.Key, value: a.Value, who: who, why: a.Why})
+	r, _ := v.(protocol.LimitsSetResult)
+	r.CommitUS = micros(wait)
+	return r, err
 }
 
-func (e *Engine) limitsGet(node string) (protocol.LimitsResult, error) {
+// limitsGet lists every node's limits and the hard caps.
+func (e *Engine) limitsGet() protocol.LimitsResult {
 	caps := e.risk.Caps()
 	out := protocol.LimitsResult{Caps: caps.Map()}
 	add := func(n *risk.Node) {
@@ -56,16 +74,8 @@ func (e *Engine) limitsGet(node string) (protocol.LimitsResult, error) {
 		}
 		out.Nodes = append(out.Nodes, nl)
 	}
-	if node != "" {
-		n, ok := e.risk.Node(node)
-		if !ok {
-			return out, fmt.Errorf("%q: %w", node, ErrUnknownNode)
-		}
-		add(n)
-		return out, nil
-	}
 	e.risk.Walk(add)
-	return out, nil
+	return out
 }
 
 // limitsSet validates and applies one limit change and journals it as
@@ -86,6 +96,7 @@ func (e *Engine) limitsSet(c *command) (protocol.LimitsSetResult, error) {
 	prefix := limitPrefix(c.scope, key)
 	e.audit1(c.node, actionLimit, c.who, prefix+old.String(), prefix+v.String(), c.why)
 	e.alert("info", c.node, fmt.Sprintf("%s: %s%s (was %s) by %s", c.node, prefix, v, old, c.who))
+	e.publishLimits()
 	e.publish()
 	return protocol.LimitsSetResult{Node: c.node, Scope: c.scope, Key: key.String(), Old: old.String(), New: v.String()}, nil
 }

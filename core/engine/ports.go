@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"context"
+
 	"github.com/desk-trading/desk/core/domain"
 )
 
@@ -21,14 +23,22 @@ type Venue interface {
 	Replace(o *domain.Order, price domain.Price, qty domain.Qty) error
 }
 
-// Journal is the durable event log. Append is called from the engine
-// goroutine for every order change, fill, denial and audit record, and must
-// not block for disk I/O: it queues ev for a group commit (blocking only when
-// its bounded queue is full). A write failure is reported asynchronously
-// through the error callback the journal was built with; the engine then
-// halts the firm.
+// Journal is the durable event log.
+//
+// Append is called from the engine goroutine for every order change, fill,
+// denial and audit record, and must not block for disk I/O: it gives ev
+// the next sequence number (ev.Seq) and queues it for a group commit,
+// blocking only when its bounded queue is full. A write failure is
+// reported asynchronously through the callback the journal was built
+// with (the engine then halts the firm, Engine.JournalFailed); the journal
+// keeps taking events meanwhile and holds them until it can write.
+//
+// WaitDurable is called from the goroutines that answer operators, never
+// from the engine's: it returns once the event seq is durable, at once
+// with an error while the journal cannot write, or with ctx's error.
 type Journal interface {
 	Append(ev *domain.Event) error
+	WaitDurable(ctx context.Context, seq uint64) error
 }
 
 // StrategyHost runs one strategy instance in its own goroutine. The engine

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/desk-trading/desk/core/domain"
 	"github.com/desk-trading/desk/core/oms"
@@ -19,7 +20,9 @@ type RestoreSummary struct {
 // in sequence order before Run; ev may be reused by the caller afterwards.
 func (e *Engine) Restore(ev *domain.Event, sum *RestoreSummary) {
 	sum.Events++
-	e.audit.add(ev)
+	if r, ok := auditRecordOf(ev); ok {
+		e.view.audit.add(&r) // before Run: the view is the engine's alone
+	}
 	switch ev.Kind {
 	case domain.EventOrder, domain.EventDenied:
 		o := ev.Order
@@ -59,13 +62,27 @@ func (e *Engine) Restore(ev *domain.Event, sum *RestoreSummary) {
 }
 
 // FinishRestore completes a restore: it counts working orders, records the
-// halted nodes, tells each strategy its state and publishes a status.
+// halted nodes, tells each strategy its state, and publishes a status, the
+// limits and the orders for queries.
 func (e *Engine) FinishRestore(sum *RestoreSummary) {
 	e.oms.Working(func(o *domain.Order) bool {
 		sum.Working++
 		e.risk.RestoreWorking(o)
 		return true
 	})
+	// The view gets the orders' final states only, not every version the
+	// journal replayed.
+	e.delta.orders = e.delta.orders[:0]
+	e.oms.Recent(func(o *domain.Order) bool {
+		e.delta.orders = append(e.delta.orders, *o)
+		return true
+	})
+	slices.Reverse(e.delta.orders) // Recent lists the last ended first
+	e.oms.Working(func(o *domain.Order) bool {
+		e.delta.orders = append(e.delta.orders, *o)
+		return true
+	})
+	e.publishLimits()
 	e.risk.Walk(func(n *risk.Node) {
 		if n.Effective() == domain.Halted && (n.Parent() == nil || n.Parent().Effective() != domain.Halted) {
 			sum.Halted = append(sum.Halted, n.Name())

@@ -124,49 +124,19 @@ func (e *Engine) publish() {
 		st.Venues = append(st.Venues, protocol.Venue{Name: name, Connected: e.router.Connected(domain.VenueID(id))})
 	}
 	st.Latency = e.latency.wire()
-	e.status.Store(st)
-}
-
-// orders lists every working order and the finished ones the OMS keeps,
-// oldest first.
-func (e *Engine) orders() protocol.Orders {
-	out := protocol.Orders{Orders: []protocol.Order{}}
-	var all []*domain.Order
-	collect := func(o *domain.Order) bool {
-		all = append(all, o)
-		return true
-	}
-	e.oms.Working(collect)
-	e.oms.Recent(collect)
-	sort.Slice(all, func(a, b int) bool { return all[a].ID < all[b].ID })
-	for _, o := range all {
-		out.Orders = append(out.Orders, e.wireOrder(o))
-	}
-	return out
-}
-
-func (e *Engine) wireOrder(o *domain.Order) protocol.Order {
-	in := &e.opts.Instruments[o.Instrument]
-	w := protocol.Order{
-		ClientOrderID: o.ID.String(), Strategy: e.strategyName(o.Strategy), Venue: e.venueName(o.Venue),
-		Instrument: in.Symbol, Side: o.Side.String(), Type: o.Type.String(), TimeInForce: o.TIF.String(),
-		Quantity: in.FormatQty(o.Qty), FilledQuantity: in.FormatQty(o.Filled), State: o.State.String(),
-		Reason:  o.Reason,
-		Created: time.Unix(0, o.Created).UTC().Format(time.RFC3339Nano),
-		Updated: time.Unix(0, o.Updated).UTC().Format(time.RFC3339Nano),
-	}
-	if o.Stamps.Routed == 0 {
-		w.Venue = "" // denied or refused before a venue was chosen
-	}
-	if o.Price != 0 {
-		w.Price = in.FormatPrice(o.Price)
-	}
-	if o.Filled > 0 {
-		if p, ok := in.PriceAt(o.FilledNotional, o.Filled); ok {
-			w.AvgFillPrice = in.FormatPrice(p)
+	st.Journal = protocol.Journal{State: "up", UncleanStart: e.opts.UncleanStart}
+	if e.opts.JournalHealth != nil {
+		h := e.opts.JournalHealth()
+		st.Journal.Pending = h.Pending
+		if h.Down {
+			st.Journal.State = "down"
+			if h.Err != nil {
+				st.Journal.Error = h.Err.Error()
+			}
 		}
 	}
-	return w
+	e.status.Store(st)
+	e.handView()
 }
 
 func (e *Engine) strategyName(id domain.StrategyID) string {

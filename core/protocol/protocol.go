@@ -18,7 +18,7 @@ const (
 const (
 	CmdStatus    = "status"     // -> Status
 	CmdSubscribe = "subscribe"  // -> nothing; starts Status and Alert messages
-	CmdOrders    = "orders"     // -> Orders
+	CmdOrders    = "orders"     // OrdersArgs (optional) -> Orders, one page
 	CmdHalt      = "halt"       // NodeArgs -> Ack
 	CmdResume    = "resume"     // NodeArgs -> Ack
 	CmdKill      = "kill"       // NodeArgs -> KillResult: halt and cancel every working order
@@ -70,6 +70,11 @@ const (
 	CodeInternal   = "internal"
 	CodeTimeout    = "timeout" // the engine did not answer in time
 	CodeVersion    = "version" // unsupported protocol version
+	// CodeNotDurable: the command took effect, but its journal record is
+	// not durable (the journal is down); a restart now would undo it.
+	CodeNotDurable = "not-durable"
+	// CodeBusy: the client sends faster than its share; slow down.
+	CodeBusy = "busy"
 )
 
 func (e *Error) Error() string { return e.Code + ": " + e.Message }
@@ -85,6 +90,7 @@ type KillResult struct {
 	Node     string `json:"node"`
 	State    string `json:"state"`    // the node's trading state after the kill
 	Canceled int    `json:"canceled"` // working orders a cancel was sent for
+	CommitUS int64  `json:"commit_us"`
 }
 
 // ResetArgs name the node whose breakers to reset; an empty Breaker resets
@@ -97,9 +103,10 @@ type ResetArgs struct {
 
 // ResetResult is the result of CmdReset.
 type ResetResult struct {
-	Node    string   `json:"node"`
-	Cleared []string `json:"cleared"`
-	State   string   `json:"state"` // the node's trading state after the reset
+	Node     string   `json:"node"`
+	Cleared  []string `json:"cleared"`
+	State    string   `json:"state"` // the node's trading state after the reset
+	CommitUS int64    `json:"commit_us"`
 }
 
 // LimitsResult is the result of CmdLimitsGet.
@@ -132,11 +139,20 @@ type LimitsSetArgs struct {
 
 // LimitsSetResult is the result of CmdLimitsSet.
 type LimitsSetResult struct {
-	Node  string `json:"node"`
-	Scope string `json:"scope,omitempty"`
-	Key   string `json:"key"`
-	Old   string `json:"old"`
-	New   string `json:"new"`
+	Node     string `json:"node"`
+	Scope    string `json:"scope,omitempty"`
+	Key      string `json:"key"`
+	Old      string `json:"old"`
+	New      string `json:"new"`
+	CommitUS int64  `json:"commit_us"`
+}
+
+// OrdersArgs page through the orders, oldest first. Zero Limit means 1000
+// (the most is 5000); After is the Next of the previous page, empty for the
+// first.
+type OrdersArgs struct {
+	After string `json:"after,omitempty"`
+	Limit int    `json:"limit,omitempty"`
 }
 
 // AuditArgs select audit entries; zero Limit means the most recent 1000.
@@ -165,9 +181,17 @@ type AuditEntry struct {
 
 // Ack is the result of a command that changes state.
 type Ack struct {
-	Node  string `json:"node"`
-	State string `json:"state"` // the node's trading state after the command
+	Node     string `json:"node"`
+	State    string `json:"state"` // the node's trading state after the command
+	CommitUS int64  `json:"commit_us"`
 }
+
+// Every state-changing command (halt, resume, kill, reset, limits.set) is
+// answered only once its journal record is durable: CommitUS is how long
+// the reply waited for that group commit, in microseconds. A command the
+// engine applied whose record the journal could not make durable (the
+// journal is down) is answered with CodeNotDurable instead: it is in force
+// now, but a restart before the journal recovers would undo it.
 
 // Alert is something an operator must see at once.
 type Alert struct {
@@ -184,6 +208,7 @@ type Status struct {
 	Books      []Book     `json:"books"`
 	Strategies []Strategy `json:"strategies"`
 	Venues     []Venue    `json:"venues"`
+	Journal    Journal    `json:"journal"`
 	// Latency is measured on live traffic at every stage boundary of the
 	// hot path, since the daemon started.
 	Latency []StageLatency `json:"latency"`
@@ -243,15 +268,28 @@ type Position struct {
 	UnrealizedPnL string `json:"unrealized_pnl"`
 }
 
+// Journal is the health of the daemon's journal.
+type Journal struct {
+	State   string `json:"state"`           // "up", or "down" after a failed write until a retry succeeds
+	Pending uint64 `json:"pending"`         // events appended but not yet durable: what a crash now would lose
+	Error   string `json:"error,omitempty"` // the failed write, while down
+	// UncleanStart is set when the previous run ended without making every
+	// event durable (a crash, kill -9, a journal down at exit): the venues
+	// were asked what they hold before anything traded.
+	UncleanStart bool `json:"unclean_start,omitempty"`
+}
+
 // Venue is one execution venue.
 type Venue struct {
 	Name      string `json:"name"`
 	Connected bool   `json:"connected"`
 }
 
-// Orders is the result of CmdOrders.
+// Orders is the result of CmdOrders: one page of orders, oldest first.
 type Orders struct {
 	Orders []Order `json:"orders"`
+	// Next is the After of the next page; empty on the last.
+	Next string `json:"next,omitempty"`
 }
 
 // Order is one order as clients see it.

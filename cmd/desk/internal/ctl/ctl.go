@@ -113,8 +113,14 @@ func Run(ctx context.Context, args []string, opts Options) int {
 			fs.Usage()
 			return ExitUsage
 		}
+		// Paged from the daemon, printed whole: the JSON shape stays
+		// {"orders": [...]}.
 		var o protocol.Orders
-		run, result = call(protocol.CmdOrders, nil, &o), &o
+		run = func(c *client.Conn) (err error) {
+			o.Orders, err = c.Orders(ctx)
+			return err
+		}
+		result = &o
 	case "halt", "resume":
 		if len(pos) != 1 {
 			fmt.Fprintf(opts.Stderr, "desk ctl %s: want one NODE (firm, a book or a strategy id)\n", cmd)

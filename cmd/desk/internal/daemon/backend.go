@@ -21,7 +21,13 @@ func (b *backend) Status() *protocol.Status { return b.eng.Status() }
 func (b *backend) Do(ctx context.Context, peer server.Peer, cmd string, args json.RawMessage) (any, error) {
 	switch cmd {
 	case protocol.CmdOrders:
-		return wrap(b.eng.Orders(ctx))
+		var a protocol.OrdersArgs
+		if len(args) > 0 {
+			if err := json.Unmarshal(args, &a); err != nil || a.Limit < 0 {
+				return nil, badArgs(cmd, `{"limit": N, "after": CURSOR}`)
+			}
+		}
+		return wrap(b.eng.Orders(ctx, a))
 	case protocol.CmdHalt, protocol.CmdResume:
 		var a protocol.NodeArgs
 		if err := json.Unmarshal(args, &a); err != nil || a.Node == "" {
@@ -80,6 +86,10 @@ func wrap[T any](v T, err error) (any, error) {
 	switch {
 	case err == nil:
 		return v, nil
+	case errors.Is(err, engine.ErrNotDurable):
+		return nil, &protocol.Error{Code: protocol.CodeNotDurable, Message: "the command took effect, but the journal could not make it durable, so a restart now would undo it: " + err.Error()}
+	case errors.Is(err, engine.ErrJournalDown):
+		return nil, &protocol.Error{Code: protocol.CodeRefused, Message: err.Error()}
 	case errors.Is(err, engine.ErrUnknownNode), errors.Is(err, risk.ErrUnknownNode):
 		return nil, &protocol.Error{Code: protocol.CodeNotFound, Message: err.Error()}
 	case errors.Is(err, engine.ErrBadCommand), errors.Is(err, risk.ErrBadValue), errors.Is(err, risk.ErrUnknownKey),

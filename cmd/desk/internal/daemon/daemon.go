@@ -75,6 +75,7 @@ func Run(ctx context.Context, opts Options) (err error) {
 		Timeout:   time.Second,
 		QueueSize: 16384, // ~6 MB of events in flight; plenty at 10x the demo's rate
 		OnError:   func(err error) { eng.JournalFailed(err) },
+		OnRecover: func() { eng.JournalRecovered() },
 		Logger:    log.With("component", "journal"),
 	})
 	if err != nil {
@@ -113,6 +114,11 @@ func Run(ctx context.Context, opts Options) (err error) {
 		Reports:          reports,
 		SnapshotInterval: cfg.Daemon.SnapshotInterval.D,
 		OnAlert:          func(a protocol.Alert) { srv.Alert(a) },
+		JournalHealth: func() engine.JournalHealth {
+			h := j.Health()
+			return engine.JournalHealth{Down: h.Down, Pending: h.Pending, Err: h.Err}
+		},
+		UncleanStart: !j.PreviousRunClean(),
 		Logger:           log.With("component", "engine"),
 	})
 	if err != nil {
@@ -126,6 +132,10 @@ func Run(ctx context.Context, opts Options) (err error) {
 	eng.FinishRestore(&sum)
 	if n := eng.ApplyConfig(configLimits(cfg)); n > 0 && sum.Events > 0 {
 		log.Info("config limits changed since the last start were applied", "limits", n)
+	}
+	if !j.PreviousRunClean() {
+		log.Warn("the previous run did not end cleanly (crash, kill -9 or journal down): " +
+			"events it sent may be missing from the journal; the venues are asked what they hold before anything trades")
 	}
 	if sum.Events > 0 {
 		log.Info("state restored from journal", "epoch", epoch, "events", sum.Events, "orders", sum.Orders,

@@ -96,11 +96,11 @@ func (r *running) orders(t *testing.T) []protocol.Order {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	var o protocol.Orders
-	if err := r.conn.Call(ctx, protocol.CmdOrders, nil, &o); err != nil {
+	o, err := r.conn.Orders(ctx)
+	if err != nil {
 		t.Fatal(err)
 	}
-	return o.Orders
+	return o
 }
 
 func strategyOf(t *testing.T, st *protocol.Status, id string) protocol.Strategy {

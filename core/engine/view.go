@@ -1,0 +1,381 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/desk-trading/desk/core/domain"
+	"github.com/desk-trading/desk/core/protocol"
+)
+
+// Query defaults and bounds.
+const (
+	// DefaultOrdersPage is how many orders one Orders query returns when
+	// it names no limit; MaxOrdersPage is the most it may ask for.
+	DefaultOrdersPage = 1000
+	MaxOrdersPage     = 5000
+	// defaultAuditPage is how many audit entries one query returns when it
+	// names no limit.
+	defaultAuditPage = 1000
+	// auditKeep is how many audit entries the view keeps; the journal
+	// keeps them all.
+	auditKeep = 10_000
+)
+
+// view is the read side of the engine: its own copy of the orders and the
+// audit trail, which queries (orders, audit) read from any goroutine
+// without ever touching the engine's state or waiting for the engine.
+//
+// The engine collects what changed into a viewDelta as it journals it (a
+// copy per order change, no allocation once the delta's slices have
+// grown) and hands the delta over at most every SnapshotInterval and after
+// each operator command. A goroutine of the view's own applies it under
+// mu; the engine never takes mu while it runs, and never waits: when the
+// view is still applying the previous delta, the engine keeps collecting
+// into its current one. Queries therefore see the orders as of the last
+// hand-over, at most one SnapshotInterval behind the engine.
+//
+// mu guards orders, sorted, ended and audit. Lock order: mu is the only
+// lock; nothing is called while it is held.
+type view struct {
+	names viewNames
+	keep  int // finished orders kept
+
+	in   chan *viewDelta // to the view goroutine; capacity 1
+	free chan *viewDelta // applied deltas back to the engine for reuse; capacity 1
+
+	mu     sync.RWMutex
+	orders map[domain.OrderID]*domain.Order
+	sorted []orderKey        // every kept order, by creation time then id
+	ended  []domain.OrderID  // finished orders in the order they ended, oldest first
+	audit  auditLog          // the most recent audit records
+	drop   map[orderKey]bool // scratch for trim
+}
+
+// viewDelta is what changed since the last hand-over, oldest first.
+type viewDelta struct {
+	orders []domain.Order
+	audits []auditRecord
+}
+
+func (d *viewDelta) empty() bool { return len(d.orders) == 0 && len(d.audits) == 0 }
+
+// orderKey sorts orders by creation time, then id.
+type orderKey struct {
+	created int64
+	id      domain.OrderID
+}
+
+func (a orderKey) cmp(b orderKey) int {
+	switch {
+	case a.created != b.created:
+		if a.created < b.created {
+			return -1
+		}
+		return 1
+	case a.id < b.id:
+		return -1
+	case a.id > b.id:
+		return 1
+	}
+	return 0
+}
+
+// viewNames turns ids into the names clients see. Everything in it is
+// fixed when the engine is built, so the view reads it from any goroutine.
+type viewNames struct {
+	instruments []domain.Instrument
+	strategies  []string // by StrategyID; "" where unused
+	venues      []string // by VenueID; "" where unused
+}
+
+func (n *viewNames) strategy(id domain.StrategyID) string {
+	if int(id) < len(n.strategies) && n.strategies[id] != "" {
+		return n.strategies[id]
+	}
+	return "unknown"
+}
+
+func (n *viewNames) venue(id domain.VenueID) string {
+	if int(id) < len(n.venues) && n.venues[id] != "" {
+		return n.venues[id]
+	}
+	return fmt.Sprintf("venue-%d", id)
+}
+
+func newView(names viewNames, keep int) *view {
+	if keep <= 0 {
+		keep = 10_000
+	}
+	return &view{
+		names:  names,
+		keep:   keep,
+		in:     make(chan *viewDelta, 1),
+		free:   make(chan *viewDelta, 1),
+		orders: make(map[domain.OrderID]*domain.Order),
+		drop:   make(map[orderKey]bool),
+	}
+}
+
+// run applies deltas until ctx is done, then applies what is still queued.
+func (v *view) run(ctx context.Context) {
+	for {
+		select {
+		case d := <-v.in:
+			v.apply(d)
+			v.recycle(d)
+		case <-ctx.Done():
+			select {
+			case d := <-v.in:
+				v.apply(d)
+			default:
+			}
+			return
+		}
+	}
+}
+
+func (v *view) recycle(d *viewDelta) {
+	clear(d.orders) // drop the strings they reference
+	d.orders, d.audits = d.orders[:0], d.audits[:0]
+	select {
+	case v.free <- d:
+	default:
+	}
+}
+
+// apply takes in one delta.
+func (v *view) apply(d *viewDelta) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	for k := range d.orders {
+		o := &d.orders[k]
+		if cur, ok := v.orders[o.ID]; ok {
+			if !cur.State.Terminal() && o.State.Terminal() {
+				v.ended = append(v.ended, o.ID)
+			}
+			*cur = *o
+			continue
+		}
+		c := *o
+		v.orders[o.ID] = &c
+		key := orderKey{o.Created, o.ID}
+		if n := len(v.sorted); n == 0 || v.sorted[n-1].cmp(key) < 0 {
+			v.sorted = append(v.sorted, key)
+		} else {
+			i, _ := slices.BinarySearchFunc(v.sorted, key, orderKey.cmp)
+			v.sorted = slices.Insert(v.sorted, i, key)
+		}
+		if o.State.Terminal() {
+			v.ended = append(v.ended, o.ID)
+		}
+	}
+	for k := range d.audits {
+		v.audit.add(&d.audits[k])
+	}
+	v.trim()
+}
+
+// trim forgets the oldest finished orders beyond keep, in one pass over
+// sorted. The caller holds mu.
+func (v *view) trim() {
+	over := len(v.ended) - v.keep
+	if over <= 0 {
+		return
+	}
+	for _, id := range v.ended[:over] {
+		if o, ok := v.orders[id]; ok {
+			v.drop[orderKey{o.Created, id}] = true
+			delete(v.orders, id)
+		}
+	}
+	v.ended = slices.Delete(v.ended, 0, over)
+	v.sorted = slices.DeleteFunc(v.sorted, func(k orderKey) bool { return v.drop[k] })
+	clear(v.drop)
+}
+
+// ordersPage returns up to limit orders after the cursor (a Next from an
+// earlier page; empty for the first), oldest first, and the cursor of the
+// next page ("" when this is the last). The work under the lock is a copy
+// of the page; rendering happens after.
+func (v *view) ordersPage(after string, limit int) (protocol.Orders, error) {
+	if limit <= 0 {
+		limit = DefaultOrdersPage
+	}
+	if limit > MaxOrdersPage {
+		return protocol.Orders{}, fmt.Errorf("%w: limit %d above %d", ErrBadCommand, limit, MaxOrdersPage)
+	}
+	var from orderKey
+	if after != "" {
+		k, err := parseCursor(after)
+		if err != nil {
+			return protocol.Orders{}, err
+		}
+		from = k
+	}
+	page := make([]domain.Order, 0, min(limit, 256))
+	next := ""
+	v.mu.RLock()
+	i := 0
+	if after != "" {
+		i, _ = slices.BinarySearchFunc(v.sorted, from, orderKey.cmp)
+		if i < len(v.sorted) && v.sorted[i] == from {
+			i++
+		}
+	}
+	for ; i < len(v.sorted) && len(page) < limit; i++ {
+		page = append(page, *v.orders[v.sorted[i].id])
+	}
+	if i < len(v.sorted) {
+		next = formatCursor(v.sorted[i-1])
+	}
+	v.mu.RUnlock()
+
+	out := protocol.Orders{Orders: make([]protocol.Order, len(page)), Next: next}
+	for k := range page {
+		out.Orders[k] = v.names.wireOrder(&page[k])
+	}
+	return out, nil
+}
+
+// formatCursor and parseCursor spell a page cursor: the last order's
+// creation time and id. It stays valid when that order is forgotten.
+func formatCursor(k orderKey) string {
+	return strconv.FormatInt(k.created, 10) + "." + strconv.FormatUint(uint64(k.id), 10)
+}
+
+func parseCursor(s string) (orderKey, error) {
+	c, id, ok := strings.Cut(s, ".")
+	created, err1 := strconv.ParseInt(c, 10, 64)
+	n, err2 := strconv.ParseUint(id, 10, 64)
+	if !ok || err1 != nil || err2 != nil {
+		return orderKey{}, fmt.Errorf("%w: bad page cursor %q: pass the next of the previous page", ErrBadCommand, s)
+	}
+	return orderKey{created, domain.OrderID(n)}, nil
+}
+
+func (n *viewNames) wireOrder(o *domain.Order) protocol.Order {
+	if int(o.Instrument) >= len(n.instruments) {
+		return protocol.Order{ClientOrderID: o.ID.String(), Strategy: n.strategy(o.Strategy), State: o.State.String()}
+	}
+	in := &n.instruments[o.Instrument]
+	w := protocol.Order{
+		ClientOrderID: o.ID.String(), Strategy: n.strategy(o.Strategy), Venue: n.venue(o.Venue),
+		Instrument: in.Symbol, Side: o.Side.String(), Type: o.Type.String(), TimeInForce: o.TIF.String(),
+		Quantity: in.FormatQty(o.Qty), FilledQuantity: in.FormatQty(o.Filled), State: o.State.String(),
+		Reason:  o.Reason,
+		Created: time.Unix(0, o.Created).UTC().Format(time.RFC3339Nano),
+		Updated: time.Unix(0, o.Updated).UTC().Format(time.RFC3339Nano),
+	}
+	if o.Stamps.Routed == 0 {
+		w.Venue = "" // denied or refused before a venue was chosen
+	}
+	if o.Price != 0 {
+		w.Price = in.FormatPrice(o.Price)
+	}
+	if o.Filled > 0 {
+		if p, ok := in.PriceAt(o.FilledNotional, o.Filled); ok {
+			w.AvgFillPrice = in.FormatPrice(p)
+		}
+	}
+	return w
+}
+
+// auditPage returns the most recent entries (limit; zero means
+// defaultAuditPage, negative all kept) about node (every node when empty),
+// oldest first.
+func (v *view) auditPage(node string, limit int) protocol.AuditResult {
+	if limit == 0 {
+		limit = defaultAuditPage
+	}
+	var recs []auditRecord
+	v.mu.RLock()
+	a := &v.audit
+	for k := len(a.recs) - 1; k >= 0; k-- {
+		r := &a.recs[(a.start+k)%len(a.recs)]
+		if node != "" && v.names.auditNode(r) != node {
+			continue
+		}
+		recs = append(recs, *r)
+		if limit > 0 && len(recs) == limit {
+			break
+		}
+	}
+	v.mu.RUnlock()
+	out := protocol.AuditResult{Entries: make([]protocol.AuditEntry, len(recs))}
+	for k := range recs {
+		out.Entries[len(recs)-1-k] = v.names.auditEntry(&recs[k])
+	}
+	return out
+}
+
+// auditRecord is an audit entry as journaled: an EventAudit, or an
+// EventDenied order. Formatting waits until a client asks, so recording
+// one costs a copy and no allocation.
+type auditRecord struct {
+	seq   uint64
+	time  int64
+	kind  domain.EventKind
+	audit domain.Audit
+	order domain.Order
+}
+
+// auditRecordOf returns ev as an audit record, and false when ev is not
+// one (neither an audit record nor a denial).
+func auditRecordOf(ev *domain.Event) (auditRecord, bool) {
+	if ev.Kind != domain.EventAudit && ev.Kind != domain.EventDenied {
+		return auditRecord{}, false
+	}
+	r := auditRecord{seq: ev.Seq, time: ev.Time, kind: ev.Kind}
+	if ev.Kind == domain.EventAudit {
+		r.audit = ev.Audit
+	} else {
+		r.order = ev.Order
+	}
+	return r, true
+}
+
+// auditLog is a ring of the most recent audit records, oldest first.
+type auditLog struct {
+	recs  []auditRecord // grows to auditKeep, then wraps
+	start int           // index of the oldest record once full
+}
+
+func (a *auditLog) add(r *auditRecord) {
+	if len(a.recs) < auditKeep {
+		a.recs = append(a.recs, *r)
+		return
+	}
+	a.recs[a.start] = *r
+	a.start = (a.start + 1) % auditKeep
+}
+
+func (n *viewNames) auditNode(r *auditRecord) string {
+	if r.kind == domain.EventAudit {
+		return r.audit.Node
+	}
+	return n.strategy(r.order.Strategy)
+}
+
+func (n *viewNames) auditEntry(r *auditRecord) protocol.AuditEntry {
+	entry := protocol.AuditEntry{Seq: r.seq, Time: time.Unix(0, r.time).UTC().Format(time.RFC3339Nano)}
+	if r.kind == domain.EventAudit {
+		a := &r.audit
+		entry.Node, entry.Action, entry.Who, entry.Old, entry.New, entry.Why = a.Node, a.Action, a.Who, a.Old, a.New, a.Why
+		return entry
+	}
+	o := &r.order
+	entry.Node, entry.Action, entry.Who, entry.New = n.strategy(o.Strategy), "deny", "risk", o.Reason
+	if int(o.Instrument) < len(n.instruments) {
+		in := &n.instruments[o.Instrument]
+		entry.Why = fmt.Sprintf("order %s %s %s %s @ %s", o.ID, o.Side, in.FormatQty(o.Qty), in.Symbol, in.FormatPrice(o.Price))
+		return entry
+	}
+	entry.Why = fmt.Sprintf("order %s %s instrument-%d", o.ID, o.Side, o.Instrument)
+	return entry
+}
