@@ -23,6 +23,7 @@ const (
 	actionBreaker    = "breaker"
 	actionReset      = "reset"
 	actionDayStart   = "day-start"
+	actionReconcile  = "reconcile"
 )
 
 // evaluate runs the time-driven breakers (daily loss, drawdown) and

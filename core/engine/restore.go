@@ -99,48 +99,167 @@ func (e *Engine) FinishRestore(sum *RestoreSummary) {
 }
 
 // OpenOrderLister is a venue that can say which of desk's orders it holds.
-// Reconcile uses it; a venue without it is not reconciled.
+// Reconcile uses it when the venue is no OrderHistory.
 type OpenOrderLister interface {
 	OpenOrders(ctx context.Context) ([]domain.OrderID, error)
 }
 
-// Reconcile compares the restored working orders with what each venue says
-// it holds, before strategies may trade. An order the venue does not know
-// was lost with the venue's state (a restarted simulator, an expired
-// session): it is canceled, journaled and alerted. Call after Restore and
-// before Run. It returns how many orders it canceled.
-func (e *Engine) Reconcile(ctx context.Context) (int, error) {
-	held := make(map[domain.OrderID]bool)
+// OrderHistory is a venue that can list every order it holds under desk's
+// ids, live or recently ended, each with every report it issued about it
+// (domain.VenueOrder). Reconcile prefers it to OpenOrderLister: the venue
+// is the source of truth for what it received.
+type OrderHistory interface {
+	Orders(ctx context.Context) ([]domain.VenueOrder, error)
+}
+
+// ReconcileSummary says what Reconcile changed.
+type ReconcileSummary struct {
+	// Adopted are orders a venue holds under desk's ids that the journal
+	// lacked (sent, then a crash before their group commit), now the
+	// desk's, attributed to the strategy their id names.
+	Adopted int
+	// Fills are venue fills the journal lacked, of adopted or known
+	// orders, applied once each.
+	Fills int
+	// Updated are known orders whose state the venue's reports moved on.
+	Updated int
+	// Canceled are working orders no venue knows: they were lost with the
+	// venue's state (a restarted simulator, an expired session).
+	Canceled int
+	// Foreign are orders under desk's ids of a strategy this desk does not
+	// run: listed in the log, left alone.
+	Foreign int
+}
+
+// Reconcile makes the restored orders agree with what each venue says it
+// holds, before strategies may trade. Call after FinishRestore and before
+// Run.
+//
+// The journal may know less than a venue: an order's record is queued
+// before its send, but the send does not wait for the group commit, so a
+// crash can lose the record of an order the venue received, and fills
+// with it. From a venue that is an OrderHistory, Reconcile takes every
+// order under desk's ids with the venue's reports and replays the reports
+// through the OMS: an order the journal lacks is adopted (journaled now,
+// attributed to the strategy in its id, counted by risk), and each report
+// an order missed is applied, each fill once (the OMS knows fills by
+// trade id, and refuses a transition it already made). A working order
+// that no venue lists, of a venue that answered, is canceled as
+// not-at-venue. Every change is journaled and alerted.
+//
+// It fails when a venue's query fails; what it applied before that stays
+// applied and journaled.
+func (e *Engine) Reconcile(ctx context.Context) (ReconcileSummary, error) {
+	var sum ReconcileSummary
+	listed := make(map[domain.OrderID]bool)
 	asked := make(map[domain.VenueID]bool)
+	e.now = e.clock().UnixNano()
 	for id, v := range e.venues {
-		l, ok := v.(OpenOrderLister)
-		if !ok {
-			continue
-		}
-		ids, err := l.OpenOrders(ctx)
-		if err != nil {
-			return 0, fmt.Errorf("engine: reconcile venue %s: %w", e.venueName(domain.VenueID(id)), err)
-		}
-		asked[domain.VenueID(id)] = true
-		for _, oid := range ids {
-			held[oid] = true
+		vid := domain.VenueID(id)
+		switch v := v.(type) {
+		case OrderHistory:
+			orders, err := v.Orders(ctx)
+			if err != nil {
+				return sum, fmt.Errorf("engine: reconcile venue %s: %w", e.venueName(vid), err)
+			}
+			asked[vid] = true
+			for k := range orders {
+				listed[orders[k].Order.ID] = true
+				e.reconcileOrder(vid, &orders[k], &sum)
+			}
+		case OpenOrderLister:
+			ids, err := v.OpenOrders(ctx)
+			if err != nil {
+				return sum, fmt.Errorf("engine: reconcile venue %s: %w", e.venueName(vid), err)
+			}
+			asked[vid] = true
+			for _, oid := range ids {
+				listed[oid] = true
+			}
 		}
 	}
 	var gone []domain.OrderID
 	e.oms.Working(func(o *domain.Order) bool {
-		if asked[o.Venue] && !held[o.ID] {
+		if asked[o.Venue] && !listed[o.ID] {
 			gone = append(gone, o.ID)
 		}
 		return true
 	})
-	e.now = e.clock().UnixNano()
 	for _, id := range gone {
 		o, _ := e.oms.Get(id)
 		e.applySynthetic(o, domain.ExecCanceled, "not-at-venue")
 	}
-	if len(gone) > 0 {
-		e.alert("warning", "", fmt.Sprintf("reconcile: %d working orders unknown to their venues were canceled", len(gone)))
+	sum.Canceled = len(gone)
+	if sum.Adopted > 0 || sum.Fills > 0 || sum.Updated > 0 || sum.Canceled > 0 {
+		msg := fmt.Sprintf("reconcile: adopted %d orders the journal lacked, applied %d missed fills, updated %d orders, canceled %d working orders no venue holds",
+			sum.Adopted, sum.Fills, sum.Updated, sum.Canceled)
+		e.audit1(risk.FirmNode, actionReconcile, "engine", "", fmt.Sprintf("adopted=%d fills=%d updated=%d canceled=%d", sum.Adopted, sum.Fills, sum.Updated, sum.Canceled), msg)
+		e.alert("warning", "", msg)
 	}
 	e.publish()
-	return len(gone), nil
+	return sum, nil
+}
+
+// reconcileOrder brings one order in line with the venue's record of it.
+func (e *Engine) reconcileOrder(vid domain.VenueID, vo *domain.VenueOrder, sum *ReconcileSummary) {
+	id := vo.Order.ID
+	sid := id.Strategy()
+	if e.strategy(sid) == nil && e.risk.Strategy(sid) == nil {
+		sum.Foreign++
+		e.log.Warn("reconcile: order of a strategy this desk does not run, left alone", "order", id, "venue", e.venueName(vid))
+		return
+	}
+	o, known := e.oms.Get(id)
+	if !known {
+		skel := vo.Order
+		skel.Strategy, skel.Venue, skel.State = sid, vid, domain.StatePendingNew
+		skel.Filled, skel.FilledNotional, skel.Fees = 0, 0, 0
+		if skel.Created == 0 {
+			skel.Created = e.now
+		}
+		skel.Updated = e.now
+		skel.Stamps = domain.Stamps{Routed: domain.Mono()} // it reached a venue
+		e.oms.Restore(&skel)
+		o, _ = e.oms.Get(id)
+		e.risk.RestoreWorking(o)
+		e.journalOrder(domain.EventOrder, o)
+		if st := e.strategy(sid); st != nil {
+			st.ordersSent++
+		}
+		sum.Adopted++
+		e.log.Warn("reconcile: adopted an order the journal lacked", "order", id, "strategy", e.strategyName(sid), "venue", e.venueName(vid))
+	}
+	before := o.State
+	for k := range vo.Reports {
+		r := vo.Reports[k]
+		r.Venue, r.OrderID = vid, id
+		if e.reconcileReport(&r) {
+			sum.Fills++
+		}
+	}
+	if known && o.State != before {
+		sum.Updated++
+	}
+}
+
+// reconcileReport applies one of a venue's recorded reports and reports
+// whether it was a fill the desk lacked. A report the order already
+// reflects is refused by the OMS (a duplicate trade id, a transition
+// already made) and skipped.
+func (e *Engine) reconcileReport(r *domain.ExecReport) bool {
+	o, ok := e.oms.Get(r.OrderID)
+	if !ok {
+		return false
+	}
+	prev, prevLeaves := o.State, o.Leaves()
+	o, fill, err := e.oms.Apply(r, e.now)
+	if err != nil {
+		e.log.Debug("reconcile: venue report already reflected", "order", r.OrderID, "kind", r.Kind, "err", err)
+		return false
+	}
+	if r.Kind == domain.ExecReplaced && o.State.Working() {
+		e.risk.OnReplace(o, prevLeaves)
+	}
+	e.afterReport(o, fill, prev)
+	return fill != nil
 }

@@ -180,13 +180,14 @@ func Run(ctx context.Context, opts Options) (err error) {
 	// The venues are live, and the engine does not yet drain their books:
 	// a venue stalls once its queue fills, so reconciliation gets a bound.
 	rctx, rcancel := context.WithTimeout(ctx, 10*time.Second)
-	n, err := eng.Reconcile(rctx)
+	rec, err := eng.Reconcile(rctx)
 	rcancel()
 	if err != nil {
 		return fmt.Errorf("daemon: %w", err)
 	}
-	if n > 0 {
-		log.Warn("reconcile canceled orders the venues do not hold", "orders", n)
+	if rec != (engine.ReconcileSummary{}) {
+		log.Warn("reconciled with the venues", "adopted", rec.Adopted, "fills", rec.Fills,
+			"updated", rec.Updated, "canceled", rec.Canceled, "foreign", rec.Foreign)
 	}
 
 	engineCtx, stopEngine := context.WithCancel(context.Background())
