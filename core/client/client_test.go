@@ -37,6 +37,8 @@ func newBackend() *backend {
 
 func (b *backend) Status() *protocol.Status { return b.status.Load() }
 
+func (b *backend) Query(cmd string) bool { return cmd == protocol.CmdOrders }
+
 func (b *backend) Do(ctx context.Context, _ server.Peer, cmd string, args json.RawMessage) (any, error) {
 	if cmd != protocol.CmdHalt && cmd != protocol.CmdResume && cmd != protocol.CmdOrders {
 		return nil, &protocol.Error{Code: protocol.CodeUnknownCmd, Message: "unknown command " + cmd}

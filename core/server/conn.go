@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"golang.org/x/time/rate"
 
 	"github.com/desk-trading/desk/core/protocol"
 )
@@ -46,6 +48,9 @@ type conn struct {
 	// reading until one finishes.
 	sem        chan struct{}
 	subscribed atomic.Bool // set by the writer when it starts pushes
+	// share is the client's fair share of requests; the reader waits on it
+	// before dispatching each one (Options.RequestRate).
+	share *rate.Limiter
 
 	amu          sync.Mutex       // guards the three below; taken after Server.mu
 	alerts       []protocol.Alert // bounded by alertQueueLen, oldest first
@@ -54,17 +59,23 @@ type conn struct {
 	alertWake    chan struct{}    // cap 1: alerts has something
 
 	done      chan struct{} // closed when the connection ends
+	life      context.Context
+	endLife   context.CancelFunc // cancels life when the connection ends
 	closeOnce sync.Once
 }
 
 func newConn(s *Server, ws *websocket.Conn, peer Peer) *conn {
+	life, end := context.WithCancel(context.Background())
 	return &conn{
+		life:      life,
+		endLife:   end,
 		s:         s,
 		ws:        ws,
 		peer:      peer,
 		log:       s.log.With("peer", peer.String(), "pid", peer.PID),
 		out:       make(chan outMsg, outQueueLen),
 		sem:       make(chan struct{}, maxInFlight),
+		share:     rate.NewLimiter(rate.Limit(s.opts.RequestRate), s.opts.RequestBurst),
 		alertWake: make(chan struct{}, 1),
 		done:      make(chan struct{}),
 	}
@@ -112,6 +123,7 @@ func (c *conn) serve() {
 func (c *conn) close() {
 	c.closeOnce.Do(func() {
 		close(c.done)
+		c.endLife()
 		c.ws.Close()
 	})
 }

@@ -20,7 +20,17 @@
 // order (each response carries its request's id). status and subscribe are
 // answered by the server from Backend.Status; the other commands go to
 // Backend.Do, up to 16 at once per client, each bounded by
-// Options.CommandTimeout. After subscribe the client gets a Status at once,
+// Options.CommandTimeout.
+//
+// Every client gets a fair share: a token bucket per connection
+// (Options.RequestRate, RequestBurst) paces how fast its requests are read,
+// so a flooding client waits for itself and nobody else. Queries
+// (Backend.Query: commands that only read published state) also share one
+// bounded pool (Options.QueryWorkers), so large replies never take more of
+// the machine than that, while halts and kills never wait for it. A status
+// request is encoded once per snapshot, however many clients ask.
+//
+// After subscribe the client gets a Status at once,
 // then the latest Status at most every Options.StatusInterval when it
 // changed, and every Alert as it happens.
 //

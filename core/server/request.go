@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -31,6 +32,11 @@ func (c *conn) readLoop() error {
 			perr = &protocol.Error{Code: protocol.CodeBadRequest, Message: "invalid JSON: " + err.Error()}
 		} else {
 			perr = validate(&env)
+		}
+		// The fair share: a client past it is read no further until it is
+		// back within it, which slows that client alone.
+		if err := c.share.Wait(c.life); err != nil {
+			return nil
 		}
 		ok := true
 		if perr != nil {
@@ -78,7 +84,11 @@ func (c *conn) dispatch(env protocol.Envelope) bool {
 		if st == nil {
 			return c.reply(errorEnv(env.ID, &protocol.Error{Code: protocol.CodeRefused, Message: "the engine has not published a status yet; retry"}))
 		}
-		return c.reply(resultEnv(env.ID, st))
+		data, err := c.s.statusJSON(st)
+		if err != nil {
+			return c.reply(errorEnv(env.ID, &protocol.Error{Code: protocol.CodeInternal, Message: err.Error()}))
+		}
+		return c.reply(protocol.Envelope{V: protocol.Version, Type: protocol.TypeResponse, ID: env.ID, Result: data})
 	case env.Cmd == protocol.CmdSubscribe:
 		return c.send(outMsg{env: protocol.Envelope{V: protocol.Version, Type: protocol.TypeResponse, ID: env.ID}, subscribe: true})
 	}
@@ -103,6 +113,17 @@ func (c *conn) run(env protocol.Envelope) {
 	ctx, cancel := context.WithTimeout(c.s.cmdCtx, c.s.opts.CommandTimeout)
 	defer cancel()
 	start := time.Now()
+	query := c.s.opts.Backend.Query(env.Cmd)
+	if query {
+		// Queries share a bounded pool: their rendering and encoding never
+		// take more CPUs than Options.QueryWorkers, whatever the clients do.
+		select {
+		case c.s.queries <- struct{}{}:
+		case <-ctx.Done():
+			c.reply(errorEnv(env.ID, &protocol.Error{Code: protocol.CodeBusy, Message: "the daemon is busy answering other queries; retry"}))
+			return
+		}
+	}
 	res, err := c.s.opts.Backend.Do(ctx, c.peer, env.Cmd, env.Args)
 	var out protocol.Envelope
 	if err != nil {
@@ -110,8 +131,17 @@ func (c *conn) run(env protocol.Envelope) {
 		c.log.Info("command refused", "cmd", env.Cmd, "id", env.ID, "code", perr.Code, "err", perr.Message, "took", time.Since(start))
 		out = errorEnv(env.ID, perr)
 	} else {
-		c.log.Info("command", "cmd", env.Cmd, "id", env.ID, "took", time.Since(start))
 		out = resultEnv(env.ID, res)
+		// Queries are many and change nothing: debug. Every command that
+		// changes state is logged.
+		level := slog.LevelInfo
+		if query {
+			level = slog.LevelDebug
+		}
+		c.log.Log(ctx, level, "command", "cmd", env.Cmd, "id", env.ID, "took", time.Since(start))
+	}
+	if query {
+		<-c.s.queries
 	}
 	if !c.reply(out) {
 		c.log.Debug("client left before the response", "cmd", env.Cmd, "id", env.ID)

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -35,6 +36,11 @@ type Backend interface {
 	// bounds the wait for the engine: Do must return soon after ctx is done,
 	// since the server's Run waits for running commands before it returns.
 	Do(ctx context.Context, peer Peer, cmd string, args json.RawMessage) (any, error)
+	// Query reports whether cmd only reads published state (orders,
+	// limits, audit). Queries run in a bounded pool shared by all clients
+	// (Options.QueryWorkers), so a flood of large replies never takes more
+	// of the machine than that; every other command runs at once.
+	Query(cmd string) bool
 }
 
 // Options configure a Server.
@@ -58,6 +64,18 @@ type Options struct {
 	// Version is the daemon's build, sent in Hello as "desk VERSION". Empty
 	// sends "desk".
 	Version string
+	// RequestRate and RequestBurst are each client's fair share: a token
+	// bucket of RequestBurst requests refilled at RequestRate a second. A
+	// client past it is slowed (its next request is read only when a token
+	// is there), so one client's flood delays that client alone. Zero
+	// means 200 a second and a burst of 100: far above what a TUI or a
+	// script needs.
+	RequestRate  float64
+	RequestBurst int
+	// QueryWorkers is how many queries (Backend.Query) run at once across
+	// all clients. Zero means half the CPUs, at least one: the engine and
+	// the venues keep the rest.
+	QueryWorkers int
 }
 
 // Server is the daemon side of the control socket. Create it with New and
@@ -75,8 +93,12 @@ type Server struct {
 	ln      *net.UnixListener // bound by Listen; served by Run
 
 	// frame caches the encoded push of the latest Status, shared by every
-	// subscribed client.
-	frame atomic.Pointer[statusFrame]
+	// subscribed client; result caches it as a response's Result.
+	frame  atomic.Pointer[statusFrame]
+	result atomic.Pointer[statusResult]
+
+	// queries holds a token per running query; see Options.QueryWorkers.
+	queries chan struct{}
 
 	mu      sync.Mutex // guards conns and closing
 	conns   map[*conn]struct{}
@@ -102,6 +124,15 @@ func New(opts Options) (*Server, error) {
 	if opts.WriteTimeout <= 0 {
 		opts.WriteTimeout = 5 * time.Second
 	}
+	if opts.RequestRate <= 0 {
+		opts.RequestRate = 200
+	}
+	if opts.RequestBurst <= 0 {
+		opts.RequestBurst = 100
+	}
+	if opts.QueryWorkers <= 0 {
+		opts.QueryWorkers = max(1, runtime.GOMAXPROCS(0)/2)
+	}
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -112,13 +143,14 @@ func New(opts Options) (*Server, error) {
 	}
 	uid := uint32(os.Getuid())
 	return &Server{
-		opts:  opts,
-		log:   log.With("socket", opts.Path),
-		uid:   uid,
-		user:  lookupUser(uid),
-		hello: protocol.Hello{Version: protocol.Version, Daemon: daemon, PID: os.Getpid()},
-		ready: make(chan struct{}),
-		conns: make(map[*conn]struct{}),
+		opts:    opts,
+		log:     log.With("socket", opts.Path),
+		uid:     uid,
+		user:    lookupUser(uid),
+		hello:   protocol.Hello{Version: protocol.Version, Daemon: daemon, PID: os.Getpid()},
+		ready:   make(chan struct{}),
+		conns:   make(map[*conn]struct{}),
+		queries: make(chan struct{}, opts.QueryWorkers),
 	}, nil
 }
 
@@ -279,6 +311,26 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 type statusFrame struct {
 	st  *protocol.Status
 	msg *websocket.PreparedMessage
+}
+
+// statusResult is a Status encoded once as a response's Result.
+type statusResult struct {
+	st   *protocol.Status
+	data json.RawMessage
+}
+
+// statusJSON returns st encoded for a status response, at most once per
+// snapshot: a flood of status requests costs one encoding per snapshot.
+func (s *Server) statusJSON(st *protocol.Status) (json.RawMessage, error) {
+	if r := s.result.Load(); r != nil && r.st == st {
+		return r.data, nil
+	}
+	data, err := json.Marshal(st)
+	if err != nil {
+		return nil, fmt.Errorf("encode status: %w", err)
+	}
+	s.result.Store(&statusResult{st: st, data: data})
+	return data, nil
 }
 
 // statusMessage returns the push frame for st, encoding it at most once per

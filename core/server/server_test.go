@@ -28,6 +28,7 @@ const waitFor = 5 * time.Second // bound on every wait in these tests
 type fakeBackend struct {
 	status   atomic.Pointer[protocol.Status]
 	churn    atomic.Bool   // Status returns a new snapshot on every call
+	queries  atomic.Bool   // orders is a Query, run in the shared pool
 	entered  chan string   // a "block" command started
 	release  chan struct{} // lets "block" commands return
 	finished chan string   // a "block" command returned
@@ -51,6 +52,8 @@ func (b *fakeBackend) Status() *protocol.Status {
 	}
 	return st
 }
+
+func (b *fakeBackend) Query(cmd string) bool { return b.queries.Load() && cmd == protocol.CmdOrders }
 
 func (b *fakeBackend) Do(ctx context.Context, peer Peer, cmd string, args json.RawMessage) (any, error) {
 	switch cmd {

@@ -18,6 +18,15 @@ type backend struct{ eng *engine.Engine }
 
 func (b *backend) Status() *protocol.Status { return b.eng.Status() }
 
+// Query reports the commands that only read what the engine published.
+func (b *backend) Query(cmd string) bool {
+	switch cmd {
+	case protocol.CmdOrders, protocol.CmdLimitsGet, protocol.CmdAudit:
+		return true
+	}
+	return false
+}
+
 func (b *backend) Do(ctx context.Context, peer server.Peer, cmd string, args json.RawMessage) (any, error) {
 	switch cmd {
 	case protocol.CmdOrders:

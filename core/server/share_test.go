@@ -1,0 +1,82 @@
+package server
+
+import (
+	"testing"
+	"time"
+
+	"github.com/desk-trading/desk/core/protocol"
+)
+
+// TestFloodingClientIsSlowedAlone gives each client a share of one
+// request a second with a burst of two: a client past it waits for its
+// next token, and another client is answered at once meanwhile.
+func TestFloodingClientIsSlowedAlone(t *testing.T) {
+	b := newFakeBackend()
+	opts := testOptions(t, b)
+	opts.RequestRate, opts.RequestBurst = 1, 2
+	start(t, opts)
+	flood, _ := dial(t, opts.Path)
+	calm, _ := dial(t, opts.Path)
+
+	for id := uint64(1); id <= 3; id++ {
+		request(t, flood, id, protocol.CmdStatus, nil)
+	}
+	for id := uint64(1); id <= 2; id++ {
+		if env := response(t, flood, id); env.Error != nil {
+			t.Fatalf("request %d within the burst: %+v", id, env.Error)
+		}
+	}
+	// The third waits for a token, a second away; the calm client is
+	// not behind it.
+	if env := call(t, calm, 1, protocol.CmdHalt, protocol.NodeArgs{Node: "mm"}); env.Error != nil {
+		t.Fatalf("the calm client's halt: %+v", env.Error)
+	}
+	flood.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+	var env protocol.Envelope
+	if err := flood.ReadJSON(&env); err == nil {
+		t.Fatalf("the flooding client's third request was answered within 300ms, past its share: %+v", env)
+	}
+}
+
+// TestQueriesShareABoundedPool runs one query at a time across clients:
+// a second client's query waits for the first, while a command that is no
+// query is answered at once.
+func TestQueriesShareABoundedPool(t *testing.T) {
+	b := newFakeBackend()
+	b.queries.Store(true)
+	opts := testOptions(t, b)
+	opts.QueryWorkers = 1
+	start(t, opts)
+	a, _ := dial(t, opts.Path)
+	c, _ := dial(t, opts.Path)
+	h, _ := dial(t, opts.Path)
+
+	request(t, a, 1, protocol.CmdOrders, protocol.NodeArgs{Node: "block"})
+	select {
+	case <-b.entered:
+	case <-time.After(waitFor):
+		t.Fatal("the first query never ran")
+	}
+	request(t, c, 1, protocol.CmdOrders, protocol.NodeArgs{Node: "block"})
+	if env := call(t, h, 1, protocol.CmdHalt, protocol.NodeArgs{Node: "mm"}); env.Error != nil {
+		t.Fatalf("halt while the pool is busy: %+v", env.Error)
+	}
+	select {
+	case <-b.entered:
+		t.Fatal("a second query ran while the pool of one was busy")
+	case <-time.After(100 * time.Millisecond):
+	}
+	b.release <- struct{}{}
+	if env := response(t, a, 1); env.Error != nil {
+		t.Fatalf("first query: %+v", env.Error)
+	}
+	select {
+	case <-b.entered:
+	case <-time.After(waitFor):
+		t.Fatal("the second query never ran after the first finished")
+	}
+	b.release <- struct{}{}
+	if env := response(t, c, 1); env.Error != nil {
+		t.Fatalf("second query: %+v", env.Error)
+	}
+}
