@@ -50,6 +50,9 @@ type Options struct {
 	// is; it is called from Run at every publication and must not block.
 	// Nil shows the journal as up with nothing pending.
 	JournalHealth func() JournalHealth
+	// LatencyWindow is the window of the recent latency figures the status
+	// shows beside those since start. Zero means 10s.
+	LatencyWindow time.Duration
 	// UncleanStart tells the status that the previous run ended with
 	// events that may not have been journaled (see protocol.Journal).
 	UncleanStart bool
@@ -171,6 +174,9 @@ func New(opts Options) (*Engine, error) {
 	if opts.QueueSize == 0 {
 		opts.QueueSize = 8192
 	}
+	if opts.LatencyWindow <= 0 {
+		opts.LatencyWindow = 10 * time.Second
+	}
 	if opts.SnapshotInterval < 0 {
 		return nil, fmt.Errorf("engine: SnapshotInterval %s is negative", opts.SnapshotInterval)
 	}
@@ -198,7 +204,7 @@ func New(opts Options) (*Engine, error) {
 		done:     make(chan struct{}),
 
 		configSeen: make(map[string]ConfigLimit),
-		latency:    newLatency(),
+		latency:    newLatency(int64(opts.LatencyWindow)),
 	}
 	if e.reports == nil {
 		e.reports = make(chan domain.ExecReport, opts.QueueSize)
@@ -350,6 +356,7 @@ func (e *Engine) Run(ctx context.Context) error {
 			e.now = e.clock().UnixNano()
 			e.retryCancels()
 			e.evaluate()
+			e.latency.rotate(e.now)
 			e.publish()
 		case <-ctx.Done():
 			e.drainReports()

@@ -28,16 +28,24 @@ var stageNames = [numStages]string{"feed", "inbox", "strategy", "risk", "route",
 // latencyMax is the largest latency recorded; longer ones count as it.
 const latencyMax = int64(60e9)
 
-// latency holds a histogram of every stage since the engine started.
-// HdrHistogram records without allocating, at two significant digits.
+// latency holds a histogram of every stage since the engine started, and
+// of the last complete window (a tumbling window of Options.LatencyWindow),
+// so that what the status shows as recent is recent. HdrHistogram records
+// without allocating, at two significant digits.
 type latency struct {
-	h [numStages]*hdrhistogram.Histogram
+	h      [numStages]*hdrhistogram.Histogram // since start
+	cur    [numStages]*hdrhistogram.Histogram // the window being filled
+	last   [numStages]*hdrhistogram.Histogram // the last complete window
+	window int64                              // its length, ns
+	start  int64                              // when cur began, engine clock ns; 0 before the first sample
 }
 
-func newLatency() *latency {
-	l := &latency{}
+func newLatency(window int64) *latency {
+	l := &latency{window: window}
 	for i := range l.h {
 		l.h[i] = hdrhistogram.New(1, latencyMax, 2)
+		l.cur[i] = hdrhistogram.New(1, latencyMax, 2)
+		l.last[i] = hdrhistogram.New(1, latencyMax, 2)
 	}
 	return l
 }
@@ -47,7 +55,28 @@ func (l *latency) record(s stage, from, to int64) {
 	if from == 0 || to == 0 || to < from {
 		return
 	}
-	_ = l.h[s].RecordValue(min(to-from, latencyMax)) // in range by construction
+	v := min(to-from, latencyMax)
+	_ = l.h[s].RecordValue(v) // in range by construction
+	_ = l.cur[s].RecordValue(v)
+}
+
+// rotate ends the current window when it is due at engine time now: it
+// becomes the last window, and a new one starts. A window with nothing
+// recorded in it still ends, so an idle stage's recent figures go empty
+// rather than stay stale.
+func (l *latency) rotate(now int64) {
+	if l.start == 0 {
+		l.start = now
+		return
+	}
+	if now-l.start < l.window {
+		return
+	}
+	l.start = now
+	l.cur, l.last = l.last, l.cur
+	for _, h := range l.cur {
+		h.Reset()
+	}
 }
 
 // order records the stages of an order that was just sent.
@@ -66,10 +95,17 @@ func (l *latency) wire() []protocol.StageLatency {
 		if h.TotalCount() == 0 {
 			continue
 		}
-		out = append(out, protocol.StageLatency{
+		sl := protocol.StageLatency{
 			Stage: stageNames[i], Count: h.TotalCount(),
 			P50: h.ValueAtQuantile(50), P99: h.ValueAtQuantile(99), Max: h.Max(),
-		})
+		}
+		if w := l.last[i]; w.TotalCount() > 0 {
+			sl.Recent = &protocol.LatencySummary{
+				WindowMS: l.window / 1e6, Count: w.TotalCount(),
+				P50: w.ValueAtQuantile(50), P99: w.ValueAtQuantile(99), P999: w.ValueAtQuantile(99.9), Max: w.Max(),
+			}
+		}
+		out = append(out, sl)
 	}
 	return out
 }

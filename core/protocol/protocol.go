@@ -221,6 +221,19 @@ type StageLatency struct {
 	P50   int64  `json:"p50_ns"`
 	P99   int64  `json:"p99_ns"`
 	Max   int64  `json:"max_ns"`
+	// Recent is the last complete window (10 s by default), absent when
+	// nothing was recorded in it.
+	Recent *LatencySummary `json:"recent,omitempty"`
+}
+
+// LatencySummary summarises one window of a stage, in nanoseconds.
+type LatencySummary struct {
+	WindowMS int64 `json:"window_ms"`
+	Count    int64 `json:"count"`
+	P50      int64 `json:"p50_ns"`
+	P99      int64 `json:"p99_ns"`
+	P999     int64 `json:"p999_ns"`
+	Max      int64 `json:"max_ns"`
 }
 
 // Totals are counters and P&L summed over a node's strategies.
