@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/desk-trading/desk/core/domain"
+	"github.com/desk-trading/desk/core/protocol"
 	"github.com/desk-trading/desk/risk"
 )
 
@@ -87,4 +88,23 @@ func BenchmarkKill1000(b *testing.B) {
 		b.StartTimer()
 	}
 	b.ReportMetric(float64(worst.Microseconds()), "worst-us")
+}
+
+// BenchmarkOrdersPage measures one query's page of 1,000 orders out of
+// 5,000 kept: the copy under the view's lock and the rendering after.
+func BenchmarkOrdersPage(b *testing.B) {
+	f := newFixture(b, nopVenue{}, &nopJournal{}, nopHost{}, risk.Limits{})
+	f.quote()
+	for range 5000 {
+		in := f.intent(1)
+		f.eng.onIntent(&in)
+	}
+	f.eng.handView()
+	b.ReportAllocs()
+	for b.Loop() {
+		p, err := f.eng.Orders(context.Background(), protocol.OrdersArgs{Limit: 1000})
+		if err != nil || len(p.Orders) != 1000 {
+			b.Fatal(len(p.Orders), err)
+		}
+	}
 }

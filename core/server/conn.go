@@ -51,6 +51,9 @@ type conn struct {
 	// share is the client's fair share of requests; the reader waits on it
 	// before dispatching each one (Options.RequestRate).
 	share *rate.Limiter
+	// replies is the client's share of query reply bytes, in KiB
+	// (Options.ReplyRate); a reply waits for its size in it.
+	replies *rate.Limiter
 
 	amu          sync.Mutex       // guards the three below; taken after Server.mu
 	alerts       []protocol.Alert // bounded by alertQueueLen, oldest first
@@ -76,6 +79,7 @@ func newConn(s *Server, ws *websocket.Conn, peer Peer) *conn {
 		out:       make(chan outMsg, outQueueLen),
 		sem:       make(chan struct{}, maxInFlight),
 		share:     rate.NewLimiter(rate.Limit(s.opts.RequestRate), s.opts.RequestBurst),
+		replies:   rate.NewLimiter(rate.Limit(s.opts.ReplyRate>>10), max(1, 2*s.opts.ReplyRate>>10)),
 		alertWake: make(chan struct{}, 1),
 		done:      make(chan struct{}),
 	}

@@ -141,7 +141,18 @@ func (c *conn) run(env protocol.Envelope) {
 		c.log.Log(ctx, level, "command", "cmd", env.Cmd, "id", env.ID, "took", time.Since(start))
 	}
 	if query {
+		// The reply's bytes come out of the budget of all clients, spent
+		// while holding the pool, so the next query renders only once
+		// there is room; then out of this client's share: past it, the
+		// reply waits, and so does the client's next query.
+		err := c.s.queryBytes.WaitN(c.life, min(len(out.Result)>>10, c.s.queryBytes.Burst()))
 		<-c.s.queries
+		if err == nil {
+			err = c.replies.WaitN(c.life, min(len(out.Result)>>10, c.replies.Burst()))
+		}
+		if err != nil {
+			return // the client left
+		}
 	}
 	if !c.reply(out) {
 		c.log.Debug("client left before the response", "cmd", env.Cmd, "id", env.ID)

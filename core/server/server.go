@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"golang.org/x/time/rate"
 
 	"github.com/desk-trading/desk/core/protocol"
 )
@@ -72,6 +73,18 @@ type Options struct {
 	// script needs.
 	RequestRate  float64
 	RequestBurst int
+	// ReplyRate is each client's share of query reply bytes a second, with
+	// a burst of twice that: a client that took more waits before its next
+	// query reply, so that no client, however fast it asks, makes the
+	// daemon render and send more than this for it. Zero means 4 MiB a
+	// second: about 10,000 orders a second, and a whole blotter of 20,000
+	// at once.
+	ReplyRate int
+	// QueryRate is the query reply bytes a second of all clients together,
+	// spent inside the query pool, so that however many clients ask, the
+	// daemon never renders more than this. Zero means 16 MiB a second,
+	// which this daemon's engine does not feel on two cores.
+	QueryRate int
 	// QueryWorkers is how many queries (Backend.Query) run at once across
 	// all clients. Zero means half the CPUs, at least one: the engine and
 	// the venues keep the rest.
@@ -98,7 +111,10 @@ type Server struct {
 	result atomic.Pointer[statusResult]
 
 	// queries holds a token per running query; see Options.QueryWorkers.
-	queries chan struct{}
+	// queryBytes is the budget of their reply bytes, in KiB
+	// (Options.QueryRate).
+	queries    chan struct{}
+	queryBytes *rate.Limiter
 
 	mu      sync.Mutex // guards conns and closing
 	conns   map[*conn]struct{}
@@ -130,6 +146,12 @@ func New(opts Options) (*Server, error) {
 	if opts.RequestBurst <= 0 {
 		opts.RequestBurst = 100
 	}
+	if opts.ReplyRate <= 0 {
+		opts.ReplyRate = 4 << 20
+	}
+	if opts.QueryRate <= 0 {
+		opts.QueryRate = 16 << 20
+	}
 	if opts.QueryWorkers <= 0 {
 		opts.QueryWorkers = max(1, runtime.GOMAXPROCS(0)/2)
 	}
@@ -143,14 +165,15 @@ func New(opts Options) (*Server, error) {
 	}
 	uid := uint32(os.Getuid())
 	return &Server{
-		opts:    opts,
-		log:     log.With("socket", opts.Path),
-		uid:     uid,
-		user:    lookupUser(uid),
-		hello:   protocol.Hello{Version: protocol.Version, Daemon: daemon, PID: os.Getpid()},
-		ready:   make(chan struct{}),
-		conns:   make(map[*conn]struct{}),
-		queries: make(chan struct{}, opts.QueryWorkers),
+		opts:       opts,
+		log:        log.With("socket", opts.Path),
+		uid:        uid,
+		user:       lookupUser(uid),
+		hello:      protocol.Hello{Version: protocol.Version, Daemon: daemon, PID: os.Getpid()},
+		ready:      make(chan struct{}),
+		conns:      make(map[*conn]struct{}),
+		queries:    make(chan struct{}, opts.QueryWorkers),
+		queryBytes: rate.NewLimiter(rate.Limit(opts.QueryRate>>10), max(1, opts.QueryRate>>10)),
 	}, nil
 }
 

@@ -50,8 +50,11 @@ type Options struct {
 	// Registry holds the strategy kinds; nil means the demo kinds.
 	Registry *strategy.Registry
 	// Ready, when set, is closed once the socket accepts clients.
-	Ready  chan<- struct{}
-	Logger *slog.Logger // nil means discard
+	Ready chan<- struct{}
+	// LatencyWindow is the window of the recent latency figures in the
+	// status; zero means the engine's default (10s).
+	LatencyWindow time.Duration
+	Logger        *slog.Logger // nil means discard
 }
 
 // Run runs the daemon until ctx is done, then shuts it down in order. It
@@ -118,8 +121,9 @@ func Run(ctx context.Context, opts Options) (err error) {
 			h := j.Health()
 			return engine.JournalHealth{Down: h.Down, Pending: h.Pending, Err: h.Err}
 		},
-		UncleanStart: !j.PreviousRunClean(),
-		Logger:           log.With("component", "engine"),
+		UncleanStart:  !j.PreviousRunClean(),
+		LatencyWindow: opts.LatencyWindow,
+		Logger:        log.With("component", "engine"),
 	})
 	if err != nil {
 		return fmt.Errorf("daemon: %w", err)

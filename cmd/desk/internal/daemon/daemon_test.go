@@ -33,12 +33,20 @@ func start(t *testing.T, dir string, cfg *config.Config) *running {
 // startWith is start with the strategy kinds of reg (nil: the demo kinds).
 func startWith(t *testing.T, dir string, cfg *config.Config, reg *strategy.Registry) *running {
 	t.Helper()
+	return startOptions(t, dir, Options{Config: cfg, Registry: reg})
+}
+
+// startOptions is start with opts; its Paths, Ready and Logger are the
+// test's.
+func startOptions(t *testing.T, dir string, opts Options) *running {
+	t.Helper()
 	paths := Paths{StateDir: filepath.Join(dir, "state"), Socket: filepath.Join(dir, "run", "desk.sock")}
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan struct{})
 	done := make(chan error, 1)
+	opts.Paths, opts.Ready, opts.Logger = paths, ready, testLogger(t)
 	go func() {
-		done <- Run(ctx, Options{Config: cfg, Paths: paths, Registry: reg, Ready: ready, Logger: testLogger(t)})
+		done <- Run(ctx, opts)
 	}()
 	select {
 	case <-ready:
