@@ -34,7 +34,7 @@ type Journal struct {
 	// state holds the stateClosed and stateDown bits. downCause is the
 	// error of the last failed commit while stateDown is set; both are
 	// written by the writer only.
-	state   atomic.Uint32
+	state     atomic.Uint32
 	downCause atomic.Pointer[error]
 
 	// durable is the sequence number of the last event known durable, and

@@ -56,7 +56,7 @@ type Options struct {
 	// UncleanStart tells the status that the previous run ended with
 	// events that may not have been journaled (see protocol.Journal).
 	UncleanStart bool
-	Logger     *slog.Logger // nil means discard
+	Logger       *slog.Logger // nil means discard
 }
 
 // JournalHealth is the journal's state as the status shows it.
@@ -132,7 +132,7 @@ type Engine struct {
 	// nextSeq is each strategy's order id sequence within Epoch, by
 	// StrategyID.
 	nextSeq []atomic.Uint64
-	now     int64         // engine clock at the current input, unix ns
+	now     int64 // engine clock at the current input, unix ns
 	status  atomic.Pointer[protocol.Status]
 	limits  atomic.Pointer[protocol.LimitsResult] // every node's limits, republished on each change
 	retry   []domain.OrderID                      // cancels a full venue queue refused, retried each snapshot tick
