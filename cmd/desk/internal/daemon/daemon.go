@@ -54,6 +54,9 @@ type Options struct {
 	// LatencyWindow is the window of the recent latency figures in the
 	// status; zero means the engine's default (10s).
 	LatencyWindow time.Duration
+	// JournalFault, when set, is the journal's disk-fault hook
+	// (store.Options.FailCommit): a test of a full disk. Nil in production.
+	JournalFault func() error
 	Logger        *slog.Logger // nil means discard
 }
 
@@ -79,6 +82,10 @@ func Run(ctx context.Context, opts Options) (err error) {
 		QueueSize: 16384, // ~6 MB of events in flight; plenty at 10x the demo's rate
 		OnError:   func(err error) { eng.JournalFailed(err) },
 		OnRecover: func() { eng.JournalRecovered() },
+		// Retry soon: a disk that got space back should not keep trading
+		// halted for long, and a retry of a failed commit costs little.
+		RetryInterval: 50 * time.Millisecond,
+		FailCommit:    opts.JournalFault,
 		Logger:    log.With("component", "journal"),
 	})
 	if err != nil {

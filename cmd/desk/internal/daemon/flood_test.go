@@ -94,11 +94,14 @@ func TestQueryFloodLeavesTradingAlone(t *testing.T) {
 	}
 	// Twice the idle figure, with a floor for the scheduler's noise on a
 	// loaded two-core machine: a stalled engine shows seconds, not this.
+	// Under the race detector the figures mean nothing; the rest holds.
 	const floor = 2 * time.Millisecond
-	if limit := 2*time.Duration(idleInbox.P99) + floor; time.Duration(floodInbox.P99) > limit {
+	if raceDetector {
+		t.Log("race detector on: latency not compared")
+	} else if limit := 2*time.Duration(idleInbox.P99) + floor; time.Duration(floodInbox.P99) > limit {
 		t.Errorf("inbox p99 under the flood %v, above twice idle plus %v (%v)", time.Duration(floodInbox.P99), floor, limit)
 	}
-	if limit := 2*idleHalt + floor; floodHalt > limit {
+	if limit := 2*idleHalt + floor; !raceDetector && floodHalt > limit {
 		t.Errorf("halt round trip under the flood %v, above twice idle plus %v (%v)", floodHalt, floor, limit)
 	}
 	tripped := st.Firm.Breakers
@@ -114,8 +117,9 @@ func TestQueryFloodLeavesTradingAlone(t *testing.T) {
 }
 
 // TestFloodClientProcess is a flooding client when run as a child of
-// TestQueryFloodLeavesTradingAlone: it asks for every order and the status
-// in a loop until its stdin closes, then prints how many answers it got.
+// TestQueryFloodLeavesTradingAlone: it pages through every order, asking
+// for the status between pages, in a loop until its stdin closes, then
+// prints how many answers it got.
 func TestFloodClientProcess(t *testing.T) {
 	socket := os.Getenv("DESK_FLOOD_SOCKET")
 	if socket == "" {
@@ -130,9 +134,12 @@ func TestFloodClientProcess(t *testing.T) {
 	}
 	defer c.Close()
 	answered := 0
+	var args protocol.OrdersArgs
 	for ctx.Err() == nil {
-		if orders, err := c.Orders(ctx); err == nil && len(orders) > 0 {
+		var page protocol.Orders
+		if err := c.Call(ctx, protocol.CmdOrders, args, &page); err == nil && len(page.Orders) > 0 {
 			answered++
+			args.After = page.Next
 		}
 		var st protocol.Status
 		if c.Call(ctx, protocol.CmdStatus, nil, &st) == nil {
