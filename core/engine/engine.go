@@ -140,12 +140,16 @@ type Engine struct {
 	// answers their pending replace (a kill or breaker met them mid-replace).
 	cancelAfterReplace []domain.OrderID
 	// view answers queries from its own copy of the orders and audit
-	// trail; delta collects what changed since it was last handed over,
-	// and viewLive says whether the view's goroutine runs (else the engine
+	// trail. dirty lists the orders changed since the last hand-over
+	// (lastDirty skips an order's back-to-back changes), delta collects
+	// the audit records and, at the hand-over, a copy of each dirty order.
+	// viewLive says whether the view's goroutine runs (else the engine
 	// applies deltas itself, before and after Run).
-	view     *view
-	delta    *viewDelta
-	viewLive bool
+	view      *view
+	delta     *viewDelta
+	dirty     []domain.OrderID
+	lastDirty domain.OrderID
+	viewLive  bool
 	// lastSeq is the journal sequence of the last event appended; a
 	// command's reply waits until it is durable.
 	lastSeq uint64
@@ -410,43 +414,63 @@ func (e *Engine) journal() {
 	e.lastSeq = e.ev.Seq
 	switch e.ev.Kind {
 	case domain.EventOrder:
-		e.delta.orders = append(e.delta.orders, e.ev.Order)
+		e.markDirty(e.ev.Order.ID)
 	case domain.EventDenied:
-		e.delta.orders = append(e.delta.orders, e.ev.Order)
+		e.markDirty(e.ev.Order.ID)
 		fallthrough
 	case domain.EventAudit:
 		if r, ok := auditRecordOf(&e.ev); ok {
 			e.delta.audits = append(e.delta.audits, r)
 		}
 	}
+	if len(e.dirty)+len(e.delta.audits) >= maxPending {
+		e.handView()
+	}
 }
 
-// handView hands the changes collected since the last call to the view.
-// It never waits: when the view is still busy with the previous delta,
-// the engine keeps collecting into the current one.
+// maxPending is how many changes the engine collects before it hands them
+// to the view without waiting for the next tick.
+const maxPending = 8192
+
+func (e *Engine) markDirty(id domain.OrderID) {
+	if id != e.lastDirty {
+		e.dirty = append(e.dirty, id)
+		e.lastDirty = id
+	}
+}
+
+// handView hands the changes collected since the last call to the view,
+// copying each changed order once. It never waits: when the view is still
+// busy with the previous delta, the engine keeps collecting.
 func (e *Engine) handView() {
-	if e.delta.empty() {
+	if len(e.dirty) == 0 && len(e.delta.audits) == 0 {
 		return
 	}
+	if e.viewLive && len(e.view.in) > 0 {
+		return // the engine is the only sender: an empty queue takes the send
+	}
+	d := e.delta
+	for _, id := range e.dirty {
+		if o, ok := e.oms.Get(id); ok {
+			d.orders = append(d.orders, *o)
+		} else {
+			d.gone = append(d.gone, id)
+		}
+	}
+	e.dirty, e.lastDirty = e.dirty[:0], 0
 	if !e.viewLive {
-		e.view.apply(e.delta)
-		e.view.recycle(e.delta)
-		e.delta = &viewDelta{}
+		e.view.apply(d)
+		e.view.recycle(d)
 		select {
-		case d := <-e.view.free:
-			e.delta = d
+		case e.delta = <-e.view.free:
 		default:
+			e.delta = &viewDelta{}
 		}
 		return
 	}
+	e.view.in <- d
 	select {
-	case e.view.in <- e.delta:
-	default:
-		return
-	}
-	select {
-	case d := <-e.view.free:
-		e.delta = d
+	case e.delta = <-e.view.free:
 	default:
 		e.delta = &viewDelta{}
 	}

@@ -191,6 +191,17 @@ func (f *fixture) intent(qty domain.Qty) domain.Intent {
 	}
 }
 
+// liveView runs the view's goroutine, as Run does, for benchmarks that
+// drive the engine's handlers directly: the engine hands the view its
+// changes and goes on, and the view applies them beside it.
+func (f *fixture) liveView(tb testing.TB) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	f.eng.viewLive = true
+	go func() { defer close(done); f.eng.view.run(ctx) }()
+	tb.Cleanup(func() { cancel(); <-done; f.eng.viewLive = false })
+}
+
 // auditList hands the view what the engine collected and lists the audit
 // trail as a query would; for tests that drive the engine without Run.
 func (f *fixture) auditList(node string, limit int) protocol.AuditResult {
@@ -374,6 +385,7 @@ func TestRestoreRebuildsState(t *testing.T) {
 // strategy), with a venue and journal that only count.
 func BenchmarkOrderPath(b *testing.B) {
 	f := newFixture(b, nopVenue{}, &nopJournal{}, nopHost{}, lims(b, "max_order_qty", "10", "max_order_notional", "1000000", "max_position", "1000000", "price_collar_bps", "100"))
+	f.liveView(b)
 	f.quote()
 	in := f.intent(1)
 	fill := domain.ExecReport{Kind: domain.ExecFill, LastPx: 10_000, LastQty: 1}

@@ -72,14 +72,14 @@ func (e *Engine) FinishRestore(sum *RestoreSummary) {
 	})
 	// The view gets the orders' final states only, not every version the
 	// journal replayed.
-	e.delta.orders = e.delta.orders[:0]
+	e.dirty, e.lastDirty = e.dirty[:0], 0
 	e.oms.Recent(func(o *domain.Order) bool {
-		e.delta.orders = append(e.delta.orders, *o)
+		e.dirty = append(e.dirty, o.ID)
 		return true
 	})
-	slices.Reverse(e.delta.orders) // Recent lists the last ended first
+	slices.Reverse(e.dirty) // Recent lists the last ended first
 	e.oms.Working(func(o *domain.Order) bool {
-		e.delta.orders = append(e.delta.orders, *o)
+		e.dirty = append(e.dirty, o.ID)
 		return true
 	})
 	e.publishLimits()

@@ -31,10 +31,11 @@ const (
 // audit trail, which queries (orders, audit) read from any goroutine
 // without ever touching the engine's state or waiting for the engine.
 //
-// The engine collects what changed into a viewDelta as it journals it (a
-// copy per order change, no allocation once the delta's slices have
-// grown) and hands the delta over at most every SnapshotInterval and after
-// each operator command. A goroutine of the view's own applies it under
+// The engine notes which orders changed as it journals them (an id
+// appended to a slice, no allocation once it has grown) and, at most every
+// SnapshotInterval, after each operator command, and when many changes
+// pile up, copies each changed order once into a viewDelta and hands it
+// over. A goroutine of the view's own applies it under
 // mu; the engine never takes mu while it runs, and never waits: when the
 // view is still applying the previous delta, the engine keeps collecting
 // into its current one. Queries therefore see the orders as of the last
@@ -55,15 +56,18 @@ type view struct {
 	ended  []domain.OrderID  // finished orders in the order they ended, oldest first
 	audit  auditLog          // the most recent audit records
 	drop   map[orderKey]bool // scratch for trim
+	spare  []*domain.Order   // forgotten orders' memory, for the next new ones
 }
 
 // viewDelta is what changed since the last hand-over, oldest first.
 type viewDelta struct {
 	orders []domain.Order
+	// gone are orders that changed and that the OMS no longer holds
+	// (evicted before the hand-over): the view forgets them too, rather
+	// than keep a stale state.
+	gone   []domain.OrderID
 	audits []auditRecord
 }
-
-func (d *viewDelta) empty() bool { return len(d.orders) == 0 && len(d.audits) == 0 }
 
 // orderKey sorts orders by creation time, then id.
 type orderKey struct {
@@ -142,7 +146,8 @@ func (v *view) run(ctx context.Context) {
 
 func (v *view) recycle(d *viewDelta) {
 	clear(d.orders) // drop the strings they reference
-	d.orders, d.audits = d.orders[:0], d.audits[:0]
+	clear(d.audits)
+	d.orders, d.gone, d.audits = d.orders[:0], d.gone[:0], d.audits[:0]
 	select {
 	case v.free <- d:
 	default:
@@ -162,8 +167,14 @@ func (v *view) apply(d *viewDelta) {
 			*cur = *o
 			continue
 		}
-		c := *o
-		v.orders[o.ID] = &c
+		var c *domain.Order
+		if n := len(v.spare); n > 0 {
+			c, v.spare = v.spare[n-1], v.spare[:n-1]
+		} else {
+			c = new(domain.Order)
+		}
+		*c = *o
+		v.orders[o.ID] = c
 		key := orderKey{o.Created, o.ID}
 		if n := len(v.sorted); n == 0 || v.sorted[n-1].cmp(key) < 0 {
 			v.sorted = append(v.sorted, key)
@@ -178,6 +189,16 @@ func (v *view) apply(d *viewDelta) {
 	for k := range d.audits {
 		v.audit.add(&d.audits[k])
 	}
+	for _, id := range d.gone {
+		if o, ok := v.orders[id]; ok {
+			v.forget(o)
+		}
+	}
+	if len(v.drop) > 0 {
+		v.sorted = slices.DeleteFunc(v.sorted, func(k orderKey) bool { return v.drop[k] })
+		v.ended = slices.DeleteFunc(v.ended, func(id domain.OrderID) bool { _, ok := v.orders[id]; return !ok })
+		clear(v.drop)
+	}
 	v.trim()
 }
 
@@ -190,13 +211,21 @@ func (v *view) trim() {
 	}
 	for _, id := range v.ended[:over] {
 		if o, ok := v.orders[id]; ok {
-			v.drop[orderKey{o.Created, id}] = true
-			delete(v.orders, id)
+			v.forget(o)
 		}
 	}
 	v.ended = slices.Delete(v.ended, 0, over)
 	v.sorted = slices.DeleteFunc(v.sorted, func(k orderKey) bool { return v.drop[k] })
 	clear(v.drop)
+}
+
+// forget drops o from the map and marks its key for removal from sorted;
+// its memory is kept for a new order. The caller holds mu.
+func (v *view) forget(o *domain.Order) {
+	v.drop[orderKey{o.Created, o.ID}] = true
+	delete(v.orders, o.ID)
+	*o = domain.Order{} // no strings kept alive
+	v.spare = append(v.spare, o)
 }
 
 // ordersPage returns up to limit orders after the cursor (a Next from an
