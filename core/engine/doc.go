@@ -31,10 +31,26 @@
 // (audit.go). On start, the config's limits are reconciled with the
 // journal's so that the most recent change wins (config.go).
 //
-// Clients never touch the engine's state: every SnapshotInterval the engine
-// publishes an immutable protocol.Status that readers load atomically, and
-// commands (halt, resume, orders) go through the command queue and get their
-// answer on a reply channel.
+// Clients never touch the engine's state. Every SnapshotInterval the engine
+// publishes an immutable protocol.Status that readers load atomically;
+// queries (Orders, Audit, Limits) read a view of the engine's own
+// (view.go) that the engine feeds with what changed and never waits for.
+// Commands (halt, resume, kill, reset, limits) go through the command
+// queue, served before every other queue but at most 16 in a row, and are
+// answered on a reply channel; the caller then waits, off the engine's
+// goroutine, until the journal has made the command's records durable
+// (Journal.WaitDurable), so an answer survives a crash.
+//
+// # Durability
+//
+// Orders and reports are journaled (queued for the group commit) before a
+// venue hears of them, but the send does not wait for the commit. A crash
+// may lose the record of an order a venue received: on start, Reconcile
+// replays each venue's record of the orders under desk's ids (the id names
+// the strategy) and adopts what the journal lacks, each fill once. While
+// the journal cannot write, it holds events in memory; the engine halts
+// the firm through the journal breaker, keeps applying reports, refuses
+// breaker resets, and answers commands with ErrNotDurable.
 //
 // Given the same inputs in the same order, the engine makes the same
 // decisions: time comes from Options.Clock and state is rebuilt from the
@@ -48,6 +64,11 @@
 //     block when their queue is full (backpressure, never a drop). Venue and
 //     StrategyHost methods are called from Run and must never block, so no
 //     cycle of waits can form.
-//   - The journal's Append may block when its queue is full: disk is the one
-//     thing the engine waits for, because an unjournaled order must not go out.
+//   - The journal's Append may block when its queue is full: a slow disk is
+//     the one thing the engine waits for, because an unjournaled order must
+//     not go out. A failed disk does not block it: the journal then holds
+//     events in memory.
+//   - Orders, Audit, Limits and Status are safe from any goroutine and never
+//     wait for the engine; the command methods (SetState, Kill, Reset,
+//     SetLimit, Sync) wait for the engine and then for the journal.
 package engine
