@@ -1,10 +1,13 @@
 package tui
 
 import (
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/desk-trading/desk/core/protocol"
 )
 
 func TestFormatMoney(t *testing.T) {
@@ -90,5 +93,20 @@ func TestLayoutNeverOverflows(t *testing.T) {
 				t.Fatalf("width %d lost the ids:\n%s", w, view)
 			}
 		}
+	}
+}
+
+// A journal that cannot write is in the header; a healthy one is not.
+func TestHeaderShowsJournalDown(t *testing.T) {
+	st := newStyles()
+	status := testStatus()
+	h := header{}.setStatus(status)
+	if view := ansi.Strip(h.View(st, 200, connection{state: connConnected}, false)); strings.Contains(view, "JOURNAL") {
+		t.Fatalf("healthy journal shown:\n%s", view)
+	}
+	status.Journal = protocol.Journal{State: "down", Pending: 7, Error: "no space left on device"}
+	h = h.setStatus(status)
+	if view := ansi.Strip(h.View(st, 200, connection{state: connConnected}, false)); !strings.Contains(view, "JOURNAL DOWN: 7 events not on disk") {
+		t.Fatalf("journal down not shown:\n%s", view)
 	}
 }

@@ -30,6 +30,7 @@ type header struct {
 	books   []protocol.Book  // sorted by id
 	venues  []protocol.Venue // sorted by name
 	latency string           // "feed 371ns  risk 59µs ...": p99 per stage
+	journal protocol.Journal
 }
 
 // headerLines is how many lines View returns.
@@ -52,6 +53,7 @@ func (h header) setStatus(st *protocol.Status) header {
 	h.venues = slices.Clone(st.Venues)
 	slices.SortStableFunc(h.venues, func(a, b protocol.Venue) int { return strings.Compare(a.Name, b.Name) })
 	h.latency = formatLatency(st.Latency)
+	h.journal = st.Journal
 	return h
 }
 
@@ -150,6 +152,12 @@ func (h header) nodesLine(st *styles, dim bool) string {
 		} else {
 			b.WriteString(st.data(st.VenueDown, dim).Render("○ " + v.Name + " disconnected"))
 		}
+	}
+	// Only trouble is shown: a journal that cannot write means no order
+	// goes out and a crash now loses what is pending.
+	if h.journal.State == "down" {
+		b.WriteString(st.Label.Render("   "))
+		b.WriteString(st.data(st.VenueDown, dim).Render(fmt.Sprintf("JOURNAL DOWN: %d events not on disk", h.journal.Pending)))
 	}
 	return b.String()
 }

@@ -217,6 +217,12 @@ func printHuman(w io.Writer, result any) {
 			}
 			fmt.Fprintf(tw, "venue\t%s\t%s\n", v.Name, state)
 		}
+		switch {
+		case r.Journal.State == "down":
+			fmt.Fprintf(tw, "journal\tDOWN\t%d events not on disk\t%s\n", r.Journal.Pending, r.Journal.Error)
+		case r.Journal.UncleanStart:
+			fmt.Fprintf(tw, "journal\tup\tthe previous run did not end cleanly; the venues were reconciled\n")
+		}
 		if len(r.Latency) > 0 {
 			fmt.Fprintln(tw, "\nSTAGE\tCOUNT\tP50\tP99\tMAX")
 			for _, l := range r.Latency {
