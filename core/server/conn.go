@@ -187,13 +187,21 @@ func (c *conn) writeLoop() error {
 		case <-c.done:
 			return nil
 		case m := <-c.out:
-			if m.subscribe {
+			var recent []protocol.Alert
+			if m.subscribe && !c.subscribed.Load() {
 				// Before the response, so that every alert raised after the
-				// client saw it reaches the client.
-				c.subscribed.Store(true)
+				// client saw it reaches the client; those raised before
+				// come first.
+				recent = c.s.subscribeAlerts(c)
 			}
 			if err := c.writeJSON(&m.env); err != nil {
 				return err
+			}
+			for i := range recent {
+				env := protocol.Envelope{V: protocol.Version, Type: protocol.TypeAlert, Alert: &recent[i]}
+				if err := c.writeJSON(&env); err != nil {
+					return err
+				}
 			}
 			if m.subscribe {
 				push, last = true, nil // a (re)subscribe gets a full Status at once

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -116,9 +117,13 @@ type Server struct {
 	queries    chan struct{}
 	queryBytes *rate.Limiter
 
-	mu      sync.Mutex // guards conns and closing
+	mu      sync.Mutex // guards conns, closing and recent
 	conns   map[*conn]struct{}
 	closing bool
+	// recent are the last alertHistory alerts, oldest first: a client
+	// that subscribes gets them first, so an alert raised before it
+	// connected (an unclean start, a journal down) is not lost on it.
+	recent []protocol.Alert
 	wg      sync.WaitGroup // connections and running commands
 }
 
@@ -243,15 +248,33 @@ func (s *Server) Run(ctx context.Context) error {
 	return nil
 }
 
-// Alert sends a to every subscribed client at once. It never blocks: each
-// client has a bounded alert queue that drops its oldest alert when full;
-// the client is told how many it missed.
+// alertHistory is how many recent alerts a new subscriber is sent.
+const alertHistory = 64
+
+// Alert sends a to every subscribed client at once, and keeps it among the
+// recent alerts that a client subscribing later gets first. It never
+// blocks: each client has a bounded alert queue that drops its oldest alert
+// when full; the client is told how many it missed.
 func (s *Server) Alert(a protocol.Alert) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if len(s.recent) == alertHistory {
+		s.recent = append(s.recent[:0], s.recent[1:]...)
+	}
+	s.recent = append(s.recent, a)
 	for c := range s.conns {
 		c.pushAlert(a)
 	}
+}
+
+// subscribeAlerts marks c subscribed and returns the recent alerts, under
+// the lock Alert holds: every alert is either in the copy or pushed to c
+// afterwards, never both, never neither.
+func (s *Server) subscribeAlerts(c *conn) []protocol.Alert {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c.subscribed.Store(true)
+	return slices.Clone(s.recent)
 }
 
 // register adds c to the live connections; it fails once shutdown began.

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -78,5 +79,38 @@ func TestQueriesShareABoundedPool(t *testing.T) {
 	b.release <- struct{}{}
 	if env := response(t, c, 1); env.Error != nil {
 		t.Fatalf("second query: %+v", env.Error)
+	}
+}
+
+// TestRecentAlertsReachLateSubscribers raises alerts before any client
+// subscribes: a client subscribing later gets them first, in order, then
+// the live ones, each once.
+func TestRecentAlertsReachLateSubscribers(t *testing.T) {
+	b := newFakeBackend()
+	s, _ := start(t, testOptions(t, b))
+	for i := range alertHistory + 3 {
+		s.Alert(protocol.Alert{Severity: "warning", Message: fmt.Sprintf("early %d", i)})
+	}
+	ws, _ := dial(t, s.opts.Path)
+	call(t, ws, 1, protocol.CmdSubscribe, nil)
+	var got []string
+	for len(got) < alertHistory {
+		if env := read(t, ws); env.Type == protocol.TypeAlert {
+			got = append(got, env.Alert.Message)
+		}
+	}
+	if got[0] != "early 3" || got[len(got)-1] != fmt.Sprintf("early %d", alertHistory+2) {
+		t.Fatalf("recent alerts %q ... %q, want the last %d in order", got[0], got[len(got)-1], alertHistory)
+	}
+	s.Alert(protocol.Alert{Severity: "critical", Message: "live"})
+	for {
+		env := read(t, ws)
+		if env.Type != protocol.TypeAlert {
+			continue
+		}
+		if env.Alert.Message != "live" {
+			t.Fatalf("after the recent ones: %q, want the live alert", env.Alert.Message)
+		}
+		break
 	}
 }

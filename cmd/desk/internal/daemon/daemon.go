@@ -171,6 +171,14 @@ func Run(ctx context.Context, opts Options) (err error) {
 	if err := srv.Listen(); err != nil {
 		return fmt.Errorf("daemon: %w", err)
 	}
+	if !j.PreviousRunClean() {
+		// Kept among the recent alerts, so the first TUI to attach sees it.
+		srv.Alert(protocol.Alert{
+			Time: time.Now().UTC().Format(time.RFC3339Nano), Severity: "warning",
+			Message: "the previous run did not end cleanly: events it sent may be missing from the journal; " +
+				"the venues are asked what they hold before anything trades",
+		})
+	}
 
 	// Everything below runs under one context and is waited for in reverse
 	// order of start.
