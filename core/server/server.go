@@ -124,7 +124,7 @@ type Server struct {
 	// that subscribes gets them first, so an alert raised before it
 	// connected (an unclean start, a journal down) is not lost on it.
 	recent []protocol.Alert
-	wg      sync.WaitGroup // connections and running commands
+	wg     sync.WaitGroup // connections and running commands
 }
 
 // New returns a Server for opts. It fails with ErrInvalidOptions when Path or

@@ -57,7 +57,7 @@ type Options struct {
 	// JournalFault, when set, is the journal's disk-fault hook
 	// (store.Options.FailCommit): a test of a full disk. Nil in production.
 	JournalFault func() error
-	Logger        *slog.Logger // nil means discard
+	Logger       *slog.Logger // nil means discard
 }
 
 // Run runs the daemon until ctx is done, then shuts it down in order. It
@@ -86,7 +86,7 @@ func Run(ctx context.Context, opts Options) (err error) {
 		// halted for long, and a retry of a failed commit costs little.
 		RetryInterval: 50 * time.Millisecond,
 		FailCommit:    opts.JournalFault,
-		Logger:    log.With("component", "journal"),
+		Logger:        log.With("component", "journal"),
 	})
 	if err != nil {
 		return fmt.Errorf("daemon: %w", err)
