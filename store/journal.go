@@ -330,8 +330,15 @@ func (j *Journal) WaitDurable(ctx context.Context, seq uint64) error {
 		if j.durable.Load() >= seq {
 			return nil
 		}
-		if s := j.state.Load(); s != 0 {
+		if s := j.state.Load(); s&stateClosed != 0 {
 			return j.stateErr("wait durable", s)
+		} else if s&stateDown != 0 {
+			if err := j.downErr(); err != nil {
+				return err
+			}
+			// The journal came back between the two loads: look again,
+			// since the batch that recovered may not hold seq.
+			continue
 		}
 		select {
 		case <-ch:
