@@ -15,8 +15,7 @@ type commandKind uint8
 const (
 	cmdSetState commandKind = iota + 1
 	cmdStrategyFailed
-	cmdJournalFailed
-	cmdJournalRecovered
+	cmdJournal
 	cmdVenueState
 	cmdFeedStale
 	cmdSync
@@ -150,14 +149,43 @@ func (e *Engine) StrategyFailed(id domain.StrategyID, err error) {
 // Safe to call from any goroutine, and it never blocks: the journal calls
 // it from its writer, which the engine may itself be waiting on.
 func (e *Engine) JournalFailed(err error) {
-	go e.tell(&command{kind: cmdJournalFailed, err: err})
+	e.noteJournal(true, err)
 }
 
 // JournalRecovered tells the engine the journal made every pending event
 // durable again. The journal breaker stays tripped until an operator
 // resets it. Safe to call from any goroutine; it never blocks.
 func (e *Engine) JournalRecovered() {
-	go e.tell(&command{kind: cmdJournalRecovered})
+	e.noteJournal(false, nil)
+}
+
+// journalNote is the journal's latest state as its callbacks reported it.
+// outages counts failures, so that an outage over before the engine
+// looked is still tripped and alerted.
+type journalNote struct {
+	down    bool
+	err     error
+	outages uint64
+}
+
+// noteJournal records the journal's new state and tells the engine to
+// look. The engine acts on the latest note, not on each message, so two
+// reports in quick succession cannot be applied out of order.
+func (e *Engine) noteJournal(down bool, err error) {
+	for {
+		old := e.journalNote.Load()
+		n := &journalNote{down: down, err: err}
+		if old != nil {
+			n.outages = old.outages
+		}
+		if down {
+			n.outages++
+		}
+		if e.journalNote.CompareAndSwap(old, n) {
+			break
+		}
+	}
+	go e.tell(&command{kind: cmdJournal})
 }
 
 // VenueState marks a venue connected or not; the router avoids a venue
@@ -194,10 +222,15 @@ func (e *Engine) command(c *command) {
 				e.log.Error("halt failed strategy", "strategy", st.Name, "err", err)
 			}
 		}
-	case cmdJournalFailed:
-		e.journalFailed(c.err)
-	case cmdJournalRecovered:
-		e.journalRecovered()
+	case cmdJournal:
+		n := e.journalNote.Load()
+		if n.outages > e.journalOutages {
+			e.journalOutages = n.outages
+			e.journalFailed(n.err)
+		}
+		if !n.down {
+			e.journalRecovered()
+		}
 	case cmdVenueState:
 		e.router.SetConnected(c.venue, c.flag)
 		if c.flag {

@@ -160,6 +160,11 @@ type Engine struct {
 	// its memory, no new order is sent, the journal breaker holds the firm
 	// halted, and no breaker may be reset.
 	journalDown bool
+	// journalNote is the journal callbacks' latest report (any
+	// goroutine); journalOutages is how many outages the engine has acted
+	// on (engine goroutine).
+	journalNote    atomic.Pointer[journalNote]
+	journalOutages uint64
 	// configSeen holds the config file's limits as the journal last
 	// recorded them, by configKey; see ApplyConfig.
 	configSeen map[string]ConfigLimit

@@ -2,7 +2,9 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -629,5 +631,30 @@ func TestVenueDownTripsTheFirm(t *testing.T) {
 	f.eng.onIntent(&in)
 	if v.count() != 0 || h.orders[len(h.orders)-1].Reason != risk.ReasonReduceOnly {
 		t.Fatalf("an opening order went out after venue down: %+v", h.orders[len(h.orders)-1])
+	}
+}
+
+// TestJournalFailThenRecoverAtOnce reports a journal failure and its
+// recovery back to back, as a writer whose first retry succeeds does: the
+// engine must trip the journal breaker for the outage, whatever order the
+// two reports reach it in, and end up with the journal up, so that an
+// operator's reset goes through.
+func TestJournalFailThenRecoverAtOnce(t *testing.T) {
+	for range 50 {
+		f := newFixture(t, nopVenue{}, &memJournal{}, nopHost{}, risk.Limits{})
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { defer close(done); f.eng.Run(ctx) }()
+		f.eng.JournalFailed(errors.New("no space left on device"))
+		f.eng.JournalRecovered()
+		waitFor(t, "the journal breaker trips", func() bool {
+			return slices.Contains(f.eng.Status().Firm.Breakers, "journal-error")
+		})
+		waitFor(t, "a reset goes through", func() bool {
+			_, err := f.eng.Reset(ctx, "firm", "", "op", "journal back")
+			return err == nil
+		})
+		cancel()
+		<-done
 	}
 }
