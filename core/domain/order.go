@@ -57,6 +57,10 @@ func (id OrderID) Strategy() StrategyID {
 	return StrategyID(uint64(id) >> orderSeqBits & MaxOrderStrategy)
 }
 
+// Issuer returns id without its sequence: the epoch and strategy that
+// issued it, as one value to compare and to key maps by.
+func (id OrderID) Issuer() uint64 { return uint64(id) >> orderSeqBits }
+
 // Seq returns id's sequence within its strategy and epoch.
 func (id OrderID) Seq() uint64 { return uint64(id) & MaxOrderSeq }
 

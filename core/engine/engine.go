@@ -165,6 +165,10 @@ type Engine struct {
 	// on (engine goroutine).
 	journalNote    atomic.Pointer[journalNote]
 	journalOutages uint64
+	// journaledIDs holds, per epoch and strategy (OrderID.Issuer),
+	// the highest order sequence the journal held at Restore; see
+	// noteJournaledID.
+	journaledIDs map[uint64]uint64
 	// configSeen holds the config file's limits as the journal last
 	// recorded them, by configKey; see ApplyConfig.
 	configSeen map[string]ConfigLimit

@@ -41,6 +41,7 @@ func (e *Engine) Restore(ev *domain.Event, sum *RestoreSummary) {
 		// The daemon takes a new epoch every start, so restored ids never
 		// share this run's epoch; should an engine ever be given a reused
 		// epoch, its sequence still starts past every id it restored.
+		e.noteJournaledID(o.ID)
 		if sid := o.ID.Strategy(); o.ID.Epoch() == e.opts.Epoch && int(sid) < len(e.nextSeq) && o.ID.Seq() > e.nextSeq[sid].Load() {
 			e.nextSeq[sid].Store(o.ID.Seq())
 		}
@@ -59,6 +60,23 @@ func (e *Engine) Restore(ev *domain.Event, sum *RestoreSummary) {
 		sum.Audits++
 		e.restoreAudit(&ev.Audit)
 	}
+}
+
+// noteJournaledID remembers that the journal holds id, as the highest
+// sequence per epoch and strategy: ids are issued in order and journaled
+// in order, so a crash loses only the last ones of each, and an id at or
+// below the highest journaled is one the journal had even when the OMS has
+// since forgotten it.
+func (e *Engine) noteJournaledID(id domain.OrderID) {
+	if e.journaledIDs == nil {
+		e.journaledIDs = make(map[uint64]uint64)
+	}
+	e.journaledIDs[id.Issuer()] = max(e.journaledIDs[id.Issuer()], id.Seq())
+}
+
+// journaled reports whether the journal held id (see noteJournaledID).
+func (e *Engine) journaled(id domain.OrderID) bool {
+	return id.Seq() <= e.journaledIDs[id.Issuer()]
 }
 
 // FinishRestore completes a restore: it counts working orders, records the
@@ -210,6 +228,11 @@ func (e *Engine) reconcileOrder(vid domain.VenueID, vo *domain.VenueOrder, sum *
 		return
 	}
 	o, known := e.oms.Get(id)
+	if !known && e.journaled(id) {
+		// The journal had it, the OMS has since let it go: it ended long
+		// ago, and its fills are in the positions already.
+		return
+	}
 	if !known {
 		skel := vo.Order
 		skel.Strategy, skel.Venue, skel.State = sid, vid, domain.StatePendingNew
@@ -220,6 +243,7 @@ func (e *Engine) reconcileOrder(vid domain.VenueID, vo *domain.VenueOrder, sum *
 		skel.Updated = e.now
 		skel.Stamps = domain.Stamps{Routed: domain.Mono()} // it reached a venue
 		e.oms.Restore(&skel)
+		e.noteJournaledID(id)
 		o, _ = e.oms.Get(id)
 		e.risk.RestoreWorking(o)
 		e.journalOrder(domain.EventOrder, o)

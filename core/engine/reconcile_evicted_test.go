@@ -1,0 +1,105 @@
+package engine
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/desk-trading/desk/core/domain"
+	"github.com/desk-trading/desk/risk"
+	"github.com/desk-trading/desk/store"
+)
+
+func (r *crashRig) engineLim(j Journal, epoch uint32) *Engine {
+	r.t.Helper()
+	tree, err := risk.NewTree(risk.Config{
+		Instruments: []domain.Instrument{r.in},
+		Books:       []risk.NodeConfig{{Name: "alpha"}},
+		Strategies: []risk.StrategyConfig{
+			{ID: 0, Name: "a", Book: "alpha", Instruments: []domain.InstrumentID{0}, Limits: risk.NodeLimits{Base: lims(r.t, "max_order_qty", "0.003")}},
+			{ID: 1, Name: "b", Book: "alpha", Instruments: []domain.InstrumentID{0}},
+		},
+	})
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	e, err := New(Options{
+		Instruments: []domain.Instrument{r.in},
+		Venues:      []VenueSlot{{ID: 0, Name: "sim", Venue: r.venue}},
+		Strategies: []StrategySlot{
+			{ID: 0, Name: "a", Kind: "test", Book: "alpha", Host: nopHost{}, Instruments: []domain.InstrumentID{0}},
+			{ID: 1, Name: "b", Kind: "test", Book: "alpha", Host: nopHost{}, Instruments: []domain.InstrumentID{0}},
+		},
+		Risk: tree, Journal: j, Epoch: epoch, Reports: r.reports,
+	})
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return e
+}
+
+// TestReconcileSkipsOrdersTheJournalHad restarts cleanly after a filled
+// order was pushed out of the OMS's kept orders by 10,050 later denials,
+// while the venue still lists it: the journal had it, so reconcile must
+// not adopt it again nor book its fill twice. Found by review.
+func TestReconcileSkipsOrdersTheJournalHad(t *testing.T) {
+	r := newCrashRig(t)
+	j1, err := store.Open(r.path, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e1 := r.engineLim(j1, 1)
+	var rs RestoreSummary
+	e1.FinishRestore(&rs)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); e1.Run(ctx) }()
+	quote := domain.BookUpdate{Instrument: 0, Venue: 0, Seq: 1, NBids: 1, NAsks: 1}
+	quote.Bids[0] = domain.Level{Price: 9_990, Qty: 1_000}
+	quote.Asks[0] = domain.Level{Price: 10_002, Qty: 5_000}
+	e1.OnBook(&quote)
+	sell := r.place(e1, 1, domain.Sell, domain.GTC, 10_002, 5_000)
+	waitFor(t, "the sell rests", func() bool {
+		o, err := r.venue.OpenOrders(context.Background())
+		return err == nil && len(o) == 1
+	})
+	take := r.place(e1, 0, domain.Buy, domain.IOC, 10_002, 2)
+	waitFor(t, "take filled", func() bool {
+		for _, s := range e1.Status().Strategies {
+			if s.ID == "a" && len(s.Positions) == 1 && s.Positions[0].Quantity == "0.002" {
+				return true
+			}
+		}
+		return false
+	})
+	var last domain.OrderID
+	for i := 0; i < 10_050; i++ {
+		last = r.place(e1, 0, domain.Buy, domain.GTC, 9_000, 4) // above max_order_qty: denied
+	}
+	waitFor(t, "every denial is in", func() bool {
+		a, _ := e1.Audit(context.Background(), "a", 1)
+		return len(a.Entries) == 1 && strings.Contains(a.Entries[0].Why, last.String()+" ")
+	})
+	cancel()
+	<-done
+	if err := j1.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := j1.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, held := e1.oms.Get(take); held {
+		t.Fatal("the take is still held: the test no longer pushes it out")
+	}
+	e2, _, rec := r.restart(2)
+	if rec.Adopted != 0 || rec.Fills != 0 {
+		t.Errorf("reconcile after a clean restart: %+v, want nothing adopted or applied", rec)
+	}
+	if q := e2.risk.Strategy(0).Position(0); q != 2 {
+		t.Errorf("risk position of a after restart: %d, the venue's fills say 2", q)
+	}
+	if p := e2.oms.Position(0, 0); p == nil || p.Qty != 2 {
+		t.Errorf("OMS position of a after restart: %v, the venue's fills say 2", p)
+	}
+	_ = sell
+}
