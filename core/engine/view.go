@@ -164,7 +164,9 @@ func (v *view) apply(d *viewDelta) {
 			if !cur.State.Terminal() && o.State.Terminal() {
 				v.ended = append(v.ended, o.ID)
 			}
+			created := cur.Created // the order's place in sorted, fixed
 			*cur = *o
+			cur.Created = created
 			continue
 		}
 		var c *domain.Order

@@ -92,11 +92,14 @@ func (m *OMS) instrument(id domain.InstrumentID) *domain.Instrument {
 // The returned order is the OMS's own; see Get for how long it stays valid.
 // Create may evict the oldest terminal orders beyond Options.KeepTerminal.
 func (m *OMS) Create(in *domain.Intent, now int64) (*domain.Order, error) {
-	if err := m.validateNew(in, now); err != nil {
-		return nil, err
-	}
+	// The id first: an invalid order under a live order's id must be
+	// refused as a duplicate, or its rejection would be journaled over the
+	// real order.
 	if _, _, ok := m.orders.find(in.ID); ok {
 		return nil, fmt.Errorf("%w: %s", ErrDuplicateID, in.ID)
+	}
+	if err := m.validateNew(in, now); err != nil {
+		return nil, err
 	}
 	m.evict()
 	_, sl := m.orders.add(in.ID, false)
