@@ -52,10 +52,16 @@ type conn struct {
 	// before dispatching each one (Options.RequestRate).
 	share *rate.Limiter
 	// replies is the client's share of query reply bytes, in KiB
-	// (Options.ReplyRate); a reply waits for its size in it.
+	// (Options.ReplyRate); see enterQuery.
 	replies *rate.Limiter
+	// querySlot holds a token while one of the client's queries runs: one
+	// at a time. costs is the size of the client's last reply to each
+	// query command, in KiB, what its next one is charged; guarded by
+	// amu.
+	querySlot chan struct{}
+	costs     map[string]int
 
-	amu          sync.Mutex       // guards the three below; taken after Server.mu
+	amu          sync.Mutex       // guards the three below and costs; taken after Server.mu
 	alerts       []protocol.Alert // bounded by alertQueueLen, oldest first
 	dropped      int              // alerts dropped since the writer last drained
 	droppedTotal int              // alerts dropped over the connection's life
@@ -80,6 +86,8 @@ func newConn(s *Server, ws *websocket.Conn, peer Peer) *conn {
 		sem:       make(chan struct{}, maxInFlight),
 		share:     rate.NewLimiter(rate.Limit(s.opts.RequestRate), s.opts.RequestBurst),
 		replies:   rate.NewLimiter(rate.Limit(s.opts.ReplyRate>>10), max(1, 2*s.opts.ReplyRate>>10)),
+		querySlot: make(chan struct{}, 1),
+		costs:     make(map[string]int),
 		alertWake: make(chan struct{}, 1),
 		done:      make(chan struct{}),
 	}
@@ -120,6 +128,20 @@ func (c *conn) serve() {
 		attrs = append(attrs, "reason", err)
 	}
 	c.log.Info("client disconnected", attrs...)
+}
+
+// queryCost is what the next query of cmd is charged, in KiB: the size of
+// the last reply to it, 1 for the first.
+func (c *conn) queryCost(cmd string) int {
+	c.amu.Lock()
+	defer c.amu.Unlock()
+	return max(1, c.costs[cmd])
+}
+
+func (c *conn) setQueryCost(cmd string, kib int) {
+	c.amu.Lock()
+	c.costs[cmd] = kib
+	c.amu.Unlock()
 }
 
 // close ends the connection; safe to call more than once, from any

@@ -25,10 +25,15 @@
 // Every client gets a fair share: a token bucket per connection
 // (Options.RequestRate, RequestBurst) paces how fast its requests are read,
 // so a flooding client waits for itself and nobody else. Queries
-// (Backend.Query: commands that only read published state) also share one
-// bounded pool (Options.QueryWorkers), so large replies never take more of
-// the machine than that, while halts and kills never wait for it. A status
-// request is encoded once per snapshot, however many clients ask.
+// (Backend.Query: commands that only read published state) run one at a
+// time per client, in one bounded pool shared by all clients
+// (Options.QueryWorkers); each is charged the size of the client's last
+// reply to it out of a budget of all clients (Options.QueryRate) and out of
+// the client's own share (Options.ReplyRate) before it takes a slot, so no
+// slot waits for a budget and a calm client waits behind at most one query
+// per other client. Halts and kills never wait for the pool. A status
+// request is encoded once per snapshot, however many clients ask. At most
+// Options.MaxClients are connected at once.
 //
 // After subscribe the client gets a Status at once,
 // then the latest Status at most every Options.StatusInterval when it

@@ -114,12 +114,10 @@ func (c *conn) run(env protocol.Envelope) {
 	defer cancel()
 	start := time.Now()
 	query := c.s.opts.Backend.Query(env.Cmd)
+	var cost int
 	if query {
-		// Queries share a bounded pool: their rendering and encoding never
-		// take more CPUs than Options.QueryWorkers, whatever the clients do.
-		select {
-		case c.s.queries <- struct{}{}:
-		case <-ctx.Done():
+		var ok bool
+		if cost, ok = c.enterQuery(ctx, env.Cmd); !ok {
 			c.reply(errorEnv(env.ID, &protocol.Error{Code: protocol.CodeBusy, Message: "the daemon is busy answering other queries; retry"}))
 			return
 		}
@@ -141,22 +139,52 @@ func (c *conn) run(env protocol.Envelope) {
 		c.log.Log(ctx, level, "command", "cmd", env.Cmd, "id", env.ID, "took", time.Since(start))
 	}
 	if query {
-		// The reply's bytes come out of the budget of all clients, spent
-		// while holding the pool, so the next query renders only once
-		// there is room; then out of this client's share: past it, the
-		// reply waits, and so does the client's next query.
-		err := c.s.queryBytes.WaitN(c.life, min(len(out.Result)>>10, c.s.queryBytes.Burst()))
-		<-c.s.queries
-		if err == nil {
-			err = c.replies.WaitN(c.life, min(len(out.Result)>>10, c.replies.Burst()))
-		}
-		if err != nil {
-			return // the client left
-		}
+		c.leaveQuery(env.Cmd, cost, len(out.Result))
 	}
 	if !c.reply(out) {
 		c.log.Debug("client left before the response", "cmd", env.Cmd, "id", env.ID)
 	}
+}
+
+// enterQuery admits one query of cmd for this client and returns the cost
+// it was charged, in KiB; false when ctx ended first. A client runs one
+// query at a time. The cost, this client's last reply to cmd, is paid out
+// of the budget of all clients and out of this client's share before the
+// query takes a slot of the pool, so no slot is ever held by a query
+// waiting for its budget and a calm client waits behind one query per
+// flooding client at most.
+func (c *conn) enterQuery(ctx context.Context, cmd string) (cost int, ok bool) {
+	select {
+	case c.querySlot <- struct{}{}:
+	case <-ctx.Done():
+		return 0, false
+	}
+	cost = c.queryCost(cmd)
+	if c.s.queryBytes.WaitN(ctx, min(cost, c.s.queryBytes.Burst())) != nil ||
+		c.replies.WaitN(ctx, min(cost, c.replies.Burst())) != nil {
+		<-c.querySlot
+		return 0, false
+	}
+	select {
+	case c.s.queries <- struct{}{}:
+		return cost, true
+	case <-ctx.Done():
+		<-c.querySlot
+		return 0, false
+	}
+}
+
+// leaveQuery frees the query's slots and charges what the reply cost
+// beyond what was paid, to the client's next query.
+func (c *conn) leaveQuery(cmd string, paid, replyBytes int) {
+	<-c.s.queries
+	kib := (replyBytes + 1023) >> 10
+	if extra := kib - paid; extra > 0 {
+		c.s.queryBytes.ReserveN(time.Now(), min(extra, c.s.queryBytes.Burst()))
+		c.replies.ReserveN(time.Now(), min(extra, c.replies.Burst()))
+	}
+	c.setQueryCost(cmd, kib)
+	<-c.querySlot
 }
 
 // commandError turns an error from Backend.Do into what the client sees.

@@ -86,6 +86,9 @@ type Options struct {
 	// daemon never renders more than this. Zero means 16 MiB a second,
 	// which this daemon's engine does not feel on two cores.
 	QueryRate int
+	// MaxClients is how many clients may be connected at once; one more
+	// is refused (HTTP 503 before the upgrade). Zero means 64.
+	MaxClients int
 	// QueryWorkers is how many queries (Backend.Query) run at once across
 	// all clients. Zero means half the CPUs, at least one: the engine and
 	// the venues keep the rest.
@@ -153,6 +156,9 @@ func New(opts Options) (*Server, error) {
 	}
 	if opts.ReplyRate <= 0 {
 		opts.ReplyRate = 4 << 20
+	}
+	if opts.MaxClients <= 0 {
+		opts.MaxClients = 64
 	}
 	if opts.QueryRate <= 0 {
 		opts.QueryRate = 16 << 20
@@ -330,6 +336,11 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if r.URL.Path != "/" {
 		http.NotFound(w, r)
+		return
+	}
+	if s.numConns() >= s.opts.MaxClients {
+		s.log.Warn("client refused: too many clients", "peer", peer.String(), "max", s.opts.MaxClients)
+		http.Error(w, fmt.Sprintf("too many clients (%d)", s.opts.MaxClients), http.StatusServiceUnavailable)
 		return
 	}
 	up := websocket.Upgrader{

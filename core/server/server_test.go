@@ -15,9 +15,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gorilla/websocket"
-
+	"github.com/desk-trading/desk/core/desktest"
 	"github.com/desk-trading/desk/core/protocol"
+	"github.com/gorilla/websocket"
 )
 
 const waitFor = 5 * time.Second // bound on every wait in these tests
@@ -91,23 +91,11 @@ func (b *fakeBackend) Do(ctx context.Context, peer Peer, cmd string, args json.R
 	return protocol.Ack{Node: a.Node, State: state}, nil
 }
 
-// tempDir returns a short directory for sockets (unix socket paths are
-// limited to about 108 bytes, too short for t.TempDir()).
-func tempDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.MkdirTemp("", "desk")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	return dir
-}
-
 // testOptions returns Options with a fresh socket path. Logs go to stderr
 // when DESK_LOG=debug and are discarded otherwise.
 func testOptions(t *testing.T, b Backend) Options {
 	t.Helper()
-	return Options{Path: filepath.Join(tempDir(t), "run", "desk.sock"), Backend: b, Version: "test", Logger: testLogger()}
+	return Options{Path: filepath.Join(desktest.ShortTempDir(t), "run", "desk.sock"), Backend: b, Version: "test", Logger: testLogger()}
 }
 
 func testLogger() *slog.Logger {
@@ -246,18 +234,6 @@ func wantError(t *testing.T, env protocol.Envelope, code string) {
 	}
 	if env.Error.Message == "" {
 		t.Fatalf("error %q has no message", code)
-	}
-}
-
-// eventually polls cond until it holds or waitFor passes.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(waitFor)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
 	}
 }
 
@@ -521,7 +497,7 @@ func TestStuckClientIsDropped(t *testing.T) {
 	for range 1000 { // far more than the socket buffers hold
 		s.Alert(protocol.Alert{Severity: "info", Message: big})
 	}
-	eventually(t, "the stuck client to be dropped", func() bool { return s.numConns() == 0 })
+	desktest.Eventually(t, waitFor, "the stuck client to be dropped", func() bool { return s.numConns() == 0 })
 }
 
 func TestClientLeavesMidCommand(t *testing.T) {
@@ -531,7 +507,7 @@ func TestClientLeavesMidCommand(t *testing.T) {
 	request(t, ws, 1, protocol.CmdHalt, protocol.NodeArgs{Node: "block"})
 	<-b.entered
 	ws.Close()
-	eventually(t, "the connection to end", func() bool { return s.numConns() == 0 })
+	desktest.Eventually(t, waitFor, "the connection to end", func() bool { return s.numConns() == 0 })
 	close(b.release)
 	select {
 	case <-b.finished:

@@ -1,6 +1,8 @@
 package server
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
 	"testing"
 	"time"
@@ -113,4 +115,59 @@ func TestRecentAlertsReachLateSubscribers(t *testing.T) {
 		}
 		break
 	}
+}
+
+// tagBackend answers orders as a query that blocks until released, telling
+// which client's query (its node argument) entered.
+type tagBackend struct {
+	entered chan string
+	release chan struct{}
+}
+
+func (b *tagBackend) Status() *protocol.Status { return &protocol.Status{Time: "t"} }
+func (b *tagBackend) Query(cmd string) bool    { return cmd == protocol.CmdOrders }
+func (b *tagBackend) Do(ctx context.Context, _ Peer, cmd string, args json.RawMessage) (any, error) {
+	var a protocol.NodeArgs
+	json.Unmarshal(args, &a)
+	b.entered <- a.Node
+	select {
+	case <-b.release:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	return protocol.Ack{Node: a.Node}, nil
+}
+
+// TestFloodingClientHoldsOneQueryAtATime has one client send sixteen
+// queries at once while the pool has one slot: a second client's query
+// runs right after the flooder's first, not after all sixteen. Found by
+// review: every query of a flooder queued for the pool, and a calm
+// client's waited behind them all until its command timed out.
+func TestFloodingClientHoldsOneQueryAtATime(t *testing.T) {
+	b := &tagBackend{entered: make(chan string, 32), release: make(chan struct{})}
+	opts := testOptions(t, b)
+	opts.QueryWorkers = 1
+	start(t, opts)
+	flood, _ := dial(t, opts.Path)
+	calm, _ := dial(t, opts.Path)
+	for id := uint64(1); id <= 16; id++ {
+		request(t, flood, id, protocol.CmdOrders, protocol.NodeArgs{Node: "flood"})
+	}
+	if got := <-b.entered; got != "flood" {
+		t.Fatalf("first query from %q", got)
+	}
+	request(t, calm, 1, protocol.CmdOrders, protocol.NodeArgs{Node: "calm"})
+	// Let the calm client's query reach the pool's queue before the
+	// flooder's first leaves.
+	time.Sleep(50 * time.Millisecond)
+	b.release <- struct{}{}
+	select {
+	case got := <-b.entered:
+		if got != "calm" {
+			t.Fatalf("after the flooder's first query, %q's ran; want the calm client's", got)
+		}
+	case <-time.After(waitFor):
+		t.Fatal("no query ran after the first")
+	}
+	close(b.release)
 }

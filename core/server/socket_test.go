@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/desk-trading/desk/core/desktest"
 )
 
 // runErr runs a Server that is expected to fail at once and returns its
@@ -50,7 +52,7 @@ func TestSocketAndDirModes(t *testing.T) {
 }
 
 func TestInsecureDirRefused(t *testing.T) {
-	dir := tempDir(t)
+	dir := desktest.ShortTempDir(t)
 	if err := os.Chmod(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +64,7 @@ func TestInsecureDirRefused(t *testing.T) {
 }
 
 func TestStaleSocketRemoved(t *testing.T) {
-	path := filepath.Join(tempDir(t), "desk.sock")
+	path := filepath.Join(desktest.ShortTempDir(t), "desk.sock")
 	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: path, Net: "unix"})
 	if err != nil {
 		t.Fatal(err)
@@ -93,7 +95,7 @@ func TestSecondServerInUse(t *testing.T) {
 }
 
 func TestNotSocketKept(t *testing.T) {
-	path := filepath.Join(tempDir(t), "desk.sock")
+	path := filepath.Join(desktest.ShortTempDir(t), "desk.sock")
 	if err := os.WriteFile(path, []byte("keep"), 0o600); err != nil {
 		t.Fatal(err)
 	}
