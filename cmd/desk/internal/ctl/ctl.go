@@ -21,6 +21,7 @@ import (
 
 	"github.com/desk-trading/desk/core/client"
 	"github.com/desk-trading/desk/core/protocol"
+	"github.com/desk-trading/desk/risk"
 )
 
 // Exit codes.
@@ -336,6 +337,17 @@ func limits(ctx context.Context, pos []string, scope, why string, opts Options) 
 				fmt.Fprintf(opts.Stderr, "desk ctl limits set: %q: want KEY=VALUE\n", kv)
 				return nil, nil, ExitUsage
 			}
+			// Every key and value is checked before the first is sent, so
+			// a typo in the third does not leave the first two applied.
+			// The daemon still checks scope and caps.
+			key, err := risk.ParseKey(k)
+			if err == nil {
+				_, err = risk.ParseValue(key, v)
+			}
+			if err != nil {
+				fmt.Fprintf(opts.Stderr, "desk ctl limits set: refused: %s: %v; nothing was changed\n", kv, err)
+				return nil, nil, ExitRefused
+			}
 			args = append(args, protocol.LimitsSetArgs{Node: pos[1], Scope: scope, Key: k, Value: v, Why: why})
 		}
 		done := []protocol.LimitsSetResult{}
@@ -343,6 +355,14 @@ func limits(ctx context.Context, pos []string, scope, why string, opts Options) 
 			for _, a := range args {
 				var r protocol.LimitsSetResult
 				if err := c.Call(ctx, protocol.CmdLimitsSet, a, &r); err != nil {
+					if len(done) > 0 {
+						var applied []string
+						for _, d := range done {
+							applied = append(applied, d.Key+"="+d.New)
+						}
+						fmt.Fprintf(opts.Stderr, "desk ctl limits set: %s=%s refused; already applied before it: %s\n",
+							a.Key, a.Value, strings.Join(applied, " "))
+					}
 					return err
 				}
 				done = append(done, r)

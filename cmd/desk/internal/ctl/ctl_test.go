@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +11,8 @@ import (
 	"github.com/desk-trading/desk/cmd/desk/internal/config"
 	"github.com/desk-trading/desk/cmd/desk/internal/ctl"
 	"github.com/desk-trading/desk/cmd/desk/internal/daemon"
+	"github.com/desk-trading/desk/cmd/desk/internal/daemontest"
+	"github.com/desk-trading/desk/core/desktest"
 	"github.com/shopspring/decimal"
 )
 
@@ -20,35 +20,11 @@ import (
 // returns its socket.
 func startDaemon(t *testing.T) string {
 	t.Helper()
-	dir, err := os.MkdirTemp("", "desk") // short: unix socket paths are limited
-	if err != nil {
-		t.Fatal(err)
-	}
 	cfg, err := config.Default()
 	if err != nil {
 		t.Fatal(err)
 	}
-	paths := daemon.Paths{StateDir: filepath.Join(dir, "state"), Socket: filepath.Join(dir, "run", "desk.sock")}
-	ctx, cancel := context.WithCancel(context.Background())
-	ready, done := make(chan struct{}), make(chan error, 1)
-	go func() { done <- daemon.Run(ctx, daemon.Options{Config: cfg, Paths: paths, Ready: ready}) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case <-done:
-		case <-time.After(20 * time.Second):
-			t.Error("daemon did not stop")
-		}
-		os.RemoveAll(dir)
-	})
-	select {
-	case <-ready:
-	case err := <-done:
-		t.Fatalf("daemon: %v", err)
-	case <-time.After(20 * time.Second):
-		t.Fatal("daemon not ready")
-	}
-	return paths.Socket
+	return daemontest.Start(t, daemon.Options{Config: cfg}).Paths.Socket
 }
 
 // run runs one desk ctl command line and returns its exit code and output.
@@ -97,22 +73,15 @@ func TestCtl(t *testing.T) {
 	socket := startDaemon(t)
 
 	// status --json: the contract scripts use.
-	deadline := time.Now().Add(30 * time.Second)
 	var st map[string]any
-	for {
+	desktest.Eventually(t, 30*time.Second, "orders sent", func() bool {
 		code, out, errOut := run(t, socket, "status", "--json")
 		if code != ctl.ExitOK {
 			t.Fatalf("status: exit %d: %s", code, errOut)
 		}
 		st = decode(t, out)
-		if st["firm"].(map[string]any)["orders_sent"].(float64) > 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("no orders sent within 30s")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return st["firm"].(map[string]any)["orders_sent"].(float64) > 0
+	})
 	requireFields(t, "status", st, "strategies", "firm", "venues")
 	firm := st["firm"].(map[string]any)
 	requireFields(t, "firm", firm, "state", "realized_pnl", "unrealized_pnl", "open_orders", "orders_sent", "fills")
@@ -184,6 +153,16 @@ func TestCtl(t *testing.T) {
 		if code != ctl.ExitRefused || out != "" || !strings.Contains(errOut, "refused") {
 			t.Fatalf("%v: exit %d, stdout %q, stderr %q", args, code, out, errOut)
 		}
+	}
+	// A bad key or value among several changes none of them.
+	if code, _, errOut := run(t, socket, "limits", "set", "mr-eth", "max_position=1.5", "max_order_qty=bogus"); code != ctl.ExitRefused ||
+		!strings.Contains(errOut, "nothing was changed") {
+		t.Fatalf("limits set with a bad second value: exit %d, stderr %q", code, errOut)
+	}
+	code, out, _ = run(t, socket, "limits", "get", "mr-eth", "--json")
+	lim = decode(t, out)["nodes"].([]any)[0].(map[string]any)["limits"].(map[string]any)
+	if lim["max_position"] != "3" {
+		t.Fatalf("max_position %v after a refused batch, want 3 as before", lim["max_position"])
 	}
 	if code, _, _ := run(t, socket, "bogus"); code != ctl.ExitUsage {
 		t.Fatalf("unknown command: exit %d", code)
