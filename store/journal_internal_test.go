@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"sync/atomic"
 	"testing"
@@ -97,12 +98,21 @@ func TestWriteFailure(t *testing.T) {
 // TestWriteFailureRecovers fails commits for a while, as a disk that fills
 // and then gets space back: nothing appended meanwhile is lost, the
 // writer's retry commits it all, OnRecover fires, and the file is clean.
+// With a small MaxBatch the retry takes the pending events in many
+// transactions.
 func TestWriteFailureRecovers(t *testing.T) {
+	for _, maxBatch := range []int{0, 16} {
+		t.Run(fmt.Sprintf("max-batch=%d", maxBatch), func(t *testing.T) { testWriteFailureRecovers(t, maxBatch) })
+	}
+}
+
+func testWriteFailureRecovers(t *testing.T, maxBatch int) {
 	path := filepath.Join(t.TempDir(), "desk.db")
 	var full atomic.Bool
 	down, up := make(chan struct{}, 1), make(chan struct{}, 1)
 	j, err := Open(path, Options{
 		RetryInterval: time.Millisecond,
+		MaxBatch:      maxBatch,
 		FailCommit: func() error {
 			if full.Load() {
 				return errors.New("no space left on device")

@@ -26,6 +26,12 @@ type writer struct {
 	ends []int        // ends[i] is where event i's record ends in vals
 	acks []chan error // barriers to answer after the commit
 
+	// from and to delimit the events of the transaction being written:
+	// a batch that grew past MaxBatch while the journal was down is
+	// retried MaxBatch events a transaction, so a disk with a little room
+	// back takes what it can.
+	from, to int
+
 	retry   *time.Timer   // armed while the journal is down
 	backoff time.Duration // the wait before the next retry
 
@@ -98,17 +104,20 @@ func (j *Journal) run() {
 // the retry and marks the journal down.
 func (j *Journal) commitBatch() {
 	w := &j.w
-	err := j.db.Update(w.commit)
-	if err != nil {
-		j.fail(err)
-		return
+	for w.from < len(w.ends) {
+		w.to = min(w.from+j.opts.MaxBatch, len(w.ends))
+		if err := j.db.Update(w.commit); err != nil {
+			j.fail(err)
+			return
+		}
+		j.markDurable(binary.BigEndian.Uint64(w.keys[w.to*8-8:]))
+		w.from = w.to
 	}
 	last := binary.BigEndian.Uint64(w.keys[len(w.keys)-8:])
-	w.keys, w.vals, w.ends = w.keys[:0], w.vals[:0], w.ends[:0]
+	w.keys, w.vals, w.ends, w.from, w.to = w.keys[:0], w.vals[:0], w.ends[:0], 0, 0
 	if j.failing() {
 		j.recover(last)
 	}
-	j.markDurable(last)
 }
 
 // take adds e to the batch and reports whether it is a stop barrier.
@@ -138,7 +147,11 @@ func (j *Journal) putBatch(tx *bolt.Tx) error {
 	// Keys only ever grow, so pages are filled rather than split in half.
 	b.FillPercent = 1
 	start := 0
-	for i, end := range w.ends {
+	if w.from > 0 {
+		start = w.ends[w.from-1]
+	}
+	for i := w.from; i < w.to; i++ {
+		end := w.ends[i]
 		if err := b.Put(w.keys[i*8:i*8+8], w.vals[start:end]); err != nil {
 			return err
 		}
@@ -151,8 +164,8 @@ func (j *Journal) putBatch(tx *bolt.Tx) error {
 // outage through Options.OnError), and a retry is armed.
 func (j *Journal) fail(cause error) {
 	w := &j.w
-	first := binary.BigEndian.Uint64(w.keys)
-	last := binary.BigEndian.Uint64(w.keys[len(w.keys)-8:])
+	first := binary.BigEndian.Uint64(w.keys[w.from*8:])
+	last := binary.BigEndian.Uint64(w.keys[w.to*8-8:])
 	err := fmt.Errorf("journal: write events %d-%d to %s: %w: %w", first, last, j.path, ErrFailed, cause)
 	wasDown := j.failing()
 	j.setDown(err)
