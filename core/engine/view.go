@@ -51,12 +51,19 @@ type view struct {
 	free chan *viewDelta // applied deltas back to the engine for reuse; capacity 1
 
 	mu     sync.RWMutex
-	orders map[domain.OrderID]*domain.Order
-	sorted []orderKey        // every kept order, by creation time then id
+	orders map[domain.OrderID]*viewOrder
+	sorted []orderKey        // every kept order, in the order the view first saw it
+	seen   uint64            // the last orderKey.seq given
 	ended  []domain.OrderID  // finished orders in the order they ended, oldest first
 	audit  auditLog          // the most recent audit records
 	drop   map[orderKey]bool // scratch for trim
-	spare  []*domain.Order   // forgotten orders' memory, for the next new ones
+	spare  []*viewOrder      // forgotten orders' memory, for the next new ones
+}
+
+// viewOrder is one kept order and its place in sorted.
+type viewOrder struct {
+	seq uint64
+	domain.Order
 }
 
 // viewDelta is what changed since the last hand-over, oldest first.
@@ -69,22 +76,19 @@ type viewDelta struct {
 	audits []auditRecord
 }
 
-// orderKey sorts orders by creation time, then id.
+// orderKey is an order's place in the view: the order in which the view
+// first saw it, not a wall-clock time, so a clock stepping back cannot
+// reorder the pages.
 type orderKey struct {
-	created int64
-	id      domain.OrderID
+	seq uint64
+	id  domain.OrderID
 }
 
 func (a orderKey) cmp(b orderKey) int {
 	switch {
-	case a.created != b.created:
-		if a.created < b.created {
-			return -1
-		}
-		return 1
-	case a.id < b.id:
+	case a.seq < b.seq:
 		return -1
-	case a.id > b.id:
+	case a.seq > b.seq:
 		return 1
 	}
 	return 0
@@ -121,7 +125,7 @@ func newView(names viewNames, keep int) *view {
 		keep:   keep,
 		in:     make(chan *viewDelta, 1),
 		free:   make(chan *viewDelta, 1),
-		orders: make(map[domain.OrderID]*domain.Order),
+		orders: make(map[domain.OrderID]*viewOrder),
 		drop:   make(map[orderKey]bool),
 	}
 }
@@ -164,26 +168,19 @@ func (v *view) apply(d *viewDelta) {
 			if !cur.State.Terminal() && o.State.Terminal() {
 				v.ended = append(v.ended, o.ID)
 			}
-			created := cur.Created // the order's place in sorted, fixed
-			*cur = *o
-			cur.Created = created
+			cur.Order = *o
 			continue
 		}
-		var c *domain.Order
+		var c *viewOrder
 		if n := len(v.spare); n > 0 {
 			c, v.spare = v.spare[n-1], v.spare[:n-1]
 		} else {
-			c = new(domain.Order)
+			c = new(viewOrder)
 		}
-		*c = *o
+		v.seen++
+		c.seq, c.Order = v.seen, *o
 		v.orders[o.ID] = c
-		key := orderKey{o.Created, o.ID}
-		if n := len(v.sorted); n == 0 || v.sorted[n-1].cmp(key) < 0 {
-			v.sorted = append(v.sorted, key)
-		} else {
-			i, _ := slices.BinarySearchFunc(v.sorted, key, orderKey.cmp)
-			v.sorted = slices.Insert(v.sorted, i, key)
-		}
+		v.sorted = append(v.sorted, orderKey{c.seq, o.ID}) // in seq order by construction
 		if o.State.Terminal() {
 			v.ended = append(v.ended, o.ID)
 		}
@@ -223,15 +220,16 @@ func (v *view) trim() {
 
 // forget drops o from the map and marks its key for removal from sorted;
 // its memory is kept for a new order. The caller holds mu.
-func (v *view) forget(o *domain.Order) {
-	v.drop[orderKey{o.Created, o.ID}] = true
+func (v *view) forget(o *viewOrder) {
+	v.drop[orderKey{o.seq, o.ID}] = true
 	delete(v.orders, o.ID)
-	*o = domain.Order{} // no strings kept alive
+	*o = viewOrder{} // no strings kept alive
 	v.spare = append(v.spare, o)
 }
 
 // ordersPage returns up to limit orders after the cursor (a Next from an
-// earlier page; empty for the first), oldest first, and the cursor of the
+// earlier page; empty for the first), in the order the view first saw them
+// (oldest first), and the cursor of the
 // next page ("" when this is the last). The work under the lock is a copy
 // of the page; rendering happens after.
 func (v *view) ordersPage(after string, limit int) (protocol.Orders, error) {
@@ -255,12 +253,12 @@ func (v *view) ordersPage(after string, limit int) (protocol.Orders, error) {
 	i := 0
 	if after != "" {
 		i, _ = slices.BinarySearchFunc(v.sorted, from, orderKey.cmp)
-		if i < len(v.sorted) && v.sorted[i] == from {
+		if i < len(v.sorted) && v.sorted[i].seq == from.seq {
 			i++
 		}
 	}
 	for ; i < len(v.sorted) && len(page) < limit; i++ {
-		page = append(page, *v.orders[v.sorted[i].id])
+		page = append(page, v.orders[v.sorted[i].id].Order)
 	}
 	if i < len(v.sorted) {
 		next = formatCursor(v.sorted[i-1])
@@ -274,20 +272,16 @@ func (v *view) ordersPage(after string, limit int) (protocol.Orders, error) {
 	return out, nil
 }
 
-// formatCursor and parseCursor spell a page cursor: the last order's
-// creation time and id. It stays valid when that order is forgotten.
-func formatCursor(k orderKey) string {
-	return strconv.FormatInt(k.created, 10) + "." + strconv.FormatUint(uint64(k.id), 10)
-}
+// formatCursor and parseCursor spell a page cursor: the last order's place
+// in the view. It stays valid when that order is forgotten.
+func formatCursor(k orderKey) string { return "v" + strconv.FormatUint(k.seq, 10) }
 
 func parseCursor(s string) (orderKey, error) {
-	c, id, ok := strings.Cut(s, ".")
-	created, err1 := strconv.ParseInt(c, 10, 64)
-	n, err2 := strconv.ParseUint(id, 10, 64)
-	if !ok || err1 != nil || err2 != nil {
+	n, err := strconv.ParseUint(strings.TrimPrefix(s, "v"), 10, 64)
+	if err != nil || !strings.HasPrefix(s, "v") {
 		return orderKey{}, fmt.Errorf("%w: bad page cursor %q: pass the next of the previous page", ErrBadCommand, s)
 	}
-	return orderKey{created, domain.OrderID(n)}, nil
+	return orderKey{seq: n}, nil
 }
 
 func (n *viewNames) wireOrder(o *domain.Order) protocol.Order {
