@@ -57,6 +57,7 @@ func (v *countVenue) Replace(*domain.Order, domain.Price, domain.Qty) error { re
 func BenchmarkKill1000(b *testing.B) {
 	v := &countVenue{}
 	f := newFixtureQueue(b, v, &nopJournal{}, nopHost{}, risk.Limits{}, 0)
+	f.liveView(b) // as in Run: the view applies beside the engine
 	f.quote()
 	var worst time.Duration
 	for b.Loop() {
@@ -70,6 +71,7 @@ func BenchmarkKill1000(b *testing.B) {
 			f.eng.onIntent(&in)
 			f.eng.onReport(&domain.ExecReport{Kind: domain.ExecAck, OrderID: in.ID, VenueOrderID: uint64(in.ID)})
 		}
+		f.settleView() // the tick that follows the setup's orders, before the kill
 		before := v.cancels
 		b.StartTimer()
 		start := time.Now()

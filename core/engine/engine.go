@@ -371,6 +371,7 @@ func (e *Engine) Run(ctx context.Context) error {
 			e.evaluate()
 			e.latency.rotate(e.now)
 			e.publish()
+			e.handView()
 		case <-ctx.Done():
 			e.drainReports()
 			e.publish()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"sync"
 	"testing"
@@ -202,6 +203,17 @@ func (f *fixture) liveView(tb testing.TB) {
 	f.eng.viewLive = true
 	go func() { defer close(done); f.eng.view.run(ctx) }()
 	tb.Cleanup(func() { cancel(); <-done; f.eng.viewLive = false })
+}
+
+// settleView hands the view what the engine collected, as a tick does, and
+// waits until a live view has applied it.
+func (f *fixture) settleView() {
+	f.eng.handView()
+	for len(f.eng.view.in) > 0 {
+		runtime.Gosched()
+	}
+	f.eng.view.mu.Lock() // held while the delta taken is applied
+	f.eng.view.mu.Unlock()
 }
 
 // auditList hands the view what the engine collected and lists the audit

@@ -114,6 +114,7 @@ func (e *Engine) FinishRestore(sum *RestoreSummary) {
 	})
 	e.notifyStates()
 	e.publish()
+	e.handView()
 }
 
 // OpenOrderLister is a venue that can say which of desk's orders it holds.
@@ -215,6 +216,7 @@ func (e *Engine) Reconcile(ctx context.Context) (ReconcileSummary, error) {
 		e.alert("warning", "", msg)
 	}
 	e.publish()
+	e.handView()
 	return sum, nil
 }
 

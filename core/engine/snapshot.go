@@ -136,7 +136,6 @@ func (e *Engine) publish() {
 		}
 	}
 	e.status.Store(st)
-	e.handView()
 }
 
 func (e *Engine) strategyName(id domain.StrategyID) string {

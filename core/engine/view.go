@@ -32,10 +32,11 @@ const (
 // without ever touching the engine's state or waiting for the engine.
 //
 // The engine notes which orders changed as it journals them (an id
-// appended to a slice, no allocation once it has grown) and, at most every
-// SnapshotInterval, after each operator command, and when many changes
-// pile up, copies each changed order once into a viewDelta and hands it
-// over. A goroutine of the view's own applies it under
+// appended to a slice, no allocation once it has grown) and, every
+// SnapshotInterval and when many changes pile up, copies each changed
+// order once into a viewDelta and hands it over. A command (a kill of a
+// thousand orders) therefore pays nothing for the view on its way to the
+// venues and its answer. A goroutine of the view's own applies it under
 // mu; the engine never takes mu while it runs, and never waits: when the
 // view is still applying the previous delta, the engine keeps collecting
 // into its current one. Queries therefore see the orders as of the last
@@ -52,11 +53,11 @@ type view struct {
 
 	mu     sync.RWMutex
 	orders map[domain.OrderID]*viewOrder
-	sorted []orderKey        // every kept order, in the order the view first saw it
+	sorted []orderKey        // every kept order, in the order the view first saw it; id 0: forgotten
+	dead   int               // forgotten entries in sorted, compacted away past half
 	seen   uint64            // the last orderKey.seq given
 	ended  []domain.OrderID  // finished orders in the order they ended, oldest first
 	audit  auditLog          // the most recent audit records
-	drop   map[orderKey]bool // scratch for trim
 	spare  []*viewOrder      // forgotten orders' memory, for the next new ones
 }
 
@@ -126,7 +127,6 @@ func newView(names viewNames, keep int) *view {
 		in:     make(chan *viewDelta, 1),
 		free:   make(chan *viewDelta, 1),
 		orders: make(map[domain.OrderID]*viewOrder),
-		drop:   make(map[orderKey]bool),
 	}
 }
 
@@ -188,40 +188,41 @@ func (v *view) apply(d *viewDelta) {
 	for k := range d.audits {
 		v.audit.add(&d.audits[k])
 	}
-	for _, id := range d.gone {
-		if o, ok := v.orders[id]; ok {
-			v.forget(o)
+	if len(d.gone) > 0 {
+		for _, id := range d.gone {
+			if o, ok := v.orders[id]; ok {
+				v.forget(o)
+			}
 		}
-	}
-	if len(v.drop) > 0 {
-		v.sorted = slices.DeleteFunc(v.sorted, func(k orderKey) bool { return v.drop[k] })
 		v.ended = slices.DeleteFunc(v.ended, func(id domain.OrderID) bool { _, ok := v.orders[id]; return !ok })
-		clear(v.drop)
 	}
 	v.trim()
 }
 
-// trim forgets the oldest finished orders beyond keep, in one pass over
-// sorted. The caller holds mu.
+// trim forgets the oldest finished orders beyond keep. The caller holds
+// mu.
 func (v *view) trim() {
-	over := len(v.ended) - v.keep
-	if over <= 0 {
-		return
-	}
-	for _, id := range v.ended[:over] {
-		if o, ok := v.orders[id]; ok {
-			v.forget(o)
+	if over := len(v.ended) - v.keep; over > 0 {
+		for _, id := range v.ended[:over] {
+			if o, ok := v.orders[id]; ok {
+				v.forget(o)
+			}
 		}
+		v.ended = slices.Delete(v.ended, 0, over)
 	}
-	v.ended = slices.Delete(v.ended, 0, over)
-	v.sorted = slices.DeleteFunc(v.sorted, func(k orderKey) bool { return v.drop[k] })
-	clear(v.drop)
+	if v.dead > len(v.sorted)/2 {
+		v.sorted = slices.DeleteFunc(v.sorted, func(k orderKey) bool { return k.id == 0 })
+		v.dead = 0
+	}
 }
 
-// forget drops o from the map and marks its key for removal from sorted;
+// forget drops o from the map and its entry in sorted (compacted later);
 // its memory is kept for a new order. The caller holds mu.
 func (v *view) forget(o *viewOrder) {
-	v.drop[orderKey{o.seq, o.ID}] = true
+	if i, ok := slices.BinarySearchFunc(v.sorted, orderKey{seq: o.seq}, orderKey.cmp); ok {
+		v.sorted[i].id = 0
+		v.dead++
+	}
 	delete(v.orders, o.ID)
 	*o = viewOrder{} // no strings kept alive
 	v.spare = append(v.spare, o)
@@ -257,11 +258,18 @@ func (v *view) ordersPage(after string, limit int) (protocol.Orders, error) {
 			i++
 		}
 	}
+	last := -1
 	for ; i < len(v.sorted) && len(page) < limit; i++ {
-		page = append(page, v.orders[v.sorted[i].id].Order)
+		if k := v.sorted[i]; k.id != 0 {
+			page = append(page, v.orders[k.id].Order)
+			last = i
+		}
 	}
-	if i < len(v.sorted) {
-		next = formatCursor(v.sorted[i-1])
+	for i < len(v.sorted) && v.sorted[i].id == 0 {
+		i++ // forgotten entries do not make a next page
+	}
+	if i < len(v.sorted) && last >= 0 {
+		next = formatCursor(v.sorted[last])
 	}
 	v.mu.RUnlock()
 
