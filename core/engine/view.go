@@ -53,12 +53,12 @@ type view struct {
 
 	mu     sync.RWMutex
 	orders map[domain.OrderID]*viewOrder
-	sorted []orderKey        // every kept order, in the order the view first saw it; id 0: forgotten
-	dead   int               // forgotten entries in sorted, compacted away past half
-	seen   uint64            // the last orderKey.seq given
-	ended  []domain.OrderID  // finished orders in the order they ended, oldest first
-	audit  auditLog          // the most recent audit records
-	spare  []*viewOrder      // forgotten orders' memory, for the next new ones
+	sorted []orderKey       // every kept order, in the order the view first saw it; id 0: forgotten
+	dead   int              // forgotten entries in sorted, compacted away past half
+	seen   uint64           // the last orderKey.seq given
+	ended  []domain.OrderID // finished orders in the order they ended, oldest first
+	audit  auditLog         // the most recent audit records
+	spare  []*viewOrder     // forgotten orders' memory, for the next new ones
 }
 
 // viewOrder is one kept order and its place in sorted.
