@@ -43,17 +43,7 @@ func (v *Venue) handle(r *request) {
 
 func (v *Venue) submit(r *request) {
 	m := v.byID[r.inst]
-	reason := ""
-	switch {
-	case m == nil:
-		reason = ReasonUnknownInstrument
-	case r.id == 0:
-		reason = match.ReasonBadID
-	case r.qty <= 0 || r.qty%m.inst.LotSize != 0:
-		reason = match.ReasonBadQty
-	case r.typ == domain.Limit && (r.price <= 0 || r.price%m.inst.TickSize != 0):
-		reason = match.ReasonBadPrice
-	}
+	reason := v.refusal(m, r)
 	if _, dup := v.clients[r.id]; dup && reason == "" {
 		reason = match.ReasonDuplicateID
 	}
@@ -76,6 +66,76 @@ func (v *Venue) submit(r *request) {
 	v.clients[r.id] = clientOrder{void: v.lastVOID, market: m, stamps: r.stamps, rec: rec}
 	v.apply(m, m.book.Submit(match.Order{ID: v.lastVOID, Tag: uint64(r.id), Side: r.side, Type: r.typ,
 		TIF: r.tif, PostOnly: r.postOnly, Price: r.price, Qty: r.qty}), r, rec)
+}
+
+// refusal returns why the venue refuses new order r on market m (nil when
+// it lists no such instrument), or "" when the order may go to the book.
+// In this order:
+//
+//   - an unknown instrument or a zero id;
+//   - what this venue does not trade: a type other than limit and market
+//     (unsupported-order-type), a time in force other than GTC, IOC and FOK
+//     (unsupported-tif). A request carries no stop price or expiry, so
+//     these are refused before the order is judged;
+//   - an order that is not an order at all by domain.ValidateOrder, the
+//     rules the OMS and the strategy runtime apply too, with a zero time
+//     in force taken as domain.DefaultTIF (IOC for a market order, GTC for
+//     a limit order); the fault becomes a reason by reasonOf;
+//   - a limit price below zero, which this venue's books do not trade
+//     (bad-price).
+//
+// A duplicate id is the caller's to check.
+func (v *Venue) refusal(m *market, r *request) string {
+	switch {
+	case m == nil:
+		return ReasonUnknownInstrument
+	case r.id == 0:
+		return match.ReasonBadID
+	case r.typ != domain.Limit && r.typ != domain.Market:
+		return match.ReasonBadType
+	case r.tif != 0 && r.tif != domain.GTC && r.tif != domain.IOC && r.tif != domain.FOK:
+		return match.ReasonBadTIF
+	}
+	o := domain.Intent{Instrument: r.inst, Side: r.side, Type: r.typ, TIF: r.tif,
+		PostOnly: r.postOnly, Price: r.price, Qty: r.qty}
+	if o.TIF == 0 {
+		o.TIF = domain.DefaultTIF(o.Type)
+	}
+	if err := domain.ValidateOrder(&o, &m.inst, v.wall); err != nil {
+		if oe, ok := err.(*domain.OrderError); ok {
+			return reasonOf(oe.Fault, &o)
+		}
+		return match.ReasonBadType // not reached: ValidateOrder returns *OrderError
+	}
+	if r.price < 0 {
+		return match.ReasonBadPrice
+	}
+	return ""
+}
+
+// reasonOf is the reject reason of fault f of order o: one of the reasons
+// of package match, as the book would give it.
+func reasonOf(f domain.OrderFault, o *domain.Intent) string {
+	switch f {
+	case domain.FaultInstrument:
+		return ReasonUnknownInstrument
+	case domain.FaultSide:
+		return match.ReasonBadSide
+	case domain.FaultType:
+		return match.ReasonBadType
+	case domain.FaultTIF, domain.FaultMarketTIF, domain.FaultExpiry:
+		return match.ReasonBadTIF
+	case domain.FaultQty, domain.FaultLot, domain.FaultFilled:
+		return match.ReasonBadQty
+	case domain.FaultPostOnly:
+		// Post-only needs a limit order that may rest.
+		if o.Type != domain.Limit {
+			return match.ReasonBadType
+		}
+		return match.ReasonBadTIF
+	default: // price faults
+		return match.ReasonBadPrice
+	}
 }
 
 // apply turns the book's events into reports for client orders (tagged with

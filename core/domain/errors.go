@@ -17,4 +17,7 @@ var (
 	// ErrUnknown is returned when a name does not spell any value of an
 	// enumeration (side, order type, state, ...).
 	ErrUnknown = errors.New("unknown name")
+	// ErrInvalidOrder is wrapped by every error of ValidateOrder and
+	// ValidateReplace: the order is not an order at all on its instrument.
+	ErrInvalidOrder = errors.New("invalid order")
 )

@@ -13,14 +13,17 @@ import (
 type OrderSpec struct {
 	Instrument domain.InstrumentID
 	Side       domain.Side
-	Type       domain.OrderType   // zero means Limit
-	TIF        domain.TimeInForce // zero means GTC
-	Price      domain.Price       // limit price: Limit and StopLimit only, on tick
-	StopPrice  domain.Price       // trigger: Stop and StopLimit only, on tick
-	Qty        domain.Qty         // > 0, a multiple of the lot size
-	PostOnly   bool               // Limit only, not with IOC or FOK
+	Type       domain.OrderType // zero means Limit
+	// TIF zero means the type's default (domain.DefaultTIF): IOC for a
+	// Market order, which may not rest, and GTC for any other. A Market
+	// order given any TIF but IOC or FOK is refused.
+	TIF        domain.TimeInForce
+	Price      domain.Price // limit price: Limit and StopLimit only, on tick
+	StopPrice  domain.Price // trigger: Stop and StopLimit only, on tick
+	Qty        domain.Qty   // > 0, a multiple of the lot size
+	PostOnly   bool         // Limit only, not with IOC or FOK
 	ReduceOnly bool
-	ExpireAt   time.Time // GTD only
+	ExpireAt   time.Time // GTD only, and then after Context.Now
 }
 
 // Place sends a new order and returns its id at once; the id comes from
@@ -28,9 +31,11 @@ type OrderSpec struct {
 // is among OpenOrders from then on, in state new, until the engine reports
 // it: a denial by risk arrives later through OnOrder as state rejected.
 //
-// Place fails without sending anything when spec is inconsistent
-// (ErrBadOrder, ErrUnknownInstrument), and with Submit's error when the
-// engine has stopped. It does not check State: the engine refuses what the
+// Place fails without sending anything, and before an id is allocated,
+// when spec is not a valid order: ErrUnknownInstrument, or ErrBadOrder for
+// any rule of domain.ValidateOrder (the error wraps its *domain.OrderError
+// too), checked against Now. It fails with Submit's error when the engine
+// has stopped. It does not check State: the engine refuses what the
 // trading state forbids.
 func (c *Context) Place(spec OrderSpec) (domain.OrderID, error) {
 	i, ok := instrumentIndex(c.index, spec.Instrument)
@@ -42,22 +47,26 @@ func (c *Context) Place(spec OrderSpec) (domain.OrderID, error) {
 		spec.Type = domain.Limit
 	}
 	if spec.TIF == 0 {
-		spec.TIF = domain.GTC
-	}
-	if err := checkSpec(in, &spec); err != nil {
-		return 0, err
+		spec.TIF = domain.DefaultTIF(spec.Type)
 	}
 	var expire int64
 	if !spec.ExpireAt.IsZero() {
 		expire = spec.ExpireAt.UnixNano()
 	}
-	id := c.nextID()
 	c.intent = domain.Intent{
-		Kind: domain.IntentNew, ID: id, Strategy: c.id, Instrument: spec.Instrument,
+		Kind: domain.IntentNew, Strategy: c.id, Instrument: spec.Instrument,
 		Side: spec.Side, Type: spec.Type, TIF: spec.TIF,
 		PostOnly: spec.PostOnly, ReduceOnly: spec.ReduceOnly,
 		Price: spec.Price, StopPrice: spec.StopPrice, Qty: spec.Qty, ExpireAt: expire,
 	}
+	now := c.clock().UnixNano()
+	// Validated before the id is allocated: an invalid order gets no id and
+	// the strategy learns of it here, not from a rejection later.
+	if err := domain.ValidateOrder(&c.intent, in, now); err != nil {
+		return 0, fmt.Errorf("%w: place %s: %w", ErrBadOrder, in.Symbol, err)
+	}
+	id := c.nextID()
+	c.intent.ID = id
 	c.stamp()
 	if err := c.submit(&c.intent); err != nil {
 		return 0, fmt.Errorf("place %s %s %s: %w", in.Symbol, spec.Side, in.FormatQty(spec.Qty), err)
@@ -67,7 +76,7 @@ func (c *Context) Place(spec OrderSpec) (domain.OrderID, error) {
 		Side: spec.Side, Type: spec.Type, TIF: spec.TIF, State: domain.StateNew,
 		PostOnly: spec.PostOnly, ReduceOnly: spec.ReduceOnly,
 		Price: spec.Price, StopPrice: spec.StopPrice, Qty: spec.Qty,
-		ExpireAt: expire, Created: c.clock().UnixNano(),
+		ExpireAt: expire, Created: now,
 	})
 	return id, nil
 }
@@ -109,27 +118,17 @@ func (c *Context) Cancel(id domain.OrderID) error {
 // total quantity qty (which includes what has already filled, so it must
 // exceed Filled). The order shows as pending-replace, with PendingPrice and
 // PendingQty set, until the engine reports the outcome. Replace fails with
-// ErrUnknownOrder when id is not working, ErrBadOrder when price or qty is
-// invalid, and with Submit's error when the engine has stopped.
+// ErrUnknownOrder when id is not working, ErrBadOrder for any rule of
+// domain.ValidateReplace (a replace that changes nothing included), and
+// with Submit's error when the engine has stopped.
 func (c *Context) Replace(id domain.OrderID, price domain.Price, qty domain.Qty) error {
 	o := c.find(id)
 	if o == nil {
 		return fmt.Errorf("replace %s: %w", id, ErrUnknownOrder)
 	}
 	in, _ := c.InstrumentByID(o.Instrument)
-	if err := checkQty(in, qty); err != nil {
-		return fmt.Errorf("replace %s: %w", id, err)
-	}
-	if qty <= o.Filled {
-		return fmt.Errorf("%w: replace %s: new total quantity %s does not exceed filled %s",
-			ErrBadOrder, id, in.FormatQty(qty), in.FormatQty(o.Filled))
-	}
-	if o.Type == domain.Limit || o.Type == domain.StopLimit {
-		if err := checkPrice(in, "price", price); err != nil {
-			return fmt.Errorf("replace %s: %w", id, err)
-		}
-	} else if price != 0 {
-		return fmt.Errorf("%w: replace %s: a %s order has no limit price", ErrBadOrder, id, o.Type)
+	if err := domain.ValidateReplace(o, price, qty, in); err != nil {
+		return fmt.Errorf("%w: replace %s: %w", ErrBadOrder, id, err)
 	}
 	c.intent = domain.Intent{
 		Kind: domain.IntentReplace, ID: id, Strategy: c.id, Instrument: o.Instrument,
@@ -233,64 +232,4 @@ func (c *Context) applyOrder(o *domain.Order) {
 	if !o.State.Terminal() {
 		c.open[i] = append(orders, *o)
 	}
-}
-
-func checkSpec(in *domain.Instrument, s *OrderSpec) error {
-	if s.Side != domain.Buy && s.Side != domain.Sell {
-		return fmt.Errorf("%w: %s: side %s", ErrBadOrder, in.Symbol, s.Side)
-	}
-	if s.Type < domain.Market || s.Type > domain.StopLimit {
-		return fmt.Errorf("%w: %s: order type %s", ErrBadOrder, in.Symbol, s.Type)
-	}
-	if s.TIF < domain.GTC || s.TIF > domain.Day {
-		return fmt.Errorf("%w: %s: time in force %s", ErrBadOrder, in.Symbol, s.TIF)
-	}
-	if err := checkQty(in, s.Qty); err != nil {
-		return err
-	}
-	limit := s.Type == domain.Limit || s.Type == domain.StopLimit
-	stop := s.Type == domain.Stop || s.Type == domain.StopLimit
-	switch {
-	case limit:
-		if err := checkPrice(in, "price", s.Price); err != nil {
-			return err
-		}
-	case s.Price != 0:
-		return fmt.Errorf("%w: %s: a %s order has no limit price", ErrBadOrder, in.Symbol, s.Type)
-	}
-	switch {
-	case stop:
-		if err := checkPrice(in, "stop price", s.StopPrice); err != nil {
-			return err
-		}
-	case s.StopPrice != 0:
-		return fmt.Errorf("%w: %s: a %s order has no stop price", ErrBadOrder, in.Symbol, s.Type)
-	}
-	if s.PostOnly && (s.Type != domain.Limit || s.TIF == domain.IOC || s.TIF == domain.FOK) {
-		return fmt.Errorf("%w: %s: post-only needs a resting limit order, not %s %s", ErrBadOrder, in.Symbol, s.Type, s.TIF)
-	}
-	if (s.TIF == domain.GTD) == s.ExpireAt.IsZero() {
-		return fmt.Errorf("%w: %s: an expiry time goes with gtd and only gtd", ErrBadOrder, in.Symbol)
-	}
-	return nil
-}
-
-func checkQty(in *domain.Instrument, q domain.Qty) error {
-	if q <= 0 {
-		return fmt.Errorf("%w: %s quantity %s: %w", ErrBadOrder, in.Symbol, in.FormatQty(q), domain.ErrNotPositive)
-	}
-	if q%in.LotSize != 0 {
-		return fmt.Errorf("%w: %s quantity %s: %w", ErrBadOrder, in.Symbol, in.FormatQty(q), domain.ErrOffLot)
-	}
-	return nil
-}
-
-func checkPrice(in *domain.Instrument, what string, p domain.Price) error {
-	if p <= 0 {
-		return fmt.Errorf("%w: %s %s %s: %w", ErrBadOrder, in.Symbol, what, in.FormatPrice(p), domain.ErrNotPositive)
-	}
-	if p%in.TickSize != 0 {
-		return fmt.Errorf("%w: %s %s %s: %w", ErrBadOrder, in.Symbol, what, in.FormatPrice(p), domain.ErrOffTick)
-	}
-	return nil
 }
