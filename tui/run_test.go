@@ -6,19 +6,12 @@ import (
 	"io"
 	"testing"
 	"time"
+
+	"github.com/desk-trading/desk/core/desktest"
 )
 
-// eventually polls cond until it holds or the deadline passes.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
+// waitFor bounds every wait in these tests.
+const waitFor = 5 * time.Second
 
 func TestRunNeedsDialer(t *testing.T) {
 	if err := Run(t.Context(), Options{}); !errors.Is(err, ErrNoDialer) {
@@ -36,7 +29,7 @@ func TestRunQuitsOnQAndClosesSession(t *testing.T) {
 	go func() {
 		done <- Run(t.Context(), Options{Dial: d.dial, Input: in, Output: io.Discard})
 	}()
-	eventually(t, "subscribe", func() bool { _, n, _ := sess.snapshot(); return n == 1 })
+	desktest.Eventually(t, waitFor, "subscribe", func() bool { _, n, _ := sess.snapshot(); return n == 1 })
 	sess.events <- statusEnv(testStatus())
 	if _, err := keys.Write([]byte("q")); err != nil {
 		t.Fatal(err)
@@ -65,7 +58,7 @@ func TestRunStopsOnCancel(t *testing.T) {
 	go func() {
 		done <- Run(ctx, Options{Dial: d.dial, Input: in, Output: io.Discard})
 	}()
-	eventually(t, "subscribe", func() bool { _, n, _ := sess.snapshot(); return n == 1 })
+	desktest.Eventually(t, waitFor, "subscribe", func() bool { _, n, _ := sess.snapshot(); return n == 1 })
 	cancel()
 	select {
 	case err := <-done:

@@ -9,6 +9,7 @@ import (
 
 	"github.com/desk-trading/desk/brokers/sim"
 	"github.com/desk-trading/desk/brokers/sim/match"
+	"github.com/desk-trading/desk/core/desktest"
 	"github.com/desk-trading/desk/core/domain"
 )
 
@@ -202,7 +203,7 @@ func TestOrdersRecordReportsBeforeTheyAreDelivered(t *testing.T) {
 	h := start(t, sim.Options{Latency: time.Second})
 	submit(t, h.v, limit(1, domain.Buy, 9900, 5))
 	var os []domain.VenueOrder
-	eventually(t, func() bool { os = orders(t, h.v); return len(os) == 1 }, "order 1 on the venue")
+	desktest.Eventually(t, waitFor, "order 1 on the venue", func() bool { os = orders(t, h.v); return len(os) == 1 })
 	select {
 	case r := <-h.reports:
 		t.Fatalf("report %+v delivered within Latency", r)
@@ -333,7 +334,7 @@ func run(t *testing.T, v *sim.Venue) (stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- v.Run(ctx) }()
-	eventually(t, v.Connected, "venue connected")
+	desktest.Eventually(t, waitFor, "venue connected", v.Connected)
 	stopped := false
 	stop = func() {
 		if stopped {

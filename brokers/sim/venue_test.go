@@ -9,12 +9,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/shopspring/decimal"
-
 	"github.com/desk-trading/desk/brokers/sim"
 	"github.com/desk-trading/desk/brokers/sim/match"
+	"github.com/desk-trading/desk/core/desktest"
 	"github.com/desk-trading/desk/core/domain"
 	"github.com/desk-trading/desk/core/engine"
+	"github.com/shopspring/decimal"
 )
 
 // The venue is what the engine trades on. Only this test imports the
@@ -104,20 +104,8 @@ func start(t *testing.T, opts sim.Options) *harness {
 			t.Errorf("Run did not return after cancel")
 		}
 	})
-	eventually(t, v.Connected, "venue connected")
+	desktest.Eventually(t, waitFor, "venue connected", v.Connected)
 	return h
-}
-
-// eventually polls cond until it holds, failing the test after waitFor.
-func eventually(t *testing.T, cond func() bool, what string) {
-	t.Helper()
-	deadline := time.Now().Add(waitFor)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(time.Millisecond)
-	}
 }
 
 // next returns the next report, failing the test if none comes.
@@ -212,14 +200,14 @@ func TestCrossingLimitAcksAndFillsWithFees(t *testing.T) {
 	}
 
 	// The public tape shows the trade and a book with the buy remainder.
-	eventually(t, func() bool {
+	desktest.Eventually(t, waitFor, "trade and book published", func() bool {
 		books, trades := h.sink.snapshot()
 		if len(trades) != 1 || len(books) == 0 {
 			return false
 		}
 		last := books[len(books)-1]
 		return last.NBids == 1 && last.Bids[0] == domain.Level{Price: 10100, Qty: 1} && last.NAsks == 0
-	}, "trade and book published")
+	})
 	_, trades := h.sink.snapshot()
 	tr := trades[0]
 	if tr.Price != 10000 || tr.Qty != 2 || tr.Aggressor != domain.Buy || tr.TradeID != taker.TradeID ||
@@ -425,10 +413,10 @@ func TestBackgroundFlowPublishesSaneBooks(t *testing.T) {
 		},
 		Flow: sim.FlowOptions{OpsPerTick: 20, Interval: time.Millisecond, Volatility: 1},
 	})
-	eventually(t, func() bool {
+	desktest.Eventually(t, waitFor, "100 books and 10 trades from the background flow", func() bool {
 		books, trades := h.sink.snapshot()
 		return len(books) >= 100 && len(trades) >= 10
-	}, "100 books and 10 trades from the background flow")
+	})
 
 	books, trades := h.sink.snapshot()
 	lastSeq := map[domain.InstrumentID]uint64{}
@@ -516,7 +504,7 @@ func TestRunStopsOnCancelAndLeavesNoGoroutine(t *testing.T) {
 	defer cancel()
 	done := make(chan error, 1)
 	go func() { done <- v.Run(ctx) }()
-	eventually(t, v.Connected, "venue connected")
+	desktest.Eventually(t, waitFor, "venue connected", v.Connected)
 	if err := v.Run(ctx); !errors.Is(err, sim.ErrRunning) {
 		t.Errorf("second Run: %v, want ErrRunning", err)
 	}
@@ -540,7 +528,7 @@ func TestRunStopsOnCancelAndLeavesNoGoroutine(t *testing.T) {
 	if _, err := v.OpenOrders(context.Background()); !errors.Is(err, sim.ErrNotRunning) {
 		t.Errorf("OpenOrders after Run: %v, want ErrNotRunning", err)
 	}
-	eventually(t, func() bool { return runtime.NumGoroutine() <= before }, "goroutines back to the count before Run")
+	desktest.Eventually(t, waitFor, "goroutines back to the count before Run", func() bool { return runtime.NumGoroutine() <= before })
 }
 
 func TestSubmitOnFullQueueReturnsErrQueueFull(t *testing.T) {

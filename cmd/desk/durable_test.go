@@ -3,13 +3,13 @@ package main
 import (
 	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/desk-trading/desk/core/desktest"
 	"github.com/desk-trading/desk/core/protocol"
 	"github.com/shopspring/decimal"
 )
@@ -65,11 +65,7 @@ func TestAckedCommandsSurviveKill9(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir, err := os.MkdirTemp("", "desk")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
+	dir := desktest.ShortTempDir(t)
 	state, socket := filepath.Join(dir, "state"), filepath.Join(dir, "run", "desk.sock")
 
 	// On any failure, show what the daemons said. Registered before the
@@ -89,7 +85,7 @@ func TestAckedCommandsSurviveKill9(t *testing.T) {
 
 	cur = startServe(t, bin, state, socket)
 	var st protocol.Status
-	poll(t, "strategies trade", func() bool {
+	desktest.Eventually(t, within, "strategies trade", func() bool {
 		var s protocol.Status
 		if ctlJSON(t, bin, socket, &s, "status") != nil {
 			return false
@@ -247,7 +243,7 @@ func TestAckedCommandsSurviveKill9(t *testing.T) {
 		upStart := time.Now()
 		cur = startServe(t, bin, state, socket)
 		var after protocol.Status
-		poll(t, fmt.Sprintf("round %d: the restarted daemon answers status", r), func() bool {
+		desktest.Eventually(t, within, fmt.Sprintf("round %d: the restarted daemon answers status", r), func() bool {
 			var s protocol.Status
 			if ctlJSON(t, bin, socket, &s, "status") != nil {
 				return false

@@ -19,7 +19,6 @@ import (
 	"path/filepath"
 	"syscall"
 
-	"github.com/desk-trading/desk/cmd/desk/internal/config"
 	"github.com/desk-trading/desk/cmd/desk/internal/ctl"
 	"github.com/desk-trading/desk/cmd/desk/internal/daemon"
 	"github.com/desk-trading/desk/core/client"
@@ -79,56 +78,45 @@ type daemonFlags struct {
 	config, state, socket string
 }
 
-func (f *daemonFlags) register(fs *flag.FlagSet, defaultState string) {
+// parseDaemonFlags parses serve's or demo's flags; the state dir defaults
+// to sub under the default state dir.
+func parseDaemonFlags(name, sub string, args []string) (*daemonFlags, error) {
+	state, err := daemon.DefaultStateDir()
+	if err != nil {
+		return nil, err
+	}
+	var f daemonFlags
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.StringVar(&f.config, "config", "", "config `file` (default: $XDG_CONFIG_HOME/desk/desk.toml if present, else the embedded default)")
-	fs.StringVar(&f.state, "state", defaultState, "state `dir` for the journal")
+	fs.StringVar(&f.state, "state", filepath.Join(state, sub), "state `dir` for the journal")
 	fs.StringVar(&f.socket, "socket", daemon.DefaultSocket(), "control socket `path`")
+	return &f, fs.Parse(args)
 }
 
-func (f *daemonFlags) load(log *slog.Logger) (*config.Config, error) {
-	path := f.config
-	if path == "" {
-		path = daemon.DefaultConfig()
-	}
-	if path == "" {
-		log.Info("using the embedded default config")
-		return config.Default()
-	}
-	log.Info("using config", "file", path)
-	return config.Load(path)
+// options loads the config and returns the daemon's options.
+func (f *daemonFlags) options(log *slog.Logger) (daemon.Options, error) {
+	cfg, err := daemon.LoadConfig(f.config, log)
+	return daemon.Options{Config: cfg, Paths: daemon.Paths{StateDir: f.state, Socket: f.socket}, Logger: log}, err
 }
 
 func serve(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("desk serve", flag.ContinueOnError)
-	state, err := daemon.DefaultStateDir()
+	f, err := parseDaemonFlags("desk serve", "", args)
 	if err != nil {
 		return err
 	}
-	var f daemonFlags
-	f.register(fs, state)
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: logLevel()}))
-	cfg, err := f.load(log)
+	opts, err := f.options(daemon.NewLogger(os.Stderr))
 	if err != nil {
 		return err
 	}
-	return daemon.Run(ctx, daemon.Options{Config: cfg, Paths: daemon.Paths{StateDir: f.state, Socket: f.socket}, Logger: log})
+	return daemon.Run(ctx, opts)
 }
 
 // demo runs the daemon in this process, on a state dir of its own, with the
 // TUI attached to its socket. The daemon logs to a file: the TUI owns the
 // terminal.
 func demo(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("desk demo", flag.ContinueOnError)
-	state, err := daemon.DefaultStateDir()
+	f, err := parseDaemonFlags("desk demo", "demo", args)
 	if err != nil {
-		return err
-	}
-	var f daemonFlags
-	f.register(fs, filepath.Join(state, "demo"))
-	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if err := os.MkdirAll(f.state, 0o700); err != nil {
@@ -140,29 +128,16 @@ func demo(ctx context.Context, args []string) error {
 		return err
 	}
 	defer logFile.Close()
-	log := slog.New(slog.NewTextHandler(logFile, &slog.HandlerOptions{Level: logLevel()}))
-	cfg, err := f.load(log)
+	log := daemon.NewLogger(logFile)
+	opts, err := f.options(log)
 	if err != nil {
 		return err
 	}
-
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	ready := make(chan struct{})
-	done := make(chan error, 1)
-	go func() {
-		done <- daemon.Run(ctx, daemon.Options{
-			Config: cfg, Paths: daemon.Paths{StateDir: f.state, Socket: f.socket}, Ready: ready, Logger: log,
-		})
-	}()
-	select {
-	case <-ready:
-	case err := <-done:
-		return fmt.Errorf("demo daemon (log: %s): %w", logPath, err)
-	}
-	tuiErr := tui.Run(ctx, tui.Options{Dial: dialer(f.socket), Logger: log.With("component", "tui")})
-	cancel()
-	if err := <-done; err != nil {
+	var tuiErr error
+	if err := daemon.RunWith(ctx, opts, func(ctx context.Context) error {
+		tuiErr = tui.Run(ctx, tui.Options{Dial: dialer(f.socket), Logger: log.With("component", "tui")})
+		return nil
+	}); err != nil {
 		return fmt.Errorf("demo daemon (log: %s): %w", logPath, err)
 	}
 	return tuiErr
@@ -184,8 +159,7 @@ func attach(ctx context.Context, args []string) error {
 		defer lf.Close()
 		w = lf
 	}
-	log := slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: logLevel()}))
-	return tui.Run(ctx, tui.Options{Dial: dialer(*socket), Logger: log})
+	return tui.Run(ctx, tui.Options{Dial: dialer(*socket), Logger: daemon.NewLogger(w)})
 }
 
 // dialer connects the TUI to the daemon through the socket client.
@@ -193,13 +167,4 @@ func dialer(socket string) tui.Dialer {
 	return func(ctx context.Context) (tui.Session, error) {
 		return client.Dial(ctx, socket)
 	}
-}
-
-// logLevel reads DESK_LOG (debug, info, warn, error); info by default.
-func logLevel() slog.Level {
-	var l slog.Level
-	if err := l.UnmarshalText([]byte(os.Getenv("DESK_LOG"))); err != nil {
-		return slog.LevelInfo
-	}
-	return l
 }

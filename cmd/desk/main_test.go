@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/desk-trading/desk/core/desktest"
 	"github.com/desk-trading/desk/core/protocol"
 )
 
@@ -85,16 +86,8 @@ func ctlJSON(t *testing.T, bin, socket string, out any, args ...string) error {
 	return json.Unmarshal(b, out)
 }
 
-func poll(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out: %s", what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
+// within bounds every wait on a desk process in these tests.
+const within = 60 * time.Second
 
 // TestKill9Recovery kills a trading daemon with SIGKILL and starts it again
 // on the same state: halted strategies, their positions, P&L, counters and
@@ -107,16 +100,12 @@ func TestKill9Recovery(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir, err := os.MkdirTemp("", "desk")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
+	dir := desktest.ShortTempDir(t)
 	state, socket := filepath.Join(dir, "state"), filepath.Join(dir, "run", "desk.sock")
 
 	p := startServe(t, bin, state, socket)
 	var st protocol.Status
-	poll(t, "strategies trade", func() bool {
+	desktest.Eventually(t, within, "strategies trade", func() bool {
 		if ctlJSON(t, bin, socket, &st, "status") != nil {
 			return false
 		}
@@ -136,14 +125,18 @@ func TestKill9Recovery(t *testing.T) {
 			t.Fatalf("halt %s: %+v %v", id, ack, err)
 		}
 	}
-	var before protocol.Status
-	poll(t, "halted strategies settle", func() bool {
-		var a, b protocol.Status
-		if ctlJSON(t, bin, socket, &a, "status") != nil {
+	// Two snapshots in a row (distinct: the status is published on a
+	// tick) in which the halted strategies have nothing open and their
+	// counters hold still.
+	var before, prev protocol.Status
+	desktest.Eventually(t, within, "halted strategies settle", func() bool {
+		var b protocol.Status
+		if ctlJSON(t, bin, socket, &b, "status") != nil {
 			return false
 		}
-		time.Sleep(300 * time.Millisecond)
-		if ctlJSON(t, bin, socket, &b, "status") != nil {
+		a := prev
+		prev = b
+		if a.Time == "" || a.Time == b.Time {
 			return false
 		}
 		for _, id := range halted {
@@ -159,9 +152,18 @@ func TestKill9Recovery(t *testing.T) {
 	if err := ctlJSON(t, bin, socket, &ordersBefore, "orders"); err != nil {
 		t.Fatal(err)
 	}
-	// The journal commits continuously in small groups; a second is ample
-	// for everything above to be on disk before the kill.
-	time.Sleep(time.Second)
+	// Everything compared above is on disk once a status built after it
+	// shows the journal up with nothing pending: the journal makes its
+	// events durable in order, so nothing appended before is left.
+	compared := time.Now()
+	desktest.Eventually(t, within, "the journal has made what is compared durable", func() bool {
+		var s protocol.Status
+		if ctlJSON(t, bin, socket, &s, "status") != nil {
+			return false
+		}
+		at, err := time.Parse(time.RFC3339Nano, s.Time)
+		return err == nil && at.After(compared) && s.Journal.State == "up" && s.Journal.Pending == 0
+	})
 	if err := p.cmd.Process.Kill(); err != nil { // SIGKILL
 		t.Fatal(err)
 	}
@@ -169,7 +171,7 @@ func TestKill9Recovery(t *testing.T) {
 
 	p2 := startServe(t, bin, state, socket)
 	var after protocol.Status
-	poll(t, "the daemon comes back", func() bool { return ctlJSON(t, bin, socket, &after, "status") == nil })
+	desktest.Eventually(t, within, "the daemon comes back", func() bool { return ctlJSON(t, bin, socket, &after, "status") == nil })
 	for _, id := range halted {
 		b, a := find(before, id), find(after, id)
 		if a.State != "halted" || a.OrdersSent != b.OrdersSent || a.Fills != b.Fills || a.RealizedPnL != b.RealizedPnL {
@@ -202,7 +204,7 @@ func TestKill9Recovery(t *testing.T) {
 			t.Fatalf("order %s after kill -9: %+v (found %v), before %+v", o.ClientOrderID, a, ok, o)
 		}
 	}
-	poll(t, "the log reports the restore", func() bool {
+	desktest.Eventually(t, within, "the log reports the restore", func() bool {
 		return strings.Contains(p2.stderr.String(), "state restored from journal")
 	})
 	// A new epoch: ids issued now cannot collide with the old ones.
@@ -220,14 +222,10 @@ func TestSecondDaemonFailsFast(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir, err := os.MkdirTemp("", "desk")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
+	dir := desktest.ShortTempDir(t)
 	state := filepath.Join(dir, "state")
 	startServe(t, bin, state, filepath.Join(dir, "a", "desk.sock"))
-	poll(t, "the first daemon is up", func() bool {
+	desktest.Eventually(t, within, "the first daemon is up", func() bool {
 		_, err := os.Stat(filepath.Join(dir, "a", "desk.sock"))
 		return err == nil
 	})

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/desk-trading/desk/core/client"
+	"github.com/desk-trading/desk/core/desktest"
 	"github.com/desk-trading/desk/core/protocol"
 	"github.com/desk-trading/desk/core/server"
 )
@@ -70,11 +71,7 @@ type daemon struct {
 // startDaemon runs a real server on a fresh socket until the test ends.
 func startDaemon(t *testing.T, b server.Backend) *daemon {
 	t.Helper()
-	dir, err := os.MkdirTemp("", "desk") // short: socket paths are limited
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
+	dir := desktest.ShortTempDir(t)
 	var log *slog.Logger
 	if os.Getenv("DESK_LOG") == "debug" {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -321,13 +318,9 @@ func TestClose(t *testing.T) {
 }
 
 func TestDialNoDaemon(t *testing.T) {
-	dir, err := os.MkdirTemp("", "desk")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
+	dir := desktest.ShortTempDir(t)
 	path := filepath.Join(dir, "desk.sock")
-	_, err = client.Dial(ctxFor(t), path)
+	_, err := client.Dial(ctxFor(t), path)
 	if !errors.Is(err, client.ErrNoDaemon) || !strings.HasPrefix(err.Error(), "no desk daemon at "+path+": ") {
 		t.Fatalf("Dial = %v, want ErrNoDaemon", err)
 	}

@@ -47,6 +47,7 @@ type reply struct {
 	value any
 	err   error
 	seq   uint64 // the journal sequence of the command's last record; 0 when it journaled none
+	view  uint64 // the view version that shows the command's effect; 0 when none
 }
 
 // do queues c ahead of all market data, waits for the engine's answer, and
@@ -79,7 +80,14 @@ func (e *Engine) do(ctx context.Context, c *command) (any, time.Duration, error)
 	if err := e.opts.Journal.WaitDurable(ctx, r.seq); err != nil {
 		return r.value, 0, fmt.Errorf("%w: %w", ErrNotDurable, err)
 	}
-	return r.value, time.Since(start), nil
+	wait := time.Since(start)
+	// The answer is followed by queries (the audit trail, the orders):
+	// they must show the command. The view is a hand-over behind at most,
+	// and has long caught up by the time the commit is done.
+	if err := e.view.waitApplied(ctx, r.view); err != nil {
+		return r.value, wait, err
+	}
+	return r.value, wait, nil
 }
 
 // micros is d in whole microseconds, at least 1 for a wait that happened.
@@ -126,8 +134,8 @@ func (e *Engine) Orders(ctx context.Context, a protocol.OrdersArgs) (protocol.Or
 }
 
 // Audit returns the most recent audit entries about node (every node when
-// empty), oldest first: limit of them, 1000 when zero, all kept (10,000)
-// when negative. Like Orders it reads the published view. Safe for
+// empty), oldest first: limit of them, all kept (10,000 at most) when
+// limit <= 0. Like Orders it reads the published view. Safe for
 // concurrent use.
 func (e *Engine) Audit(ctx context.Context, node string, limit int) (protocol.AuditResult, error) {
 	return e.view.auditPage(node, limit), nil
@@ -254,6 +262,7 @@ func (e *Engine) command(c *command) {
 	}
 	if e.lastSeq != seq {
 		r.seq = e.lastSeq
+		r.view = e.handView()
 	}
 	if c.reply != nil {
 		c.reply <- r

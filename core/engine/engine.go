@@ -150,6 +150,8 @@ type Engine struct {
 	dirty     []domain.OrderID
 	lastDirty domain.OrderID
 	viewLive  bool
+	// viewNext is the version of the last delta handed to the view.
+	viewNext uint64
 	// lastSeq is the journal sequence of the last event appended; a
 	// command's reply waits until it is durable.
 	lastSeq uint64
@@ -450,16 +452,20 @@ func (e *Engine) markDirty(id domain.OrderID) {
 }
 
 // handView hands the changes collected since the last call to the view,
-// copying each changed order once. It never waits: when the view is still
-// busy with the previous delta, the engine keeps collecting.
-func (e *Engine) handView() {
+// copying each changed order once, and returns the version the view must
+// reach to show them (0 when there was nothing). It never waits: when the
+// view is still busy with the previous delta, the engine keeps collecting,
+// and the version returned is that of the next hand-over.
+func (e *Engine) handView() uint64 {
 	if len(e.dirty) == 0 && len(e.delta.audits) == 0 {
-		return
+		return 0
 	}
 	if e.viewLive && len(e.view.in) > 0 {
-		return // the engine is the only sender: an empty queue takes the send
+		return e.viewNext + 1 // the engine is the only sender: an empty queue takes the send
 	}
 	d := e.delta
+	e.viewNext++
+	d.version = e.viewNext
 	for _, id := range e.dirty {
 		if o, ok := e.oms.Get(id); ok {
 			d.orders = append(d.orders, *o)
@@ -476,7 +482,7 @@ func (e *Engine) handView() {
 		default:
 			e.delta = &viewDelta{}
 		}
-		return
+		return e.viewNext
 	}
 	e.view.in <- d
 	select {
@@ -484,6 +490,7 @@ func (e *Engine) handView() {
 	default:
 		e.delta = &viewDelta{}
 	}
+	return e.viewNext
 }
 
 func (e *Engine) journalOrder(kind domain.EventKind, o *domain.Order) {

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/desk-trading/desk/core/domain"
@@ -19,9 +20,6 @@ const (
 	// it names no limit; MaxOrdersPage is the most it may ask for.
 	DefaultOrdersPage = 1000
 	MaxOrdersPage     = 5000
-	// defaultAuditPage is how many audit entries one query returns when it
-	// names no limit.
-	defaultAuditPage = 1000
 	// auditKeep is how many audit entries the view keeps; the journal
 	// keeps them all.
 	auditKeep = 10_000
@@ -51,6 +49,11 @@ type view struct {
 	in   chan *viewDelta // to the view goroutine; capacity 1
 	free chan *viewDelta // applied deltas back to the engine for reuse; capacity 1
 
+	// applied is the version of the last delta applied; appliedCh is
+	// closed and replaced at each, waking waitApplied.
+	applied   atomic.Uint64
+	appliedCh atomic.Pointer[chan struct{}]
+
 	mu     sync.RWMutex
 	orders map[domain.OrderID]*viewOrder
 	sorted []orderKey       // every kept order, in the order the view first saw it; id 0: forgotten
@@ -69,6 +72,7 @@ type viewOrder struct {
 
 // viewDelta is what changed since the last hand-over, oldest first.
 type viewDelta struct {
+	version uint64 // counts the hand-overs
 	orders []domain.Order
 	// gone are orders that changed and that the OMS no longer holds
 	// (evicted before the hand-over): the view forgets them too, rather
@@ -121,13 +125,40 @@ func newView(names viewNames, keep int) *view {
 	if keep <= 0 {
 		keep = 10_000
 	}
-	return &view{
+	v := &view{
 		names:  names,
 		keep:   keep,
 		in:     make(chan *viewDelta, 1),
 		free:   make(chan *viewDelta, 1),
 		orders: make(map[domain.OrderID]*viewOrder),
 	}
+	ch := make(chan struct{})
+	v.appliedCh.Store(&ch)
+	return v
+}
+
+// waitApplied waits until the view has applied the delta of version, so
+// that an operator's command is visible to the queries that follow its
+// answer. It fails with ctx's error.
+func (v *view) waitApplied(ctx context.Context, version uint64) error {
+	for {
+		ch := *v.appliedCh.Load() // before the version: see markApplied
+		if v.applied.Load() >= version {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return fmt.Errorf("engine: wait for the view: %w", ctx.Err())
+		}
+	}
+}
+
+// markApplied records version applied and wakes waitApplied.
+func (v *view) markApplied(version uint64) {
+	v.applied.Store(version)
+	ch := make(chan struct{})
+	close(*v.appliedCh.Swap(&ch))
 }
 
 // run applies deltas until ctx is done, then applies what is still queued.
@@ -161,6 +192,7 @@ func (v *view) recycle(d *viewDelta) {
 // apply takes in one delta.
 func (v *view) apply(d *viewDelta) {
 	v.mu.Lock()
+	defer v.markApplied(d.version) // after the unlock: deferred calls run last in, first out
 	defer v.mu.Unlock()
 	for k := range d.orders {
 		o := &d.orders[k]
@@ -319,13 +351,9 @@ func (n *viewNames) wireOrder(o *domain.Order) protocol.Order {
 	return w
 }
 
-// auditPage returns the most recent entries (limit; zero means
-// defaultAuditPage, negative all kept) about node (every node when empty),
-// oldest first.
+// auditPage returns the most recent entries (limit of them; all kept when
+// limit <= 0) about node (every node when empty), oldest first.
 func (v *view) auditPage(node string, limit int) protocol.AuditResult {
-	if limit == 0 {
-		limit = defaultAuditPage
-	}
 	var recs []auditRecord
 	v.mu.RLock()
 	a := &v.audit

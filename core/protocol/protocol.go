@@ -155,7 +155,8 @@ type OrdersArgs struct {
 	Limit int    `json:"limit,omitempty"`
 }
 
-// AuditArgs select audit entries; zero Limit means the most recent 1000.
+// AuditArgs select audit entries: the most recent Limit of them, all the
+// daemon keeps (the last 10,000; the journal has every one) when zero.
 type AuditArgs struct {
 	Node  string `json:"node,omitempty"`
 	Limit int    `json:"limit,omitempty"`

@@ -15,12 +15,18 @@
 // Shutdown stops clients, strategies and venues, then the engine once it
 // has journaled every report the venues delivered, and closes the journal
 // last.
+//
+// New does steps 1 to 3 and binds the socket, so that every way a start can
+// fail (state held, bad config, unusable socket) fails before an order is
+// sent; Daemon.Run does steps 4 and 5 and serves; Daemon.Stop, or the end
+// of Run, shuts down. Run is New and Daemon.Run in one call.
 package daemon
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -60,28 +66,66 @@ type Options struct {
 	Logger       *slog.Logger // nil means discard
 }
 
-// Run runs the daemon until ctx is done, then shuts it down in order. It
-// fails at start when the state is held by another daemon, the config does
-// not build, or the socket cannot be served.
-func Run(ctx context.Context, opts Options) (err error) {
+// Daemon is one run of the desk daemon on one state dir and socket. New
+// builds it and takes what it needs exclusively (the journal's lock, the
+// socket); Run trades and serves until its context is done; Stop, or the
+// end of Run, shuts it down in order and releases both.
+//
+// A Daemon runs once: after Run has returned, or Stop was called, make a
+// new one with New to start again on the same state.
+type Daemon struct {
+	opts Options
+	log  *slog.Logger
+
+	j           *store.Journal
+	journalPath string
+	epoch       uint32
+	w           *wiring
+	eng         *engine.Engine
+	srv         *server.Server
+	ready       chan struct{}
+
+	mu      sync.Mutex
+	started bool          // Run was called
+	stopped bool          // Stop was called or Run returned
+	stopRun func()        // cancels Run's context, once it runs
+	done    chan struct{} // closed when Run has returned
+	runErr  error         // Run's result, once done is closed
+}
+
+// New opens the journal in opts.Paths.StateDir (creating the dir), takes a
+// new epoch for order ids, builds instruments, venues, the risk tree, the
+// engine and the strategies from opts.Config, replays the journal into the
+// engine and binds the control socket. Nothing trades yet: no venue,
+// strategy or engine goroutine runs until Run.
+//
+// New fails, having released whatever it took, when the state is held by
+// another daemon (store.ErrLocked), the config does not build, the journal
+// cannot be replayed, or the socket cannot be served (taken by another
+// daemon, an insecure directory, a non-socket file in the way). All of these
+// fail before any order is sent.
+//
+// On success the Daemon owns the journal and the bound socket until Run
+// returns or Stop is called.
+func New(opts Options) (_ *Daemon, err error) {
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	cfg := opts.Config
 	if err := os.MkdirAll(opts.Paths.StateDir, 0o700); err != nil {
-		return fmt.Errorf("daemon: state dir: %w", err)
+		return nil, fmt.Errorf("daemon: state dir: %w", err)
 	}
+	d := &Daemon{opts: opts, log: log, ready: make(chan struct{}), done: make(chan struct{})}
 
 	// The engine is built after the journal, the venues and the hosts, but
-	// they report to it; eng is set before any of them runs.
-	var eng *engine.Engine
-	journalPath := filepath.Join(opts.Paths.StateDir, "journal.db")
-	j, err := store.Open(journalPath, store.Options{
+	// they report to it; d.eng is set before any of them runs.
+	d.journalPath = filepath.Join(opts.Paths.StateDir, "journal.db")
+	j, err := store.Open(d.journalPath, store.Options{
 		Timeout:   time.Second,
 		QueueSize: 16384, // ~6 MB of events in flight; plenty at 10x the demo's rate
-		OnError:   func(err error) { eng.JournalFailed(err) },
-		OnRecover: func() { eng.JournalRecovered() },
+		OnError:   func(err error) { d.eng.JournalFailed(err) },
+		OnRecover: func() { d.eng.JournalRecovered() },
 		// Retry soon: a disk that got space back should not keep trading
 		// halted for long, and a retry of a failed commit costs little.
 		RetryInterval: 50 * time.Millisecond,
@@ -89,59 +133,99 @@ func Run(ctx context.Context, opts Options) (err error) {
 		Logger:        log.With("component", "journal"),
 	})
 	if err != nil {
-		return fmt.Errorf("daemon: %w", err)
+		return nil, fmt.Errorf("daemon: %w", err)
 	}
+	d.j = j
 	defer func() {
-		if cerr := j.Close(); cerr != nil && err == nil {
-			err = fmt.Errorf("daemon: close journal: %w", cerr)
+		if err != nil {
+			j.Close()
 		}
 	}()
-	epoch, err := j.NextEpoch()
-	if err != nil {
-		return fmt.Errorf("daemon: %w", err)
+	if d.epoch, err = j.NextEpoch(); err != nil {
+		return nil, fmt.Errorf("daemon: %w", err)
+	}
+	if err := d.build(); err != nil {
+		return nil, fmt.Errorf("daemon: %w", err)
+	}
+	if err := d.restore(); err != nil {
+		return nil, err
 	}
 
-	w, err := build(cfg, j, opts.Registry, log)
+	d.srv, err = server.New(server.Options{
+		Path:           opts.Paths.Socket,
+		Backend:        &backend{eng: d.eng},
+		StatusInterval: cfg.Daemon.SnapshotInterval.D,
+		Logger:         log.With("component", "server"),
+		Version:        Version,
+	})
 	if err != nil {
-		return fmt.Errorf("daemon: %w", err)
+		return nil, fmt.Errorf("daemon: %w", err)
 	}
+	// Bind the socket before any venue or strategy starts: a daemon that
+	// cannot serve its operators must fail before it sends an order, not
+	// after.
+	if err := d.srv.Listen(); err != nil {
+		return nil, fmt.Errorf("daemon: %w", err)
+	}
+	if !j.PreviousRunClean() {
+		// Kept among the recent alerts, so the first TUI to attach sees it.
+		d.srv.Alert(protocol.Alert{
+			Time: time.Now().UTC().Format(time.RFC3339Nano), Severity: "warning",
+			Message: "the previous run did not end cleanly: events it sent may be missing from the journal; " +
+				"the venues are asked what they hold before anything trades",
+		})
+	}
+	return d, nil
+}
 
+// build makes the wiring, the venues, the strategy hosts and the engine.
+func (d *Daemon) build() error {
+	cfg := d.opts.Config
+	w, err := build(cfg, d.j, d.opts.Registry, d.log)
+	if err != nil {
+		return err
+	}
+	d.w = w
+	engRef := func() *engine.Engine { return d.eng }
 	reports := make(chan domain.ExecReport, 8192)
-	if err := w.makeVenues(cfg, reports, func() *engine.Engine { return eng }, log); err != nil {
-		return fmt.Errorf("daemon: %w", err)
+	if err := w.makeVenues(cfg, reports, engRef, d.log); err != nil {
+		return err
 	}
-	if err := w.makeHosts(func() *engine.Engine { return eng }, log); err != nil {
-		return fmt.Errorf("daemon: %w", err)
+	if err := w.makeHosts(engRef, d.log); err != nil {
+		return err
 	}
-	var srv *server.Server
-	eng, err = engine.New(engine.Options{
+	j := d.j
+	d.eng, err = engine.New(engine.Options{
 		Instruments:      w.instruments,
 		Venues:           w.venueSlots(),
 		Strategies:       w.strategySlots(),
 		Risk:             w.tree,
 		Journal:          j,
-		Epoch:            epoch,
+		Epoch:            d.epoch,
 		Reports:          reports,
 		SnapshotInterval: cfg.Daemon.SnapshotInterval.D,
-		OnAlert:          func(a protocol.Alert) { srv.Alert(a) },
+		OnAlert:          func(a protocol.Alert) { d.srv.Alert(a) },
 		JournalHealth: func() engine.JournalHealth {
 			h := j.Health()
 			return engine.JournalHealth{Down: h.Down, Pending: h.Pending, Err: h.Err}
 		},
 		UncleanStart:  !j.PreviousRunClean(),
-		LatencyWindow: opts.LatencyWindow,
-		Logger:        log.With("component", "engine"),
+		LatencyWindow: d.opts.LatencyWindow,
+		Logger:        d.log.With("component", "engine"),
 	})
-	if err != nil {
-		return fmt.Errorf("daemon: %w", err)
-	}
+	return err
+}
 
+// restore replays the journal into the engine and applies the config's
+// limits over what it restored.
+func (d *Daemon) restore() error {
+	j, eng, log := d.j, d.eng, d.log
 	var sum engine.RestoreSummary
 	if err := j.Replay(func(ev *domain.Event) error { eng.Restore(ev, &sum); return nil }); err != nil {
 		return fmt.Errorf("daemon: replay journal: %w", err)
 	}
 	eng.FinishRestore(&sum)
-	if n := eng.ApplyConfig(configLimits(cfg)); n > 0 && sum.Events > 0 {
+	if n := eng.ApplyConfig(configLimits(d.opts.Config)); n > 0 && sum.Events > 0 {
 		log.Info("config limits changed since the last start were applied", "limits", n)
 	}
 	if !j.PreviousRunClean() {
@@ -149,52 +233,108 @@ func Run(ctx context.Context, opts Options) (err error) {
 			"events it sent may be missing from the journal; the venues are asked what they hold before anything trades")
 	}
 	if sum.Events > 0 {
-		log.Info("state restored from journal", "epoch", epoch, "events", sum.Events, "orders", sum.Orders,
+		log.Info("state restored from journal", "epoch", d.epoch, "events", sum.Events, "orders", sum.Orders,
 			"working", sum.Working, "fills", sum.Fills, "audits", sum.Audits, "halted", sum.Halted)
 	} else {
-		log.Info("fresh state", "epoch", epoch, "journal", journalPath)
+		log.Info("fresh state", "epoch", d.epoch, "journal", d.journalPath)
 	}
+	return nil
+}
 
-	srv, err = server.New(server.Options{
-		Path:           opts.Paths.Socket,
-		Backend:        &backend{eng: eng},
-		StatusInterval: cfg.Daemon.SnapshotInterval.D,
-		Logger:         log.With("component", "server"),
-		Version:        Version,
-	})
-	if err != nil {
-		return fmt.Errorf("daemon: %w", err)
-	}
-	// Bind the socket before any venue or strategy starts: a daemon that
-	// cannot serve its operators must fail before it sends an order, not
-	// after.
-	if err := srv.Listen(); err != nil {
-		return fmt.Errorf("daemon: %w", err)
-	}
-	if !j.PreviousRunClean() {
-		// Kept among the recent alerts, so the first TUI to attach sees it.
-		srv.Alert(protocol.Alert{
-			Time: time.Now().UTC().Format(time.RFC3339Nano), Severity: "warning",
-			Message: "the previous run did not end cleanly: events it sent may be missing from the journal; " +
-				"the venues are asked what they hold before anything trades",
-		})
-	}
+// Ready returns a channel closed once Run serves the socket (and
+// Options.Ready, when set, is closed too). It is never closed when Run fails
+// before that.
+func (d *Daemon) Ready() <-chan struct{} { return d.ready }
 
-	// Everything below runs under one context and is waited for in reverse
-	// order of start.
+// Paths returns where the daemon keeps its state and listens.
+func (d *Daemon) Paths() Paths { return d.opts.Paths }
+
+// Run starts the venues and waits until each is connected, reconciles the
+// restored orders with them, then starts the engine, the strategies and the
+// socket, and serves until ctx is done, Stop is called, or a component
+// (the engine, the server) fails. Then it shuts down in order (see Stop) and
+// returns: nil after a clean stop, the component's error after a failure.
+//
+// Run fails at start when a venue does not come up or reconciliation does
+// not finish within 10s. Run may be called once; it returns an error at
+// once when called again or after Stop.
+func (d *Daemon) Run(ctx context.Context) error {
+	d.mu.Lock()
+	if d.started || d.stopped {
+		d.mu.Unlock()
+		return errors.New("daemon: Run called twice or after Stop")
+	}
+	d.started = true
 	ctx, cancel := context.WithCancel(ctx)
+	d.stopRun = cancel
+	d.mu.Unlock()
 	defer cancel()
+
+	err := d.run(ctx)
+	d.mu.Lock()
+	d.stopped, d.runErr = true, err
+	d.mu.Unlock()
+	close(d.done)
+	return err
+}
+
+// run is Run once it may go ahead.
+func (d *Daemon) run(ctx context.Context) error {
+	w, eng, srv, log := d.w, d.eng, d.srv, d.log
+	// Everything below runs under one context and is waited for in reverse
+	// order of start; each part has a context of its own, so shutdown
+	// stops them one by one.
 	var venuesWG, engineWG, hostsWG, serverWG sync.WaitGroup
 	errc := make(chan error, 4)
 	venueCtx, stopVenues := context.WithCancel(context.Background())
-	defer stopVenues()
+	engineCtx, stopEngine := context.WithCancel(context.Background())
+	hostCtx, stopHosts := context.WithCancel(context.Background())
+	serverCtx, stopServer := context.WithCancel(ctx)
+	serverWG.Add(1) // Done below when the server is not started
+	serverStarted := false
+
+	// shutdown stops clients first, then the strategies (no new intents),
+	// then the venues (no new reports), and the engine last, so it
+	// journals every report the venues delivered; then it flushes and
+	// closes the journal.
+	shutdown := func() error {
+		stopServer()
+		if !serverStarted {
+			// Release the bound socket: Run on a done context closes it.
+			srv.Run(serverCtx)
+			serverWG.Done()
+		}
+		serverWG.Wait()
+		stopHosts()
+		// A strategy stuck inside a callback never returns; the rest of the
+		// shutdown must not wait for it.
+		if !waitFor(&hostsWG, 5*time.Second) {
+			log.Error("strategies did not stop within 5s; shutting down without them")
+		}
+		stopVenues()
+		venuesWG.Wait()
+		stopEngine()
+		engineWG.Wait()
+		var err error
+		if ferr := d.j.Flush(context.Background()); ferr != nil {
+			err = fmt.Errorf("daemon: flush journal: %w", ferr)
+		}
+		if cerr := d.j.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("daemon: close journal: %w", cerr)
+		}
+		return err
+	}
+	fail := func(err error) error {
+		return errors.Join(fmt.Errorf("daemon: %w", err), shutdown())
+	}
+
 	for _, v := range w.venues {
 		venuesWG.Add(2)
 		go func() { defer venuesWG.Done(); v.venue.Run(venueCtx) }()
 		go func() { defer venuesWG.Done(); v.feed.Run(venueCtx) }()
 	}
 	if err := w.awaitVenues(ctx, 10*time.Second); err != nil {
-		return fmt.Errorf("daemon: %w", err)
+		return fail(err)
 	}
 	// The venues are live, and the engine does not yet drain their books:
 	// a venue stalls once its queue fills, so reconciliation gets a bound.
@@ -202,20 +342,16 @@ func Run(ctx context.Context, opts Options) (err error) {
 	rec, err := eng.Reconcile(rctx)
 	rcancel()
 	if err != nil {
-		return fmt.Errorf("daemon: %w", err)
+		return fail(err)
 	}
 	if rec != (engine.ReconcileSummary{}) {
 		log.Warn("reconciled with the venues", "adopted", rec.Adopted, "fills", rec.Fills,
 			"updated", rec.Updated, "canceled", rec.Canceled, "foreign", rec.Foreign)
 	}
 
-	engineCtx, stopEngine := context.WithCancel(context.Background())
-	defer stopEngine()
 	engineWG.Add(1)
 	go func() { defer engineWG.Done(); errc <- eng.Run(engineCtx) }()
 
-	hostCtx, stopHosts := context.WithCancel(context.Background())
-	defer stopHosts()
 	// Venue connectivity feeds the router and the venue-down breaker. The
 	// watcher stops with the strategies, before the venues are shut down,
 	// so a shutdown never reads as a venue failure.
@@ -231,35 +367,18 @@ func Run(ctx context.Context, opts Options) (err error) {
 		}()
 	}
 
-	// shutdown stops clients first, then the strategies (no new intents),
-	// then the venues (no new reports), and the engine last, so it
-	// journals every report the venues delivered.
-	shutdown := func() {
-		cancel()
-		serverWG.Wait()
-		stopHosts()
-		// A strategy stuck inside a callback never returns; the rest of the
-		// shutdown must not wait for it.
-		if !waitFor(&hostsWG, 5*time.Second) {
-			log.Error("strategies did not stop within 5s; shutting down without them")
-		}
-		stopVenues()
-		venuesWG.Wait()
-		stopEngine()
-		engineWG.Wait()
-	}
-	serverWG.Add(1)
-	go func() { defer serverWG.Done(); errc <- srv.Run(ctx) }()
+	serverStarted = true
+	go func() { defer serverWG.Done(); errc <- srv.Run(serverCtx) }()
 	select {
 	case <-srv.Ready():
-		log.Info("daemon ready", "socket", opts.Paths.Socket, "state", opts.Paths.StateDir,
+		log.Info("daemon ready", "socket", d.opts.Paths.Socket, "state", d.opts.Paths.StateDir,
 			"strategies", len(w.hosts), "venues", len(w.venues))
-		if opts.Ready != nil {
-			close(opts.Ready)
+		close(d.ready)
+		if d.opts.Ready != nil {
+			close(d.opts.Ready)
 		}
 	case err := <-errc:
-		shutdown()
-		return fmt.Errorf("daemon: %w", err)
+		return fail(err)
 	}
 
 	var runErr error
@@ -269,12 +388,59 @@ func Run(ctx context.Context, opts Options) (err error) {
 		log.Error("daemon component stopped", "err", runErr)
 	}
 	log.Info("shutting down")
-	shutdown()
-	if err := j.Flush(context.Background()); err != nil {
-		return fmt.Errorf("daemon: flush journal: %w", err)
+	if err := shutdown(); err != nil {
+		return err
 	}
 	log.Info("stopped")
 	return runErr
+}
+
+// Stop shuts the daemon down in order: it stops serving clients (each is
+// told the daemon is shutting down), then the strategies (waiting 5s at
+// most for one stuck in a callback), then the venues and feeds, then the
+// engine once it has journaled every report the venues delivered, and
+// flushes and closes the journal last, which marks the run clean. It waits
+// for Run to return and returns Run's result.
+//
+// On a Daemon that was never Run, Stop releases what New took (the socket
+// and the journal). Stop may be called more than once and from any
+// goroutine; later calls return the first one's result.
+func (d *Daemon) Stop() error {
+	d.mu.Lock()
+	if !d.started {
+		if d.stopped {
+			d.mu.Unlock()
+			<-d.done
+			return d.runErr
+		}
+		d.stopped = true
+		d.mu.Unlock()
+		// Never run: nothing but the socket and the journal to release.
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		err := d.srv.Run(ctx)
+		if cerr := d.j.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("daemon: close journal: %w", cerr)
+		}
+		d.runErr = err
+		close(d.done)
+		return err
+	}
+	stop := d.stopRun
+	d.mu.Unlock()
+	stop()
+	<-d.done
+	return d.runErr
+}
+
+// Run runs a daemon on opts until ctx is done: New, then Daemon.Run. It
+// fails at start as New and Daemon.Run do.
+func Run(ctx context.Context, opts Options) error {
+	d, err := New(opts)
+	if err != nil {
+		return err
+	}
+	return d.Run(ctx)
 }
 
 // wiring is the daemon's parts, built from the config before anything runs.
@@ -426,4 +592,40 @@ func waitFor(wg *sync.WaitGroup, limit time.Duration) bool {
 	case <-time.After(limit):
 		return false
 	}
+}
+
+// RunWith runs a daemon on opts and, once it serves its socket, fn (desk
+// demo's TUI) in the same process; when fn returns or ctx is done the
+// daemon is stopped. It returns the daemon's error if it failed (to start,
+// or while running), else fn's.
+func RunWith(ctx context.Context, opts Options, fn func(ctx context.Context) error) error {
+	d, err := New(opts)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- d.Run(ctx) }()
+	select {
+	case <-d.Ready():
+	case err := <-done:
+		return err
+	}
+	fnErr := fn(ctx)
+	cancel()
+	if err := <-done; err != nil {
+		return err
+	}
+	return fnErr
+}
+
+// NewLogger returns the daemon's text logger on w, at the level DESK_LOG
+// names (debug, info, warn, error; info when unset or unknown).
+func NewLogger(w io.Writer) *slog.Logger {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(os.Getenv("DESK_LOG"))); err != nil {
+		l = slog.LevelInfo
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
 }

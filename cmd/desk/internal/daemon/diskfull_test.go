@@ -1,4 +1,4 @@
-package daemon
+package daemon_test
 
 import (
 	"errors"
@@ -8,6 +8,9 @@ import (
 	"time"
 
 	"github.com/desk-trading/desk/cmd/desk/internal/config"
+	"github.com/desk-trading/desk/cmd/desk/internal/daemon"
+	"github.com/desk-trading/desk/cmd/desk/internal/daemontest"
+	"github.com/desk-trading/desk/core/desktest"
 	"github.com/desk-trading/desk/core/protocol"
 )
 
@@ -32,14 +35,14 @@ func TestDiskFullLosesNothing(t *testing.T) {
 		}
 		return nil
 	}
-	dir := shortTempDir(t)
-	d := startOptions(t, dir, Options{Config: cfg, JournalFault: fault})
-	eventually(t, 30*time.Second, "strategies trade", func() bool { return d.status(t).Firm.Fills > 5 })
+	dir := desktest.ShortTempDir(t)
+	d := daemontest.Start(t, daemon.Options{Paths: daemontest.PathsIn(dir), Config: cfg, JournalFault: fault})
+	desktest.Eventually(t, 30*time.Second, "strategies trade", func() bool { return d.Status(t).Firm.Fills > 5 })
 
 	full.Store(true)
 	var down *protocol.Status
-	eventually(t, 10*time.Second, "the journal is down and the firm halted", func() bool {
-		st := d.status(t)
+	desktest.Eventually(t, 10*time.Second, "the journal is down and the firm halted", func() bool {
+		st := d.Status(t)
 		down = st
 		return st.Journal.State == "down" && st.Firm.State == "halted" && contains(st.Firm.Breakers, "journal-error")
 	})
@@ -47,26 +50,26 @@ func TestDiskFullLosesNothing(t *testing.T) {
 		t.Fatalf("journal status while down: %+v, want the write error", down.Journal)
 	}
 	var reset protocol.ResetResult
-	err = call(t, d, protocol.CmdReset, protocol.ResetArgs{Node: "firm", Why: "disk-full test"}, &reset)
+	err = d.Call(t, protocol.CmdReset, protocol.ResetArgs{Node: "firm", Why: "disk-full test"}, &reset)
 	var perr *protocol.Error
 	if !errors.As(err, &perr) || perr.Code != protocol.CodeRefused || !strings.Contains(perr.Message, "journal") {
 		t.Fatalf("reset while the journal is down: %+v, %v; want refused because of the journal", reset, err)
 	}
 	var ack protocol.Ack
-	err = call(t, d, protocol.CmdHalt, protocol.NodeArgs{Node: "mm-btc", Why: "disk-full test"}, &ack)
+	err = d.Call(t, protocol.CmdHalt, protocol.NodeArgs{Node: "mm-btc", Why: "disk-full test"}, &ack)
 	if !errors.As(err, &perr) || perr.Code != protocol.CodeNotDurable {
 		t.Fatalf("halt while the journal is down: %+v, %v; want not-durable", ack, err)
 	}
 	// The venues go on reporting (cancels of the breaker, fills of what
 	// was resting): the journal holds it all.
-	eventually(t, 10*time.Second, "events pending in memory", func() bool { return d.status(t).Journal.Pending > 0 })
+	desktest.Eventually(t, 10*time.Second, "events pending in memory", func() bool { return d.Status(t).Journal.Pending > 0 })
 
 	full.Store(false)
-	eventually(t, 10*time.Second, "the journal catches up", func() bool {
-		j := d.status(t).Journal
+	desktest.Eventually(t, 10*time.Second, "the journal catches up", func() bool {
+		j := d.Status(t).Journal
 		return j.State == "up" && j.Pending == 0
 	})
-	if err := call(t, d, protocol.CmdReset, protocol.ResetArgs{Node: "firm", Why: "disk-full test: space is back"}, &reset); err != nil {
+	if err := d.Call(t, protocol.CmdReset, protocol.ResetArgs{Node: "firm", Why: "disk-full test: space is back"}, &reset); err != nil {
 		t.Fatalf("reset after the journal recovered: %v", err)
 	}
 	if !contains(reset.Cleared, "journal-error") || reset.CommitUS <= 0 {
@@ -74,20 +77,20 @@ func TestDiskFullLosesNothing(t *testing.T) {
 	}
 	// Trading resumes; then a kill stops it so that the state to compare
 	// holds still.
-	before := d.status(t).Firm.Fills
-	eventually(t, 30*time.Second, "trading resumes", func() bool { return d.status(t).Firm.Fills > before })
+	before := d.Status(t).Firm.Fills
+	desktest.Eventually(t, 30*time.Second, "trading resumes", func() bool { return d.Status(t).Firm.Fills > before })
 	var kill protocol.KillResult
-	if err := call(t, d, protocol.CmdKill, protocol.NodeArgs{Node: "firm", Why: "disk-full test: settle"}, &kill); err != nil {
+	if err := d.Call(t, protocol.CmdKill, protocol.NodeArgs{Node: "firm", Why: "disk-full test: settle"}, &kill); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 10*time.Second, "every order settles", func() bool { return d.status(t).Firm.OpenOrders == 0 })
-	settled, orders := d.status(t), d.orders(t)
-	if err := d.stop(); err != nil {
+	desktest.Eventually(t, 10*time.Second, "every order settles", func() bool { return d.Status(t).Firm.OpenOrders == 0 })
+	settled, orders := d.Status(t), d.Orders(t)
+	if err := d.Stop(); err != nil {
 		t.Fatal(err)
 	}
 
-	d2 := startOptions(t, dir, Options{Config: cfg})
-	after := d2.status(t)
+	d2 := daemontest.Start(t, daemon.Options{Paths: daemontest.PathsIn(dir), Config: cfg})
+	after := d2.Status(t)
 	if after.Journal.UncleanStart {
 		t.Error("the restart after a clean stop reports an unclean start")
 	}
@@ -104,7 +107,7 @@ func TestDiskFullLosesNothing(t *testing.T) {
 		}
 	}
 	byID := map[string]protocol.Order{}
-	for _, o := range d2.orders(t) {
+	for _, o := range d2.Orders(t) {
 		byID[o.ClientOrderID] = o
 	}
 	for _, o := range orders {

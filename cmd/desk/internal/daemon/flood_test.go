@@ -1,4 +1,4 @@
-package daemon
+package daemon_test
 
 import (
 	"bytes"
@@ -14,7 +14,10 @@ import (
 	"time"
 
 	"github.com/desk-trading/desk/cmd/desk/internal/config"
+	"github.com/desk-trading/desk/cmd/desk/internal/daemon"
+	"github.com/desk-trading/desk/cmd/desk/internal/daemontest"
 	"github.com/desk-trading/desk/core/client"
+	"github.com/desk-trading/desk/core/desktest"
 	"github.com/desk-trading/desk/core/protocol"
 )
 
@@ -41,9 +44,9 @@ func TestQueryFloodLeavesTradingAlone(t *testing.T) {
 			cfg.Venues[i].Instruments = nil
 		}
 	}
-	d := startOptions(t, shortTempDir(t), Options{Config: cfg, Registry: registryWithLadder(t, 2000), LatencyWindow: time.Second})
-	eventually(t, 60*time.Second, "the ladder rests 2,000 orders", func() bool {
-		return strategyOf(t, d.status(t), "ladder").OpenOrders == 2000
+	d := daemontest.Start(t, daemon.Options{Config: cfg, Registry: registryWithLadder(t, 2000), LatencyWindow: time.Second})
+	desktest.Eventually(t, 60*time.Second, "the ladder rests 2,000 orders", func() bool {
+		return strategyOf(t, d.Status(t), "ladder").OpenOrders == 2000
 	})
 
 	nextWindow(t, d) // the first may hold start-up
@@ -59,7 +62,7 @@ func TestQueryFloodLeavesTradingAlone(t *testing.T) {
 	for k := range flooders {
 		outs[k] = &bytes.Buffer{}
 		cmd := exec.Command(os.Args[0], "-test.run=^TestFloodClientProcess$")
-		cmd.Env = append(os.Environ(), "DESK_FLOOD_SOCKET="+d.paths.Socket)
+		cmd.Env = append(os.Environ(), "DESK_FLOOD_SOCKET="+d.Paths.Socket)
 		cmd.Stdout = outs[k]
 		stdin, err := cmd.StdinPipe()
 		if err != nil {
@@ -78,7 +81,7 @@ func TestQueryFloodLeavesTradingAlone(t *testing.T) {
 	t.Logf("inbox p99: idle %v (%d books), flooded %v (%d books)", time.Duration(idleInbox.P99), idleInbox.Count,
 		time.Duration(floodInbox.P99), floodInbox.Count)
 	t.Logf("halt round trip median: idle %v, flooded %v", idleHalt, floodHalt)
-	st := d.status(t)
+	st := d.Status(t)
 	for _, s := range stops {
 		s.Close()
 	}
@@ -151,10 +154,10 @@ func TestFloodClientProcess(t *testing.T) {
 
 // nextWindow waits for the next complete latency window and returns the
 // engine inbox's figures in it.
-func nextWindow(t *testing.T, d *running) protocol.LatencySummary {
+func nextWindow(t *testing.T, d *daemontest.Daemon) protocol.LatencySummary {
 	t.Helper()
 	inbox := func() *protocol.LatencySummary {
-		for _, l := range d.status(t).Latency {
+		for _, l := range d.Status(t).Latency {
 			if l.Stage == "inbox" {
 				return l.Recent
 			}
@@ -163,7 +166,7 @@ func nextWindow(t *testing.T, d *running) protocol.LatencySummary {
 	}
 	first := inbox()
 	var got protocol.LatencySummary
-	eventually(t, 10*time.Second, "a new latency window", func() bool {
+	desktest.Eventually(t, 10*time.Second, "a new latency window", func() bool {
 		w := inbox()
 		if w == nil || (first != nil && *w == *first) {
 			return false
@@ -176,7 +179,7 @@ func nextWindow(t *testing.T, d *running) protocol.LatencySummary {
 
 // haltRoundTrips halts and resumes a strategy n times and returns the
 // median round trip of a command, its durable commit included.
-func haltRoundTrips(t *testing.T, d *running, n int) time.Duration {
+func haltRoundTrips(t *testing.T, d *daemontest.Daemon, n int) time.Duration {
 	t.Helper()
 	var took []time.Duration
 	for i := range n {
@@ -186,7 +189,7 @@ func haltRoundTrips(t *testing.T, d *running, n int) time.Duration {
 		}
 		start := time.Now()
 		var ack protocol.Ack
-		if err := call(t, d, cmd, protocol.NodeArgs{Node: "mr-eth", Why: "flood test"}, &ack); err != nil {
+		if err := d.Call(t, cmd, protocol.NodeArgs{Node: "mr-eth", Why: "flood test"}, &ack); err != nil {
 			t.Fatalf("%s: %v", cmd, err)
 		}
 		took = append(took, time.Since(start))

@@ -2,8 +2,11 @@ package daemon
 
 import (
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
+
+	"github.com/desk-trading/desk/cmd/desk/internal/config"
 )
 
 // Paths are where the daemon keeps its state and listens.
@@ -51,4 +54,18 @@ func DefaultConfig() string {
 		return ""
 	}
 	return p
+}
+
+// LoadConfig loads the config at path; with path "", the one DefaultConfig
+// finds, else the embedded default. It logs which one it uses.
+func LoadConfig(path string, log *slog.Logger) (*config.Config, error) {
+	if path == "" {
+		path = DefaultConfig()
+	}
+	if path == "" {
+		log.Info("using the embedded default config")
+		return config.Default()
+	}
+	log.Info("using config", "file", path)
+	return config.Load(path)
 }

@@ -1,13 +1,15 @@
-package daemon
+package daemon_test
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"testing"
 	"time"
 
 	"github.com/desk-trading/desk/cmd/desk/internal/config"
+	"github.com/desk-trading/desk/cmd/desk/internal/daemon"
+	"github.com/desk-trading/desk/cmd/desk/internal/daemontest"
+	"github.com/desk-trading/desk/core/desktest"
 	"github.com/desk-trading/desk/core/domain"
 	"github.com/desk-trading/desk/core/protocol"
 	"github.com/desk-trading/desk/core/strategy"
@@ -57,13 +59,6 @@ func registryWithLadder(t *testing.T, count int) *strategy.Registry {
 	return reg
 }
 
-func call(t *testing.T, r *running, cmd string, args, out any) error {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	return r.conn.Call(ctx, cmd, args, out)
-}
-
 // TestRiskEndToEnd drives the risk tree through the socket: a lowered
 // position limit denies orders, a drawdown breaker trips on the simulated
 // market and cancels the node's orders, a firm kill cancels 1,000 working
@@ -85,12 +80,12 @@ func TestRiskEndToEnd(t *testing.T) {
 			cfg.Venues[i].Instruments = nil
 		}
 	}
-	dir := shortTempDir(t)
-	d := startWith(t, dir, cfg, registryWithLadder(t, 1000))
+	dir := desktest.ShortTempDir(t)
+	d := daemontest.Start(t, daemon.Options{Config: cfg, Registry: registryWithLadder(t, 1000), Paths: daemontest.PathsIn(dir)})
 
 	// 1. A lowered position limit denies orders with its reason.
 	var set protocol.LimitsSetResult
-	if err := call(t, d, protocol.CmdLimitsSet, protocol.LimitsSetArgs{
+	if err := d.Call(t, protocol.CmdLimitsSet, protocol.LimitsSetArgs{
 		Node: "mr-eth", Key: "max_position", Value: "0.001", Why: "e2e: squeeze",
 	}, &set); err != nil {
 		t.Fatal(err)
@@ -98,9 +93,9 @@ func TestRiskEndToEnd(t *testing.T) {
 	if set.New != "0.001" {
 		t.Fatalf("limits set -> %+v", set)
 	}
-	eventually(t, 60*time.Second, "an order of mr-eth denied for max-position", func() bool {
+	desktest.Eventually(t, 60*time.Second, "an order of mr-eth denied for max-position", func() bool {
 		var a protocol.AuditResult
-		if err := call(t, d, protocol.CmdAudit, protocol.AuditArgs{Node: "mr-eth"}, &a); err != nil {
+		if err := d.Call(t, protocol.CmdAudit, protocol.AuditArgs{Node: "mr-eth"}, &a); err != nil {
 			t.Fatal(err)
 		}
 		for _, e := range a.Entries {
@@ -118,7 +113,7 @@ func TestRiskEndToEnd(t *testing.T) {
 		{Node: "mr-eth", Key: "max_position", Value: "lots"},
 		{Node: "nobody", Key: "max_position", Value: "1"},
 	} {
-		err := call(t, d, protocol.CmdLimitsSet, bad, nil)
+		err := d.Call(t, protocol.CmdLimitsSet, bad, nil)
 		var perr *protocol.Error
 		if !errors.As(err, &perr) || perr.Message == "" {
 			t.Fatalf("limits set %+v: err %v, want a refusal with a reason", bad, err)
@@ -126,28 +121,28 @@ func TestRiskEndToEnd(t *testing.T) {
 	}
 
 	// 2. A drawdown breaker trips on the live market: halted, orders canceled.
-	if err := call(t, d, protocol.CmdLimitsSet, protocol.LimitsSetArgs{
+	if err := d.Call(t, protocol.CmdLimitsSet, protocol.LimitsSetArgs{
 		Node: "mm-btc", Key: "max_drawdown", Value: "0.00000001", Why: "e2e: trip",
 	}, nil); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 60*time.Second, "mm-btc tripped by drawdown with no open orders", func() bool {
-		s := strategyOf(t, d.status(t), "mm-btc")
+	desktest.Eventually(t, 60*time.Second, "mm-btc tripped by drawdown with no open orders", func() bool {
+		s := strategyOf(t, d.Status(t), "mm-btc")
 		return s.State == "halted" && contains(s.Breakers, "drawdown") && s.OpenOrders == 0
 	})
 
 	// 3. Kill the firm with 1,000 working orders: all canceled.
-	eventually(t, 60*time.Second, "the ladder rests 1,000 orders", func() bool {
-		return strategyOf(t, d.status(t), "ladder").OpenOrders == 1000
+	desktest.Eventually(t, 60*time.Second, "the ladder rests 1,000 orders", func() bool {
+		return strategyOf(t, d.Status(t), "ladder").OpenOrders == 1000
 	})
 	working := map[string]bool{}
-	for _, o := range d.orders(t) {
+	for _, o := range d.Orders(t) {
 		if isWorking(o.State) {
 			working[o.ClientOrderID] = true
 		}
 	}
 	var kill protocol.KillResult
-	if err := call(t, d, protocol.CmdKill, protocol.NodeArgs{Node: "firm", Why: "e2e: kill"}, &kill); err != nil {
+	if err := d.Call(t, protocol.CmdKill, protocol.NodeArgs{Node: "firm", Why: "e2e: kill"}, &kill); err != nil {
 		t.Fatal(err)
 	}
 	// Some of the orders listed as working may finish before the kill
@@ -155,11 +150,11 @@ func TestRiskEndToEnd(t *testing.T) {
 	if kill.State != "halted" || kill.Canceled == 0 {
 		t.Fatalf("kill -> %+v, want halted with cancels sent", kill)
 	}
-	eventually(t, 30*time.Second, "every working order canceled", func() bool {
-		return d.status(t).Firm.OpenOrders == 0
+	desktest.Eventually(t, 30*time.Second, "every working order canceled", func() bool {
+		return d.Status(t).Firm.OpenOrders == 0
 	})
 	afterKill := map[string]protocol.Order{}
-	for _, o := range d.orders(t) {
+	for _, o := range d.Orders(t) {
 		afterKill[o.ClientOrderID] = o
 		if isWorking(o.State) {
 			t.Fatalf("order %s of %s is still %s after the kill", o.ClientOrderID, o.Strategy, o.State)
@@ -176,18 +171,18 @@ func TestRiskEndToEnd(t *testing.T) {
 
 	// 4. Restart: states, limits and audit intact.
 	var before protocol.AuditResult
-	if err := call(t, d, protocol.CmdAudit, protocol.AuditArgs{}, &before); err != nil {
+	if err := d.Call(t, protocol.CmdAudit, protocol.AuditArgs{}, &before); err != nil {
 		t.Fatal(err)
 	}
 	var limitsBefore protocol.LimitsResult
-	if err := call(t, d, protocol.CmdLimitsGet, protocol.NodeArgs{Node: "mr-eth"}, &limitsBefore); err != nil {
+	if err := d.Call(t, protocol.CmdLimitsGet, protocol.NodeArgs{Node: "mr-eth"}, &limitsBefore); err != nil {
 		t.Fatal(err)
 	}
-	if err := d.stop(); err != nil {
+	if err := d.Stop(); err != nil {
 		t.Fatal(err)
 	}
-	d2 := startWith(t, dir, cfg, registryWithLadder(t, 1000))
-	st := d2.status(t)
+	d2 := daemontest.Start(t, daemon.Options{Config: cfg, Registry: registryWithLadder(t, 1000), Paths: daemontest.PathsIn(dir)})
+	st := d2.Status(t)
 	if st.Firm.State != "halted" {
 		t.Fatalf("firm after restart: %s", st.Firm.State)
 	}
@@ -195,14 +190,14 @@ func TestRiskEndToEnd(t *testing.T) {
 		t.Fatalf("mm-btc breakers after restart: %v", s.Breakers)
 	}
 	var limitsAfter protocol.LimitsResult
-	if err := call(t, d2, protocol.CmdLimitsGet, protocol.NodeArgs{Node: "mr-eth"}, &limitsAfter); err != nil {
+	if err := d2.Call(t, protocol.CmdLimitsGet, protocol.NodeArgs{Node: "mr-eth"}, &limitsAfter); err != nil {
 		t.Fatal(err)
 	}
 	if got, want := fmt.Sprint(limitsAfter.Nodes), fmt.Sprint(limitsBefore.Nodes); got != want {
 		t.Fatalf("limits after restart %s, before %s", got, want)
 	}
 	var after protocol.AuditResult
-	if err := call(t, d2, protocol.CmdAudit, protocol.AuditArgs{Limit: len(before.Entries)}, &after); err != nil {
+	if err := d2.Call(t, protocol.CmdAudit, protocol.AuditArgs{Limit: len(before.Entries)}, &after); err != nil {
 		t.Fatal(err)
 	}
 	seen := map[uint64]protocol.AuditEntry{}
