@@ -60,7 +60,7 @@ func BenchmarkCheckTree(b *testing.B) {
 }
 
 // BenchmarkCheckAdmit is what an order that goes out costs risk: Check,
-// Admit, and OnDone when it finishes.
+// Admit, and OnOrder when it finishes.
 func BenchmarkCheckAdmit(b *testing.B) {
 	tr := benchTree(b)
 	o := order(0, domain.Buy, 10_010, 10)
@@ -75,6 +75,8 @@ func BenchmarkCheckAdmit(b *testing.B) {
 			b.Fatal("denied: ", r)
 		}
 		tr.Admit(o, t)
-		tr.OnDone(o)
+		o.State = domain.StateCanceled
+		tr.OnOrder(o, OrderWas{Working: true, Leaves: o.Qty}, nil)
+		o.State = domain.StateOpen
 	}
 }

@@ -157,13 +157,12 @@ func (t *Tree) Evaluate(now int64) (trips []Trip, rolled []*Node) {
 		if t.rollDay(n, now) {
 			t.rolled = append(t.rolled, n)
 		}
-		pnl := n.PnL()
-		n.peak = max(n.peak, pnl)
+		n.peak = max(n.peak, n.PnL())
 		w := &n.whole
-		if loss := domain.AddMoney(n.dayBase, -pnl); w.maxDailyLoss > 0 && loss > w.maxDailyLoss {
+		if loss := -n.DailyPnL(); w.maxDailyLoss > 0 && loss > w.maxDailyLoss {
 			t.trip(n, BreakerDailyLoss, fmt.Sprintf("daily loss %s over %s", loss, w.maxDailyLoss))
 		}
-		if dd := domain.AddMoney(n.peak, -pnl); w.maxDrawdn > 0 && dd > w.maxDrawdn {
+		if dd := n.Drawdown(); w.maxDrawdn > 0 && dd > w.maxDrawdn {
 			t.trip(n, BreakerDrawdown, fmt.Sprintf("drawdown %s over %s", dd, w.maxDrawdn))
 		}
 	})

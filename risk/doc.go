@@ -1,14 +1,18 @@
 // Package risk holds the pre-trade risk tree: the firm, its books and their
 // strategies, each a Node with a trading state, circuit breakers, limits,
-// and the positions, working orders and P&L of everything below it.
+// and the positions, working orders and P&L of everything below it. It is
+// the desk's ledger (ledger.go): the one owner of every strategy's
+// positions at average cost and of every node's P&L, which the engine's
+// status and the strategies read too.
 //
 // # Basics
 //
 // A Tree is built once from config (NewTree). The engine feeds it what
-// happens: reference prices (OnMark), orders that go out (Admit) and
-// finish (OnDone), cancels and replaces (OnMessage), fills (OnFill),
-// venue rejects (OnReject) and denials (OnDenied). For every new order it
-// asks Check, which returns Pass or the Reason of the first limit the order
+// happens: reference prices (OnMark), orders that go out (Admit), every
+// later change of an order with its fill if any (OnOrder: one call,
+// whatever the change), cancels and replaces sent (OnMessage), venue
+// rejects (OnReject) and denials (OnDenied). For every new order it asks
+// Check, which returns Pass or the Reason of the first limit the order
 // breaks. Cancels never pass through Check: a cancel always goes out.
 //
 // Limits are keyed (see Keys), set per node, and the per-instrument ones

@@ -67,15 +67,30 @@ func testTree(t testing.TB, firm, book, s0 NodeLimits) *Tree {
 const now = int64(1_000_000 * time.Second) // day 11
 
 func order(strat domain.StrategyID, side domain.Side, price domain.Price, qty domain.Qty) *domain.Order {
-	return &domain.Order{Strategy: strat, Side: side, Type: domain.Limit, Price: price, Qty: qty, TIF: domain.GTC}
+	return &domain.Order{Strategy: strat, Side: side, Type: domain.Limit, Price: price, Qty: qty, TIF: domain.GTC, State: domain.StateOpen}
 }
 
+// change books a change of o, made by mutate, as the engine does: its
+// working part before, the change, then OnOrder with the fill if any.
+func change(tr *Tree, o *domain.Order, f *domain.Fill, mutate func(o *domain.Order)) {
+	was := WasOf(o)
+	mutate(o)
+	tr.OnOrder(o, was, f)
+}
+
+func canceled(o *domain.Order) { o.State = domain.StateCanceled }
+
+// fill books a fill of q (negative: sold) at px for strat, as a fill of a
+// working order of that side: its quantity comes out of the working
+// quantity of the side, as far as there is any, and the order stays
+// working.
 func fill(tr *Tree, strat domain.StrategyID, i domain.InstrumentID, q domain.Qty, px domain.Price) {
 	side := domain.Buy
 	if q < 0 {
 		side, q = domain.Sell, -q
 	}
-	tr.OnFill(&domain.Fill{Strategy: strat, Instrument: i, Side: side, Qty: q, Price: px, Time: now})
+	o := &domain.Order{Strategy: strat, Instrument: i, Side: side, Qty: q, Filled: q, State: domain.StatePartiallyFilled}
+	tr.OnOrder(o, OrderWas{Working: true, Leaves: q}, &domain.Fill{Strategy: strat, Instrument: i, Side: side, Qty: q, Price: px, Time: now})
 }
 
 func TestCheck(t *testing.T) {
@@ -259,13 +274,14 @@ func TestOpenOrdersCountUpAndDown(t *testing.T) {
 	if s0.OpenOrders() != 2 || book.OpenOrders() != 2 || s0.buyWork[0] != 5 || s0.sellWork[0] != 2 {
 		t.Fatalf("after admits: open %d/%d work %d/%d", s0.OpenOrders(), book.OpenOrders(), s0.buyWork[0], s0.sellWork[0])
 	}
-	tr.OnFill(&domain.Fill{Strategy: 0, Instrument: 0, Side: domain.Buy, Qty: 3, Price: 10_000})
-	a.Filled = 3
+	change(tr, a, &domain.Fill{Strategy: 0, Instrument: 0, Side: domain.Buy, Qty: 3, Price: 10_000}, func(o *domain.Order) {
+		o.Filled, o.State = 3, domain.StatePartiallyFilled
+	})
 	if s0.buyWork[0] != 2 || s0.Position(0) != 3 {
 		t.Fatalf("after a fill: work %d pos %d", s0.buyWork[0], s0.Position(0))
 	}
-	tr.OnDone(a) // canceled with 2 left
-	tr.OnDone(b)
+	change(tr, a, nil, canceled) // canceled with 2 left
+	change(tr, b, nil, canceled)
 	if s0.OpenOrders() != 0 || s0.buyWork[0] != 0 || s0.sellWork[0] != 0 {
 		t.Fatalf("after done: open %d work %d/%d", s0.OpenOrders(), s0.buyWork[0], s0.sellWork[0])
 	}
@@ -482,7 +498,7 @@ func TestRestoreWorkingAndReplace(t *testing.T) {
 	tr := testTree(t, NodeLimits{}, NodeLimits{}, NodeLimits{Base: lim(t, "max_position", "10", "max_open_orders", "2")})
 	tr.OnMark(0, 10_000, now)
 	o := order(0, domain.Buy, 9_990, 6)
-	tr.RestoreWorking(o)
+	tr.OnOrder(o, OrderWas{}, nil) // restored, working
 	s0 := tr.Strategy(0)
 	if s0.OpenOrders() != 1 || s0.buyWork[0] != 6 || tr.firm.buyWork[0] != 6 {
 		t.Fatalf("restored: open %d work %d firm %d", s0.OpenOrders(), s0.buyWork[0], tr.firm.buyWork[0])
@@ -490,15 +506,14 @@ func TestRestoreWorkingAndReplace(t *testing.T) {
 	if got := tr.Check(order(0, domain.Buy, 10_000, 5), now); got != ReasonMaxPosition {
 		t.Fatalf("a restored working order does not count: %q", got)
 	}
-	o.Qty = 2 // the venue confirmed a replace down to 2
-	tr.OnReplace(o, 6)
+	change(tr, o, nil, func(o *domain.Order) { o.Qty = 2 }) // the venue confirmed a replace down to 2
 	if s0.buyWork[0] != 2 || tr.firm.buyWork[0] != 2 {
 		t.Fatalf("after replace: work %d firm %d", s0.buyWork[0], tr.firm.buyWork[0])
 	}
 	if got := tr.Check(order(0, domain.Buy, 10_000, 5), now); got != Pass {
 		t.Fatalf("after shrinking the working order: %q", got)
 	}
-	tr.OnDone(o)
+	change(tr, o, nil, canceled)
 	if s0.OpenOrders() != 0 || s0.buyWork[0] != 0 {
 		t.Fatalf("after done: open %d work %d", s0.OpenOrders(), s0.buyWork[0])
 	}
@@ -512,8 +527,8 @@ func TestLateFillKeepsOtherWorkingOrders(t *testing.T) {
 	other := order(0, domain.Buy, 9_980, 4)
 	tr.Admit(done, now)
 	tr.Admit(other, now)
-	tr.OnDone(done) // canceled with 5 left
-	tr.OnLateFill(&domain.Fill{Strategy: 0, Instrument: 0, Side: domain.Buy, Qty: 2, Price: 9_990})
+	change(tr, done, nil, canceled) // canceled with 5 left
+	change(tr, done, &domain.Fill{Strategy: 0, Instrument: 0, Side: domain.Buy, Qty: 2, Price: 9_990}, func(o *domain.Order) { o.Filled += 2 })
 	s0 := tr.Strategy(0)
 	if s0.Position(0) != 2 || s0.buyWork[0] != 4 {
 		t.Fatalf("position %d, working %d; want 2 and the other order's 4", s0.Position(0), s0.buyWork[0])

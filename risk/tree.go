@@ -44,6 +44,11 @@ type Node struct {
 	restricted []bool // by InstrumentID
 	trades     []bool // strategies: the instruments it trades, for stale-data trips
 
+	// Strategies: the position in each instrument at average cost, and
+	// whether it ever had a fill (see ledger.go).
+	positions []domain.Position
+	traded    []bool
+
 	// Positions and money, summed over the subtree.
 	pos       []domain.Qty   // net position by InstrumentID
 	buyWork   []domain.Qty   // working buy quantity by InstrumentID
@@ -165,6 +170,7 @@ type Tree struct {
 	order       []*Node // books and strategies in configuration order
 	refMaxAge   int64
 
+	opened   []posRef       // strategy positions in the order of their first fills
 	marks    []domain.Price // reference price by InstrumentID
 	markTime []int64        // when it was set, engine clock
 	trips    []Trip         // reused by the breaker methods
@@ -236,6 +242,7 @@ func NewTree(cfg Config) (*Tree, error) {
 		}
 		t.strategies[s.ID] = nd
 		nd.trades = make([]bool, n)
+		nd.positions, nd.traded = make([]domain.Position, n), make([]bool, n)
 		for _, i := range s.Instruments {
 			if int(i) < n {
 				nd.trades[i] = true

@@ -109,11 +109,6 @@ type Engine struct {
 	strats     []*strategy
 	byInstr    [][]*strategy // subscribers by InstrumentID
 
-	// Reference prices by InstrumentID: the consolidated mid and when it was
-	// last updated (engine clock, unix nanoseconds).
-	marks    []domain.Price
-	markTime []int64
-
 	ctrl    chan *command
 	reports chan domain.ExecReport
 	intents chan domain.Intent
@@ -204,19 +199,17 @@ func New(opts Options) (*Engine, error) {
 	}
 	n := len(opts.Instruments)
 	e := &Engine{
-		opts:     opts,
-		log:      log,
-		clock:    opts.Clock,
-		oms:      oms.New(oms.Options{Instruments: opts.Instruments, KeepTerminal: opts.KeepOrders}),
-		risk:     opts.Risk,
-		marks:    make([]domain.Price, n),
-		markTime: make([]int64, n),
-		byInstr:  make([][]*strategy, n),
-		ctrl:     make(chan *command, 64),
-		reports:  opts.Reports,
-		intents:  make(chan domain.Intent, opts.QueueSize),
-		books:    make(chan domain.BookUpdate, opts.QueueSize),
-		done:     make(chan struct{}),
+		opts:    opts,
+		log:     log,
+		clock:   opts.Clock,
+		oms:     oms.New(oms.Options{Instruments: opts.Instruments, KeepTerminal: opts.KeepOrders}),
+		risk:    opts.Risk,
+		byInstr: make([][]*strategy, n),
+		ctrl:    make(chan *command, 64),
+		reports: opts.Reports,
+		intents: make(chan domain.Intent, opts.QueueSize),
+		books:   make(chan domain.BookUpdate, opts.QueueSize),
+		done:    make(chan struct{}),
 
 		configSeen: make(map[string]ConfigLimit),
 		latency:    newLatency(int64(opts.LatencyWindow)),

@@ -108,7 +108,7 @@ func (h *recHost) OnOrder(o *domain.Order) {
 	h.orders = append(h.orders, *o)
 	h.mu.Unlock()
 }
-func (h *recHost) OnFill(f *domain.Fill) {
+func (h *recHost) OnFill(f *domain.Fill, _ domain.Qty) {
 	h.mu.Lock()
 	h.fills = append(h.fills, *f)
 	h.mu.Unlock()
@@ -124,7 +124,7 @@ type nopHost struct{}
 
 func (nopHost) OnBook(*domain.BookUpdate)                 {}
 func (nopHost) OnOrder(*domain.Order)                     {}
-func (nopHost) OnFill(*domain.Fill)                       {}
+func (nopHost) OnFill(*domain.Fill, domain.Qty)           {}
 func (nopHost) OnState(domain.TradingState)               {}
 func (nopHost) OnRestore(domain.InstrumentID, domain.Qty) {}
 

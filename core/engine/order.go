@@ -229,19 +229,17 @@ func (e *Engine) onReport(r *domain.ExecReport) {
 	case domain.ExecFill:
 		r.Stamps.Filled = now
 	}
-	prev, prevLeaves := domain.OrderState(0), domain.Qty(0)
+	var was risk.OrderWas
+	prev := domain.OrderState(0)
 	if o, ok := e.oms.Get(r.OrderID); ok {
-		prev, prevLeaves = o.State, o.Leaves()
+		was, prev = risk.WasOf(o), o.State
 	}
 	o, fill, err := e.oms.Apply(r, e.now)
 	if err != nil {
 		e.reportRefused(r, err)
 		return
 	}
-	if r.Kind == domain.ExecReplaced && o.State.Working() {
-		e.risk.OnReplace(o, prevLeaves)
-	}
-	e.afterReport(o, fill, prev)
+	e.afterReport(o, fill, was)
 	if r.Kind == domain.ExecAck && prev == domain.StatePendingNew {
 		e.latency.record(stageAck, o.Stamps.Sent, o.Stamps.Acked)
 	}
@@ -250,24 +248,18 @@ func (e *Engine) onReport(r *domain.ExecReport) {
 	}
 }
 
-// afterReport journals and fans out the effect of an applied report; prev
-// is the order's state before it.
-func (e *Engine) afterReport(o *domain.Order, fill *domain.Fill, prev domain.OrderState) {
+// afterReport journals and fans out the effect of an applied report; was
+// is the order's working part before it.
+func (e *Engine) afterReport(o *domain.Order, fill *domain.Fill, was risk.OrderWas) {
 	st := e.strategy(o.Strategy)
 	e.journalOrder(domain.EventOrder, o)
-	if prev.Working() && !o.State.Working() {
-		e.risk.OnDone(o)
-	}
+	// One call for the ledger and the working orders, whatever the change.
+	e.risk.OnOrder(o, was, fill)
 	if fill != nil {
 		e.journalFill(fill)
-		if prev.Working() {
-			e.risk.OnFill(fill)
-		} else {
-			e.risk.OnLateFill(fill)
-		}
 		if st != nil {
 			st.fills++
-			st.Host.OnFill(fill)
+			st.Host.OnFill(fill, e.risk.Position(fill.Strategy, fill.Instrument).Qty)
 		}
 	}
 	if st != nil {
@@ -282,13 +274,13 @@ func (e *Engine) afterReport(o *domain.Order, fill *domain.Fill, prev domain.Ord
 // knows for certain (the venue never got the message).
 func (e *Engine) applySynthetic(o *domain.Order, kind domain.ExecKind, reason string) {
 	r := domain.ExecReport{Kind: kind, Venue: o.Venue, OrderID: o.ID, Reason: reason}
-	prev := o.State
+	was := risk.WasOf(o)
 	o, fill, err := e.oms.Apply(&r, e.now)
 	if err != nil {
 		e.log.Error("synthetic report refused", "order", r.OrderID, "kind", kind, "err", err)
 		return
 	}
-	e.afterReport(o, fill, prev)
+	e.afterReport(o, fill, was)
 }
 
 func (e *Engine) reportRefused(r *domain.ExecReport, err error) {
@@ -308,16 +300,14 @@ func (e *Engine) reportRefused(r *domain.ExecReport, err error) {
 // the strategies that trade the instrument.
 func (e *Engine) onBook(b *domain.BookUpdate) {
 	i := b.Instrument
-	if int(i) >= len(e.marks) {
+	if int(i) >= len(e.opts.Instruments) {
 		return
 	}
 	e.latency.record(stageFeed, b.Stamps.Received, b.Stamps.Decoded)
 	e.latency.record(stageInbox, b.Stamps.Decoded, domain.Mono())
 	e.router.OnBook(b)
 	if bid, ask := e.router.BBO(i); bid > 0 && ask > 0 {
-		e.marks[i] = (bid + ask) / 2
-		e.markTime[i] = e.now
-		e.risk.OnMark(i, e.marks[i], e.now)
+		e.risk.OnMark(i, (bid+ask)/2, e.now)
 	}
 	for _, st := range e.byInstr[i] {
 		st.Host.OnBook(b)

@@ -50,8 +50,9 @@ type StrategyHost interface {
 	OnBook(b *domain.BookUpdate)
 	// OnOrder delivers an order of this strategy after it changed.
 	OnOrder(o *domain.Order)
-	// OnFill delivers a fill of an order of this strategy.
-	OnFill(f *domain.Fill)
+	// OnFill delivers a fill of an order of this strategy, and the
+	// strategy's position in the instrument after it (the ledger's).
+	OnFill(f *domain.Fill, position domain.Qty)
 	// OnState tells the strategy its effective trading state changed.
 	OnState(s domain.TradingState)
 	// OnRestore gives the strategy its position in an instrument as rebuilt

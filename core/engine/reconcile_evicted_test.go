@@ -98,8 +98,8 @@ func TestReconcileSkipsOrdersTheJournalHad(t *testing.T) {
 	if q := e2.risk.Strategy(0).Position(0); q != 2 {
 		t.Errorf("risk position of a after restart: %d, the venue's fills say 2", q)
 	}
-	if p := e2.oms.Position(0, 0); p == nil || p.Qty != 2 {
-		t.Errorf("OMS position of a after restart: %v, the venue's fills say 2", p)
+	if p := e2.risk.Position(0, 0); p == nil || p.Qty != 2 {
+		t.Errorf("ledger position of a after restart: %v, the venue's fills say 2", p)
 	}
 	_ = sell
 }

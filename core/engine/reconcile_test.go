@@ -254,7 +254,7 @@ func TestReconcileAdoptsOrdersTheJournalLost(t *testing.T) {
 			}
 		}
 		for s, q := range r.venueFills() {
-			if p := e.oms.Position(s, 0); p == nil || p.Qty != q {
+			if p := e.risk.Position(s, 0); p == nil || p.Qty != q {
 				t.Fatalf("%s: strategy %d position %v, the venue's fills say %d", when, s, p, q)
 			}
 		}

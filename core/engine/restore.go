@@ -6,7 +6,6 @@ import (
 	"slices"
 
 	"github.com/desk-trading/desk/core/domain"
-	"github.com/desk-trading/desk/core/oms"
 	"github.com/desk-trading/desk/risk"
 )
 
@@ -47,11 +46,15 @@ func (e *Engine) Restore(ev *domain.Event, sum *RestoreSummary) {
 		}
 	case domain.EventFill:
 		f := ev.Fill
-		if err := e.oms.RestoreFill(&f); err != nil {
+		applied, err := e.oms.RestoreFill(&f)
+		if err != nil {
 			e.log.Error("journaled fill refused", "order", f.OrderID, "err", err)
 			return
 		}
-		e.risk.OnFill(&f)
+		if !applied {
+			return // journaled twice: booked once
+		}
+		e.risk.OnOrder(nil, risk.OrderWas{}, &f) // the working orders are restored after the replay
 		if st := e.strategy(f.Strategy); st != nil {
 			st.fills++
 		}
@@ -85,7 +88,7 @@ func (e *Engine) journaled(id domain.OrderID) bool {
 func (e *Engine) FinishRestore(sum *RestoreSummary) {
 	e.oms.Working(func(o *domain.Order) bool {
 		sum.Working++
-		e.risk.RestoreWorking(o)
+		e.risk.OnOrder(o, risk.OrderWas{}, nil) // working, as before the restart
 		return true
 	})
 	// The view gets the orders' final states only, not every version the
@@ -106,7 +109,7 @@ func (e *Engine) FinishRestore(sum *RestoreSummary) {
 			sum.Halted = append(sum.Halted, n.Name())
 		}
 	})
-	e.oms.Positions(func(sid domain.StrategyID, i domain.InstrumentID, p *oms.Position) bool {
+	e.risk.Positions(func(sid domain.StrategyID, i domain.InstrumentID, p *domain.Position) bool {
 		if st := e.strategy(sid); st != nil && p.Qty != 0 {
 			st.Host.OnRestore(i, p.Qty)
 		}
@@ -247,7 +250,7 @@ func (e *Engine) reconcileOrder(vid domain.VenueID, vo *domain.VenueOrder, sum *
 		e.oms.Restore(&skel)
 		e.noteJournaledID(id)
 		o, _ = e.oms.Get(id)
-		e.risk.RestoreWorking(o)
+		e.risk.OnOrder(o, risk.OrderWas{}, nil) // working from now
 		e.journalOrder(domain.EventOrder, o)
 		if st := e.strategy(sid); st != nil {
 			st.ordersSent++
@@ -277,15 +280,12 @@ func (e *Engine) reconcileReport(r *domain.ExecReport) bool {
 	if !ok {
 		return false
 	}
-	prev, prevLeaves := o.State, o.Leaves()
+	was := risk.WasOf(o)
 	o, fill, err := e.oms.Apply(r, e.now)
 	if err != nil {
 		e.log.Debug("reconcile: venue report already reflected", "order", r.OrderID, "kind", r.Kind, "err", err)
 		return false
 	}
-	if r.Kind == domain.ExecReplaced && o.State.Working() {
-		e.risk.OnReplace(o, prevLeaves)
-	}
-	e.afterReport(o, fill, prev)
+	e.afterReport(o, fill, was)
 	return fill != nil
 }

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/desk-trading/desk/core/domain"
-	"github.com/desk-trading/desk/core/oms"
 	"github.com/desk-trading/desk/core/protocol"
 	"github.com/desk-trading/desk/risk"
 )
@@ -56,13 +55,13 @@ func (e *Engine) publish() {
 		per[s.ID] = ps
 		sums[s.ID] = &totals{open: open[s.ID], sent: s.ordersSent, fills: s.fills}
 	}
-	e.oms.Positions(func(sid domain.StrategyID, i domain.InstrumentID, p *oms.Position) bool {
+	e.risk.Positions(func(sid domain.StrategyID, i domain.InstrumentID, p *domain.Position) bool {
 		ps, t := per[sid], sums[sid]
 		if ps == nil || int(i) >= len(e.opts.Instruments) {
 			return true
 		}
 		in := &e.opts.Instruments[i]
-		mark := e.marks[i]
+		mark, _ := e.risk.Mark(i)
 		var unreal domain.Money
 		if mark > 0 {
 			unreal = p.Unrealized(mark, in)

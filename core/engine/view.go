@@ -73,7 +73,7 @@ type viewOrder struct {
 // viewDelta is what changed since the last hand-over, oldest first.
 type viewDelta struct {
 	version uint64 // counts the hand-overs
-	orders []domain.Order
+	orders  []domain.Order
 	// gone are orders that changed and that the OMS no longer holds
 	// (evicted before the hand-over): the view forgets them too, rather
 	// than keep a stale state.

@@ -1,6 +1,7 @@
 // Package oms is desk's order management system: the state machine of every
-// order, the fills applied to them exactly once, and the positions and P&L
-// they add up to.
+// order and the fills applied to them exactly once. What the fills add up
+// to, positions and P&L, is the ledger's (package risk): the OMS hands
+// each fill out once, and the engine books it there.
 //
 // # How it fits
 //
@@ -10,8 +11,8 @@
 // cancel or replace it sends is recorded with CancelRequested or
 // ReplaceRequested. Every execution report from a venue goes through Apply,
 // which moves the order along the table in state.go, refuses what does not
-// fit (a duplicate or excess fill, an ack for a finished order), and books
-// fills into the strategy's Position. The engine journals the order after
+// fit (a duplicate or excess fill, an ack for a finished order), and
+// returns each fill once. The engine journals the order after
 // every change and every fill Apply returns; on start it replays the
 // journal through Restore and RestoreFill.
 //
@@ -27,20 +28,10 @@
 // happened), and the order stays canceled or expired with the late fill in
 // Filled.
 //
-// # Positions
-//
-// A Position is kept per strategy and instrument at average cost in
-// fixed-point Money: Cost is the signed cost of the open quantity, a
-// reducing fill realizes its value against the released share of Cost, fees
-// come out of Realized. Realized + Unrealized at a mark always equals the
-// mark value of the position minus what its fills cost and their fees,
-// exactly (the rounding of a fill's value is never split between realized
-// and open).
-//
 // # Caveats
 //
 // An OMS is not safe for concurrent use: only the engine goroutine may call
-// it, and the orders, fills and positions it hands out are its own, valid as
+// it, and the orders and fills it hands out are its own, valid as
 // each method's comment says. Copy what goes to another goroutine (a
 // strategy, the journal writer, a client).
 //
@@ -49,8 +40,7 @@
 // a slab whose slots are reused, and orders and fills are indexed by
 // open-addressing tables (table.go) that reuse their slots where a Go map
 // would now and then rebuild itself. Growth to a new high of orders held or
-// fills remembered, and a first fill for a new (strategy, instrument),
-// allocate; so do errors, for their message.
+// fills remembered allocates; so do errors, for their message.
 //
 // Some refusals are benign races rather than faults: an ack that arrives
 // after the order filled, a second cancel request while one is in flight,
@@ -70,8 +60,9 @@
 // alert and reconcile rather than let the OMS guess. A fill must carry a
 // trade id; an adapter for a venue that has none must make a stable one.
 //
-// RestoreFill books positions and Restore puts orders back, independently;
-// the journal must hold a fill and the order snapshot after it together (one
-// group commit), or a crash between them leaves the order's Filled behind
-// its position until reconciliation with the venue.
+// RestoreFill remembers fills (and says which are new, for the ledger) and
+// Restore puts orders back, independently; the journal must hold a fill and
+// the order snapshot after it together (one group commit), or a crash
+// between them leaves the order's Filled behind its position until
+// reconciliation with the venue.
 package oms

@@ -41,9 +41,68 @@ func instruments(t testing.TB) []domain.Instrument {
 	}
 }
 
-func newOMS(t testing.TB, keep int) *OMS {
+func newOMS(t testing.TB, keep int) *bookedOMS {
 	t.Helper()
-	return New(Options{Instruments: instruments(t), KeepTerminal: keep})
+	return booked(New(Options{Instruments: instruments(t), KeepTerminal: keep}))
+}
+
+// bookedOMS is an OMS whose fills are booked into positions at average
+// cost, as the engine books them into the ledger (risk), so that tests can
+// check what the fills the OMS hands out add up to: each once, none lost.
+type bookedOMS struct {
+	*OMS
+	pos   map[posKey]*domain.Position
+	order []posKey
+}
+
+type posKey struct {
+	strategy   domain.StrategyID
+	instrument domain.InstrumentID
+}
+
+func booked(m *OMS) *bookedOMS { return &bookedOMS{OMS: m, pos: map[posKey]*domain.Position{}} }
+
+func (b *bookedOMS) book(f *domain.Fill) {
+	k := posKey{f.Strategy, f.Instrument}
+	p := b.pos[k]
+	if p == nil {
+		p = &domain.Position{}
+		b.pos[k] = p
+		b.order = append(b.order, k)
+	}
+	p.Apply(f, b.instrument(f.Instrument))
+}
+
+// Apply is OMS.Apply, booking the fill it returns.
+func (b *bookedOMS) Apply(r *domain.ExecReport, now int64) (*domain.Order, *domain.Fill, error) {
+	o, f, err := b.OMS.Apply(r, now)
+	if f != nil {
+		b.book(f)
+	}
+	return o, f, err
+}
+
+// RestoreFill is OMS.RestoreFill, booking the fill when it is new.
+func (b *bookedOMS) RestoreFill(f *domain.Fill) error {
+	applied, err := b.OMS.RestoreFill(f)
+	if applied {
+		b.book(f)
+	}
+	return err
+}
+
+// Position returns s's position in i, nil before its first fill.
+func (b *bookedOMS) Position(s domain.StrategyID, i domain.InstrumentID) *domain.Position {
+	return b.pos[posKey{s, i}]
+}
+
+// Positions calls fn for each position in order of first fill.
+func (b *bookedOMS) Positions(fn func(s domain.StrategyID, i domain.InstrumentID, p *domain.Position) bool) {
+	for _, k := range b.order {
+		if !fn(k.strategy, k.instrument, b.pos[k]) {
+			return
+		}
+	}
 }
 
 // limitBuy is a valid GTC limit intent for 10 ES at 5000.00.
@@ -58,7 +117,7 @@ func limitBuy(id domain.OrderID) domain.Intent {
 func oid(seq uint64) domain.OrderID { return domain.MakeOrderID(1, 0, seq) }
 
 // mustCreate creates and sends an order for in.
-func mustSend(t testing.TB, m *OMS, in domain.Intent) *domain.Order {
+func mustSend(t testing.TB, m *bookedOMS, in domain.Intent) *domain.Order {
 	t.Helper()
 	o, err := m.Create(&in, 1)
 	if err != nil {
@@ -80,7 +139,7 @@ func fillReport(id domain.OrderID, trade uint64, px domain.Price, qty domain.Qty
 	return r
 }
 
-func mustApply(t testing.TB, m *OMS, r *domain.ExecReport) (*domain.Order, *domain.Fill) {
+func mustApply(t testing.TB, m *bookedOMS, r *domain.ExecReport) (*domain.Order, *domain.Fill) {
 	t.Helper()
 	o, f, err := m.Apply(r, 10)
 	if err != nil {

@@ -28,15 +28,14 @@ type Options struct {
 	OrphanFills int
 }
 
-// OMS holds the orders and positions of the desk. See the package
+// OMS holds the orders of the desk and the fills applied to them. See the package
 // documentation for who may call it.
 type OMS struct {
 	instruments []domain.Instrument // by ID; TickSize 0 marks a gap
 	keep        int
 
-	orders    store
-	fills     dedupe
-	positions positions
+	orders orders
+	fills  dedupe
 
 	fill domain.Fill // returned by Apply, reused by the next call
 }
@@ -45,9 +44,8 @@ type OMS struct {
 // instruments with one ID or one not built by domain.NewInstrument.
 func New(opts Options) *OMS {
 	m := &OMS{
-		keep:      opts.KeepTerminal,
-		orders:    newStore(),
-		positions: newPositions(),
+		keep:   opts.KeepTerminal,
+		orders: newOrders(),
 	}
 	switch {
 	case m.keep == 0:
@@ -185,24 +183,6 @@ func (m *OMS) WorkingOf(s domain.StrategyID, fn func(o *domain.Order) bool) {
 func (m *OMS) Recent(fn func(o *domain.Order) bool) {
 	for i := m.orders.ended.tail; i != none; i = m.orders.at(i).prev {
 		if !fn(&m.orders.at(i).o) {
-			return
-		}
-	}
-}
-
-// Position returns the position of strategy s in instrument i, or nil if
-// that strategy never had a fill in it. The pointer stays valid, and
-// reflects every later fill, for the life of the OMS: positions are never
-// removed, even when flat.
-func (m *OMS) Position(s domain.StrategyID, i domain.InstrumentID) *Position {
-	return m.positions.get(s, i)
-}
-
-// Positions calls fn for each position, in order of first fill, until fn
-// returns false. fn must not change the OMS.
-func (m *OMS) Positions(fn func(s domain.StrategyID, i domain.InstrumentID, p *Position) bool) {
-	for _, e := range m.positions.order {
-		if !fn(e.key.strategy, e.key.instrument, &e.p) {
 			return
 		}
 	}

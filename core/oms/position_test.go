@@ -133,7 +133,7 @@ func TestPositionPnL(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			in := ins[tt.inst]
-			var p Position
+			var p domain.Position
 			for i, f := range tt.fills {
 				p.Apply(f, &in)
 				w := tt.want[i]
@@ -179,7 +179,7 @@ func TestPositionsPerStrategyAndInstrument(t *testing.T) {
 		{1, fine, 300_000, 370_370_100},
 	}
 	i := 0
-	m.Positions(func(s domain.StrategyID, in domain.InstrumentID, p *Position) bool {
+	m.Positions(func(s domain.StrategyID, in domain.InstrumentID, p *domain.Position) bool {
 		w := want[i]
 		if s != w.s || in != w.i || p.Qty != w.qty || p.Cost != w.cost {
 			t.Errorf("position %d: %d/%d %+v, want %+v", i, s, in, *p, w)
@@ -200,7 +200,7 @@ func TestPositionsPerStrategyAndInstrument(t *testing.T) {
 
 func TestPositionSaturates(t *testing.T) {
 	whole := instrument(t, 9, "WHL-USD", "1", "1") // multiplies by 10^8
-	var p Position
+	var p domain.Position
 	p.Apply(pf(domain.Buy, 1<<40, 1<<30, 0), &whole) // 2^70 * 10^8: far beyond int64
 	if p.Cost != domain.MaxMoney || p.Qty != 1<<30 {
 		t.Fatalf("cost %d qty %d", p.Cost, p.Qty)
@@ -223,7 +223,7 @@ func TestPositionSaturates(t *testing.T) {
 	if p.AvgPrice(&whole) != 1 {
 		t.Fatalf("avg %d", p.AvgPrice(&whole))
 	}
-	var q Position
+	var q domain.Position
 	q.Cost, q.Qty = domain.MaxMoney, 1
 	fineIn := instrument(t, 8, "FIN-USD", "0.000001", "0.00001") // price = cost*1000/qty
 	if q.AvgPrice(&fineIn) != math.MaxInt64 {
@@ -233,11 +233,11 @@ func TestPositionSaturates(t *testing.T) {
 
 func TestPositionIgnoresInvalidFill(t *testing.T) {
 	in := instrument(t, 9, "WHL-USD", "1", "1")
-	var p Position
+	var p domain.Position
 	p.Apply(pf(0, 10, 1, 5), &in)
 	p.Apply(pf(domain.Buy, 10, 0, 5), &in)
 	p.Apply(pf(domain.Sell, 10, -1, 5), &in)
-	if p != (Position{}) {
+	if p != (domain.Position{}) {
 		t.Fatalf("invalid fills booked: %+v", p)
 	}
 }

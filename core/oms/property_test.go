@@ -58,7 +58,7 @@ func TestPropertyRandomLifecycles(t *testing.T) {
 
 func runProperty(t *testing.T, seed uint64, steps int, outcomes map[string]int) {
 	rng := rand.New(rand.NewPCG(seed, 0x0de5c))
-	m := New(Options{Instruments: instruments(t), KeepTerminal: 40})
+	m := booked(New(Options{Instruments: instruments(t), KeepTerminal: 40}))
 	insts := []propInst{
 		{id: btc, base: 5_000_000, tick: 1, lot: 1, maxLots: 50_000, priceSpan: 100_000},
 		{id: es, base: 500_000, tick: 25, lot: 1, maxLots: 20, priceSpan: 400},
@@ -189,7 +189,7 @@ func runProperty(t *testing.T, seed uint64, steps int, outcomes map[string]int) 
 
 	// Replaying the applied fills into a fresh OMS rebuilds the same
 	// positions, and replaying them twice changes nothing.
-	fresh := New(Options{Instruments: instruments(t), OrphanFills: len(md.applied) + 1})
+	fresh := booked(New(Options{Instruments: instruments(t), OrphanFills: len(md.applied) + 1}))
 	for pass := 0; pass < 2; pass++ {
 		for i := range md.applied {
 			if err := fresh.RestoreFill(&md.applied[i]); err != nil {
@@ -298,7 +298,7 @@ func checkStep(t *testing.T, step int, ev event, before, after *domain.Order, f 
 }
 
 // book records an applied fill in the model.
-func (md *model) book(f *domain.Fill, byID map[domain.InstrumentID]propInst, m *OMS) {
+func (md *model) book(f *domain.Fill, byID map[domain.InstrumentID]propInst, m *bookedOMS) {
 	k := posKey{f.Strategy, f.Instrument}
 	dq := f.Qty
 	if f.Side == domain.Sell {
@@ -321,10 +321,10 @@ func (md *model) book(f *domain.Fill, byID map[domain.InstrumentID]propInst, m *
 // the mark value less what the fills cost and the fees. The brief allows 1
 // Money unit of rounding per fill; Position.Apply splits each fill's value
 // exactly, so the test demands equality.
-func checkPositions(t *testing.T, m *OMS, md *model, insts []propInst, rng *rand.Rand, price func(propInst) domain.Price) {
+func checkPositions(t *testing.T, m *bookedOMS, md *model, insts []propInst, rng *rand.Rand, price func(propInst) domain.Price) {
 	t.Helper()
 	n := 0
-	m.Positions(func(s domain.StrategyID, i domain.InstrumentID, p *Position) bool {
+	m.Positions(func(s domain.StrategyID, i domain.InstrumentID, p *domain.Position) bool {
 		n++
 		k := posKey{s, i}
 		if p.Qty != md.qty[k] {
@@ -353,9 +353,9 @@ func checkPositions(t *testing.T, m *OMS, md *model, insts []propInst, rng *rand
 	}
 }
 
-func dumpPositions(m *OMS) string {
+func dumpPositions(m *bookedOMS) string {
 	s := ""
-	m.Positions(func(st domain.StrategyID, i domain.InstrumentID, p *Position) bool {
+	m.Positions(func(st domain.StrategyID, i domain.InstrumentID, p *domain.Position) bool {
 		s += fmt.Sprintf("[%d/%d %+v]", st, i, *p)
 		return true
 	})

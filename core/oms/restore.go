@@ -9,7 +9,7 @@ import (
 // Restore puts a snapshot of an order in place, as the journal recorded it:
 // the last snapshot of an id wins, whatever its state. It is for rebuilding
 // state on start and for reconciliation with a venue, not for the hot path;
-// it does not validate the order, touch positions, or change the fills
+// it does not validate the order or change the fills
 // remembered (RestoreFill does that). Pointers to the order from Get stay
 // valid and see the new snapshot. Restore may evict the oldest terminal
 // orders beyond Options.KeepTerminal.
@@ -35,33 +35,31 @@ func (m *OMS) Restore(o *domain.Order) {
 	}
 }
 
-// RestoreFill books a journaled fill into its position and remembers it, so
-// that the venue resending it after a restart is refused as a duplicate. It
-// is idempotent: a fill whose (venue, order, trade id) is remembered is
-// ignored and nil returned. It does not change the order: the journal's
-// order snapshot after the fill carries Filled, and Restore puts it in
-// place.
+// RestoreFill remembers a journaled fill, so that the venue resending it
+// after a restart is refused as a duplicate, and reports whether it is new:
+// a fill whose (venue, order, trade id) is remembered already is not, and
+// must not be booked again (the ledger books what RestoreFill calls new).
+// It does not change the order: the journal's order snapshot after the
+// fill carries Filled, and Restore puts it in place.
 //
 // It fails with ErrInvalidReport, changing nothing, for a fill without a
 // positive quantity, a valid side or a trade id, or for an instrument that
 // is not configured.
-func (m *OMS) RestoreFill(f *domain.Fill) error {
+func (m *OMS) RestoreFill(f *domain.Fill) (applied bool, err error) {
 	if f.Qty <= 0 || (f.Side != domain.Buy && f.Side != domain.Sell) || f.TradeID == 0 {
-		return fmt.Errorf("%w: journaled fill of order %s: qty %d side %s trade %d", ErrInvalidReport, f.OrderID, f.Qty, f.Side, f.TradeID)
+		return false, fmt.Errorf("%w: journaled fill of order %s: qty %d side %s trade %d", ErrInvalidReport, f.OrderID, f.Qty, f.Side, f.TradeID)
 	}
-	inst := m.instrument(f.Instrument)
-	if inst == nil {
-		return fmt.Errorf("%w: journaled fill of order %s: instrument %d is not configured", ErrInvalidReport, f.OrderID, f.Instrument)
+	if m.instrument(f.Instrument) == nil {
+		return false, fmt.Errorf("%w: journaled fill of order %s: instrument %d is not configured", ErrInvalidReport, f.OrderID, f.Instrument)
 	}
 	key := keyOf(f)
 	if m.fills.has(key) {
-		return nil
+		return false, nil
 	}
-	m.positions.getOrAdd(f.Strategy, f.Instrument).Apply(f, inst)
 	if _, sl, ok := m.orders.find(f.OrderID); ok {
 		m.fills.add(key, &sl.fills)
 	} else {
 		m.fills.addOrphan(key)
 	}
-	return nil
+	return true, nil
 }

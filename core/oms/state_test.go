@@ -122,7 +122,7 @@ func eventOf(name string) event {
 // restored returns an OMS holding one ES order in state s with filled of
 // its 10 filled, sent to venue and acknowledged (so a refused cancel returns
 // to open).
-func restored(t *testing.T, s domain.OrderState, filled domain.Qty) (*OMS, *domain.Order) {
+func restored(t *testing.T, s domain.OrderState, filled domain.Qty) (*bookedOMS, *domain.Order) {
 	t.Helper()
 	m := newOMS(t, 0)
 	snap := domain.Order{
@@ -146,7 +146,7 @@ func restored(t *testing.T, s domain.OrderState, filled domain.Qty) (*OMS, *doma
 }
 
 // drive applies the named event to o.
-func drive(m *OMS, o *domain.Order, name string) (*domain.Fill, error) {
+func drive(m *bookedOMS, o *domain.Order, name string) (*domain.Fill, error) {
 	const now = 100
 	switch name {
 	case "sent":

@@ -261,7 +261,6 @@ func (m *OMS) applyFill(i int32, sl *slot, r *domain.ExecReport, now int64) (*do
 	if o.Stamps.Filled == 0 {
 		o.Stamps.Filled = r.Stamps.Filled
 	}
-	m.positions.getOrAdd(o.Strategy, o.Instrument).Apply(f, inst)
 	m.fills.add(key, &sl.fills)
 	if s != o.State {
 		m.enter(i, sl, s, now)

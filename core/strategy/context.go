@@ -10,8 +10,9 @@ import (
 )
 
 // Context is what a strategy sees of the desk and how it acts: its
-// instruments, the latest books it received, its positions and working
-// orders (tracked locally from its own events), the clock, and the order
+// instruments, the latest books it received, its positions (the engine's
+// ledger's, delivered with each fill), its working orders (tracked from its
+// own events), the clock, and the order
 // methods (Place, Cancel, Replace in orders.go).
 //
 // A Context belongs to its strategy's goroutine: call its methods only from
@@ -38,7 +39,7 @@ type Context struct {
 	books  []domain.BookUpdate
 	have   []bool
 
-	positions []domain.Qty     // per instrument, from fills
+	positions []domain.Qty     // per instrument, the ledger's as of the last fill
 	open      [][]domain.Order // working orders per instrument, oldest first
 
 	trigger domain.Stamps // stamps of the book being delivered, copied into intents
@@ -156,7 +157,8 @@ func (c *Context) Mid(instrument domain.InstrumentID) (domain.Price, bool) {
 }
 
 // Position returns the strategy's net position in instrument, positive
-// long, as the sum of the fills it received since the Host started.
+// long: the engine's ledger's, as of the last fill delivered (and as
+// restored at start).
 func (c *Context) Position(instrument domain.InstrumentID) domain.Qty {
 	if i, ok := instrumentIndex(c.index, instrument); ok {
 		return c.positions[i]
@@ -173,9 +175,10 @@ func (c *Context) addVenues(vs []domain.VenueID) {
 	c.have = append(c.have, make([]bool, n)...)
 }
 
-// applyFill adds f to the position. Called before the strategy sees f.
-func (c *Context) applyFill(f *domain.Fill) {
-	if i, ok := instrumentIndex(c.index, f.Instrument); ok {
-		c.positions[i] += domain.Qty(f.Side.Sign()) * f.Qty
+// setPosition takes the ledger's position in instrument after a fill.
+// Called before the strategy sees the fill.
+func (c *Context) setPosition(instrument domain.InstrumentID, q domain.Qty) {
+	if i, ok := instrumentIndex(c.index, instrument); ok {
+		c.positions[i] = q
 	}
 }

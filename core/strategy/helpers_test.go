@@ -18,7 +18,7 @@ import (
 type engineHost interface {
 	OnBook(b *domain.BookUpdate)
 	OnOrder(o *domain.Order)
-	OnFill(f *domain.Fill)
+	OnFill(f *domain.Fill, position domain.Qty)
 	OnState(s domain.TradingState)
 }
 

@@ -229,8 +229,11 @@ func (h *Host) OnBook(b *domain.BookUpdate) { h.mb.putBook(b) }
 // HostOptions.MaxBacklog) or Run has returned.
 func (h *Host) OnOrder(o *domain.Order) { h.mb.putOrder(o) }
 
-// OnFill delivers a fill of one of the strategy's orders, like OnOrder.
-func (h *Host) OnFill(f *domain.Fill) { h.mb.putFill(f) }
+// OnFill delivers a fill of one of the strategy's orders, like OnOrder,
+// with the strategy's position in the instrument after it, as the engine's
+// ledger has it: the Context shows that position rather than adding up
+// fills of its own.
+func (h *Host) OnFill(f *domain.Fill, position domain.Qty) { h.mb.putFill(f, position) }
 
 // OnState tells the strategy its effective trading state changed. It takes
 // effect at once for Context.State and is queued for StateHandler. The
@@ -348,7 +351,7 @@ func (h *Host) deliver() error {
 				h.orders.OnOrder(c, &e.order)
 			}
 		case evFill:
-			c.applyFill(&e.fill)
+			c.setPosition(e.fill.Instrument, e.position)
 			if h.fills != nil {
 				h.fills.OnFill(c, &e.fill)
 			}

@@ -58,7 +58,7 @@ func TestPanicIsolated(t *testing.T) {
 	for seq := uint64(2); seq < 10; seq++ {
 		b := book(btc.ID, 1, seq, 100, 101)
 		bad.OnBook(&b)
-		bad.OnFill(&domain.Fill{Instrument: btc.ID, Side: domain.Buy, Qty: 1})
+		bad.OnFill(&domain.Fill{Instrument: btc.ID, Side: domain.Buy, Qty: 1}, domain.Qty(seq-1))
 		good.OnBook(&b)
 		waitFor(t, "the good strategy", func() bool { return good.Stats().BooksDelivered == seq-1 })
 	}
@@ -187,11 +187,12 @@ func TestTrackingAndSubmit(t *testing.T) {
 	if r := <-results; r.open != 1 || r.state != domain.StateOpen {
 		t.Errorf("after ack: %+v", r)
 	}
-	h.OnFill(&domain.Fill{OrderID: o.ID, Instrument: btc.ID, Side: domain.Buy, Price: 10000, Qty: 3})
+	// The engine's ledger says what the position is after each fill.
+	h.OnFill(&domain.Fill{OrderID: o.ID, Instrument: btc.ID, Side: domain.Buy, Price: 10000, Qty: 3}, 3)
 	if r := <-results; r.posFill != 3 {
 		t.Errorf("position in OnFill = %d, want 3", r.posFill)
 	}
-	h.OnFill(&domain.Fill{OrderID: 99, Instrument: btc.ID, Side: domain.Sell, Price: 10000, Qty: 1})
+	h.OnFill(&domain.Fill{OrderID: 99, Instrument: btc.ID, Side: domain.Sell, Price: 10000, Qty: 1}, 2)
 	if r := <-results; r.posFill != 2 {
 		t.Errorf("position in OnFill = %d, want 2", r.posFill)
 	}
@@ -432,9 +433,9 @@ func TestRestoredPosition(t *testing.T) {
 		}
 	}
 	expect(-7)
-	h.OnFill(&domain.Fill{Instrument: btc.ID, Side: domain.Buy, Qty: 2, TradeID: 1})
+	h.OnFill(&domain.Fill{Instrument: btc.ID, Side: domain.Buy, Qty: 2, TradeID: 1}, -5)
 	expect(-5)
 	h.OnRestore(btc.ID, 100) // after Run: ignored
-	h.OnFill(&domain.Fill{Instrument: btc.ID, Side: domain.Buy, Qty: 1, TradeID: 2})
+	h.OnFill(&domain.Fill{Instrument: btc.ID, Side: domain.Buy, Qty: 1, TradeID: 2}, -4)
 	expect(-4)
 }

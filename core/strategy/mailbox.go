@@ -20,10 +20,11 @@ const (
 // event is one order, fill or state change waiting for the strategy. It is
 // a value so the queue holds events without allocating per event.
 type event struct {
-	kind  eventKind
-	state domain.TradingState
-	order domain.Order
-	fill  domain.Fill
+	kind     eventKind
+	state    domain.TradingState
+	order    domain.Order
+	fill     domain.Fill
+	position domain.Qty // after the fill, as the ledger has it
 }
 
 // slot holds the latest book of one (venue, instrument) pair.
@@ -157,11 +158,11 @@ func (m *mailbox) putOrder(o *domain.Order) {
 	m.wake()
 }
 
-// putFill queues a copy of f.
-func (m *mailbox) putFill(f *domain.Fill) {
+// putFill queues a copy of f and the position after it.
+func (m *mailbox) putFill(f *domain.Fill, position domain.Qty) {
 	m.mu.Lock()
 	if m.admitLocked() {
-		m.queue = append(m.queue, event{kind: evFill, fill: *f})
+		m.queue = append(m.queue, event{kind: evFill, fill: *f, position: position})
 	}
 	m.mu.Unlock()
 	m.wake()

@@ -131,7 +131,7 @@ func TestMailboxNeverDropsEvents(t *testing.T) {
 	go func() {
 		for i := uint64(1); i <= n; i++ {
 			if i%2 == 0 {
-				h.OnFill(&domain.Fill{Instrument: btc.ID, Side: domain.Buy, Qty: 1, TradeID: i})
+				h.OnFill(&domain.Fill{Instrument: btc.ID, Side: domain.Buy, Qty: 1, TradeID: i}, domain.Qty(i/2))
 			} else {
 				h.OnOrder(&domain.Order{ID: domain.OrderID(i), Instrument: btc.ID, State: domain.StateFilled})
 			}
@@ -187,7 +187,7 @@ func BenchmarkMailboxFill(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
-		h.OnFill(&f)
+		h.OnFill(&f, domain.Qty(i+1))
 		if i%256 == 0 {
 			for h.Stats().Backlog > 4096 {
 				runtime.Gosched()

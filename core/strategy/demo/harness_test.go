@@ -196,7 +196,7 @@ func (e *exchange) fillLocked(o *domain.Order, qty domain.Qty) {
 	e.host.OnFill(&domain.Fill{
 		OrderID: o.ID, Strategy: o.Strategy, Instrument: o.Instrument, Side: o.Side,
 		Price: o.Price, Qty: qty, TradeID: e.trades,
-	})
+	}, e.pos) // the exchange keeps the position, as the engine's ledger does
 	e.host.OnOrder(o)
 }
 

@@ -1,10 +1,6 @@
-package oms
+package domain
 
-import (
-	"math"
-
-	"github.com/desk-trading/desk/core/domain"
-)
+import "math"
 
 // Position is one strategy's holding of one instrument, at average cost.
 //
@@ -12,13 +8,13 @@ import (
 // 100 has Cost 200, a short of 2 sold at 100 has Cost -200. A fill that
 // reduces the position releases the closed share of Cost, and the
 // difference between that and the fill's value is realized. Every amount
-// saturates at ±domain.MaxMoney rather than wrapping, so a limit check on a
+// saturates at ±MaxMoney rather than wrapping, so a limit check on a
 // runaway value fails closed.
 type Position struct {
-	Qty      domain.Qty   // signed: positive long, negative short
-	Cost     domain.Money // signed cost basis of Qty; zero when flat
-	Realized domain.Money // realized P&L, net of fees
-	Fees     domain.Money // fees paid; negative for net rebates
+	Qty      Qty   // signed: positive long, negative short
+	Cost     Money // signed cost basis of Qty; zero when flat
+	Realized Money // realized P&L, net of fees
+	Fees     Money // fees paid; negative for net rebates
 }
 
 // Apply books fill f of instrument in into p. A fill with a quantity that is
@@ -30,18 +26,18 @@ type Position struct {
 // equals minus the sum of the fills' signed values and fees. Truncation of a
 // released share of Cost stays in Cost and is realized when the position
 // closes.
-func (p *Position) Apply(f *domain.Fill, in *domain.Instrument) {
-	if f.Qty <= 0 || (f.Side != domain.Buy && f.Side != domain.Sell) {
+func (p *Position) Apply(f *Fill, in *Instrument) {
+	if f.Qty <= 0 || (f.Side != Buy && f.Side != Sell) {
 		return
 	}
 	dq := f.Qty
-	if f.Side == domain.Sell {
+	if f.Side == Sell {
 		dq = -dq
 	}
 	sn := in.NotionalSat(f.Price, dq)
 	if p.Qty == 0 || (p.Qty > 0) == (dq > 0) {
 		p.Qty = addQty(p.Qty, dq)
-		p.Cost = domain.AddMoney(p.Cost, sn)
+		p.Cost = AddMoney(p.Cost, sn)
 	} else {
 		cdq := dq // the closing part, same sign as dq
 		if dq.Abs() > p.Qty.Abs() {
@@ -49,37 +45,37 @@ func (p *Position) Apply(f *domain.Fill, in *domain.Instrument) {
 		}
 		// |cdq| <= |Qty|, so released fits and has Cost's sign; closing
 		// all of it releases all of Cost, leaving no rounding residue.
-		released, _ := domain.MulDiv(int64(p.Cost), int64(cdq.Abs()), int64(p.Qty.Abs()))
+		released, _ := MulDiv(int64(p.Cost), int64(cdq.Abs()), int64(p.Qty.Abs()))
 		cn := in.NotionalSat(f.Price, cdq)
-		p.Realized = domain.AddMoney(p.Realized, domain.AddMoney(neg(cn), neg(domain.Money(released))))
-		p.Cost = domain.AddMoney(p.Cost, neg(domain.Money(released)))
+		p.Realized = AddMoney(p.Realized, AddMoney(negMoney(cn), negMoney(Money(released))))
+		p.Cost = AddMoney(p.Cost, negMoney(Money(released)))
 		p.Qty += cdq
 		if rdq := dq - cdq; rdq != 0 {
 			// The rest opens a position the other way at the fill
 			// price; it takes what is left of the fill's value so the
 			// two parts sum to it exactly.
 			p.Qty = rdq
-			p.Cost = domain.AddMoney(p.Cost, domain.AddMoney(sn, neg(cn)))
+			p.Cost = AddMoney(p.Cost, AddMoney(sn, negMoney(cn)))
 		}
 	}
-	p.Realized = domain.AddMoney(p.Realized, neg(f.Fee))
-	p.Fees = domain.AddMoney(p.Fees, f.Fee)
+	p.Realized = AddMoney(p.Realized, negMoney(f.Fee))
+	p.Fees = AddMoney(p.Fees, f.Fee)
 }
 
 // Unrealized returns the P&L of the open quantity marked at mark:
 // Notional(mark, Qty) - Cost. Zero when flat.
-func (p *Position) Unrealized(mark domain.Price, in *domain.Instrument) domain.Money {
+func (p *Position) Unrealized(mark Price, in *Instrument) Money {
 	if p.Qty == 0 {
 		return 0
 	}
-	return domain.AddMoney(in.NotionalSat(mark, p.Qty), neg(p.Cost))
+	return AddMoney(in.NotionalSat(mark, p.Qty), negMoney(p.Cost))
 }
 
 // AvgPrice returns the average cost per unit of the open quantity in the
 // instrument's price units, truncated toward zero (so possibly off tick);
 // zero when flat. It is positive for longs and shorts alike when bought or
 // sold at positive prices.
-func (p *Position) AvgPrice(in *domain.Instrument) domain.Price {
+func (p *Position) AvgPrice(in *Instrument) Price {
 	if p.Qty == 0 {
 		return 0
 	}
@@ -92,16 +88,16 @@ func (p *Position) AvgPrice(in *domain.Instrument) domain.Price {
 	return math.MaxInt64
 }
 
-// neg returns -m, saturating the one value whose negation does not fit.
-func neg(m domain.Money) domain.Money {
+// negMoney returns -m, saturating the one value whose negation does not fit.
+func negMoney(m Money) Money {
 	if m == math.MinInt64 {
-		return domain.MaxMoney
+		return MaxMoney
 	}
 	return -m
 }
 
 // addQty returns a+b saturated at ±MaxInt64.
-func addQty(a, b domain.Qty) domain.Qty {
+func addQty(a, b Qty) Qty {
 	s := a + b
 	if a > 0 && b > 0 && s < 0 {
 		return math.MaxInt64
@@ -110,42 +106,4 @@ func addQty(a, b domain.Qty) domain.Qty {
 		return -math.MaxInt64
 	}
 	return s
-}
-
-// posKey names a position.
-type posKey struct {
-	strategy   domain.StrategyID
-	instrument domain.InstrumentID
-}
-
-type posEntry struct {
-	key posKey
-	p   Position
-}
-
-// positions holds every position ever opened, in order of first fill. A
-// position is never removed: when flat it still carries its realized P&L.
-type positions struct {
-	byKey map[posKey]*posEntry
-	order []*posEntry
-}
-
-func newPositions() positions { return positions{byKey: make(map[posKey]*posEntry)} }
-
-func (t *positions) get(s domain.StrategyID, i domain.InstrumentID) *Position {
-	if e := t.byKey[posKey{s, i}]; e != nil {
-		return &e.p
-	}
-	return nil
-}
-
-// getOrAdd allocates once per new (strategy, instrument), never per fill.
-func (t *positions) getOrAdd(s domain.StrategyID, i domain.InstrumentID) *Position {
-	if p := t.get(s, i); p != nil {
-		return p
-	}
-	e := &posEntry{key: posKey{s, i}}
-	t.byKey[e.key] = e
-	t.order = append(t.order, e)
-	return &e.p
 }

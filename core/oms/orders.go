@@ -36,7 +36,9 @@ type list struct {
 	n          int
 }
 
-type store struct {
+// orders holds every order the OMS keeps: a slab of slots in chunks, an
+// index by id, and the lists of live and ended orders.
+type orders struct {
 	chunks [][]slot
 	used   int32 // slots ever handed out; those beyond are untouched
 	free   int32 // head of the free list
@@ -45,8 +47,8 @@ type store struct {
 	ended  list
 }
 
-func newStore() store {
-	return store{
+func newOrders() orders {
+	return orders{
 		free:  none,
 		index: newTable[orderKey](),
 		live:  list{head: none, tail: none},
@@ -54,10 +56,10 @@ func newStore() store {
 	}
 }
 
-func (s *store) at(i int32) *slot { return &s.chunks[i>>chunkBits][i&(chunkSize-1)] }
+func (s *orders) at(i int32) *slot { return &s.chunks[i>>chunkBits][i&(chunkSize-1)] }
 
 // find returns the slot of id.
-func (s *store) find(id domain.OrderID) (int32, *slot, bool) {
+func (s *orders) find(id domain.OrderID) (int32, *slot, bool) {
 	i, ok := s.index.get(orderKey(id))
 	if !ok {
 		return none, nil, false
@@ -67,7 +69,7 @@ func (s *store) find(id domain.OrderID) (int32, *slot, bool) {
 
 // add takes a free slot for id, puts it on the live list or, if ended, the
 // terminal list, and returns it zeroed but for the links.
-func (s *store) add(id domain.OrderID, ended bool) (int32, *slot) {
+func (s *orders) add(id domain.OrderID, ended bool) (int32, *slot) {
 	var i int32
 	if s.free != none {
 		i = s.free
@@ -86,7 +88,7 @@ func (s *store) add(id domain.OrderID, ended bool) (int32, *slot) {
 	return i, sl
 }
 
-func (s *store) listOf(ended bool) *list {
+func (s *orders) listOf(ended bool) *list {
 	if ended {
 		return &s.ended
 	}
@@ -95,7 +97,7 @@ func (s *store) listOf(ended bool) *list {
 
 // setEnded moves slot i to the terminal list (or back to the live list,
 // which only Restore does).
-func (s *store) setEnded(i int32, ended bool) {
+func (s *orders) setEnded(i int32, ended bool) {
 	sl := s.at(i)
 	if sl.ended == ended {
 		return
@@ -107,7 +109,7 @@ func (s *store) setEnded(i int32, ended bool) {
 
 // evict frees the slot of the oldest terminal order and returns it (still
 // holding the order until the caller clears it).
-func (s *store) evictOldest() (int32, *slot) {
+func (s *orders) evictOldest() (int32, *slot) {
 	i := s.ended.head
 	sl := s.at(i)
 	s.unlink(&s.ended, i)
@@ -117,13 +119,13 @@ func (s *store) evictOldest() (int32, *slot) {
 
 // release puts slot i on the free list, clearing it so a stale pointer
 // reads an order with id 0 rather than another order's past.
-func (s *store) release(i int32) {
+func (s *orders) release(i int32) {
 	sl := s.at(i)
 	*sl = slot{next: s.free}
 	s.free = i
 }
 
-func (s *store) push(l *list, i int32) {
+func (s *orders) push(l *list, i int32) {
 	sl := s.at(i)
 	sl.prev, sl.next = l.tail, none
 	if l.tail != none {
@@ -135,7 +137,7 @@ func (s *store) push(l *list, i int32) {
 	l.n++
 }
 
-func (s *store) unlink(l *list, i int32) {
+func (s *orders) unlink(l *list, i int32) {
 	sl := s.at(i)
 	if sl.prev != none {
 		s.at(sl.prev).next = sl.next
