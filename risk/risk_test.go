@@ -94,7 +94,6 @@ func fill(tr *Tree, strat domain.StrategyID, i domain.InstrumentID, q domain.Qty
 }
 
 func TestCheck(t *testing.T) {
-	const ref = domain.Price(10_000) // 100.00
 	base := func(kv ...string) NodeLimits { return NodeLimits{Base: lim(t, kv...)} }
 	for _, tc := range []struct {
 		name          string

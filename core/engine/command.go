@@ -36,7 +36,6 @@ type command struct {
 	instr domain.InstrumentID
 	flag  bool
 	strat domain.StrategyID
-	limit int
 	scope string
 	key   string
 	value string

@@ -208,12 +208,14 @@ func (f *fixture) liveView(tb testing.TB) {
 // settleView hands the view what the engine collected, as a tick does, and
 // waits until a live view has applied it.
 func (f *fixture) settleView() {
-	f.eng.handView()
-	for len(f.eng.view.in) > 0 {
-		runtime.Gosched()
+	for {
+		v := f.eng.handView()
+		if v <= f.eng.viewNext { // handed over, not left for later
+			f.eng.view.waitApplied(context.Background(), v)
+			return
+		}
+		runtime.Gosched() // the view is busy with the previous delta
 	}
-	f.eng.view.mu.Lock() // held while the delta taken is applied
-	f.eng.view.mu.Unlock()
 }
 
 // auditList hands the view what the engine collected and lists the audit

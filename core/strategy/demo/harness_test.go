@@ -252,14 +252,3 @@ func waitFor(t testing.TB, what string, cond func() bool) {
 		time.Sleep(pause) // poll interval, not a wait for the condition
 	}
 }
-
-// news returns the new-order intents among in.
-func news(in []domain.Intent) []domain.Intent {
-	var out []domain.Intent
-	for _, i := range in {
-		if i.Kind == domain.IntentNew {
-			out = append(out, i)
-		}
-	}
-	return out
-}

@@ -159,7 +159,7 @@ func TestCtl(t *testing.T) {
 		!strings.Contains(errOut, "nothing was changed") {
 		t.Fatalf("limits set with a bad second value: exit %d, stderr %q", code, errOut)
 	}
-	code, out, _ = run(t, socket, "limits", "get", "mr-eth", "--json")
+	_, out, _ = run(t, socket, "limits", "get", "mr-eth", "--json")
 	lim = decode(t, out)["nodes"].([]any)[0].(map[string]any)["limits"].(map[string]any)
 	if lim["max_position"] != "3" {
 		t.Fatalf("max_position %v after a refused batch, want 3 as before", lim["max_position"])
