@@ -103,12 +103,6 @@ func (n *Node) Position(i domain.InstrumentID) domain.Qty {
 // OpenOrders returns the working orders under the node.
 func (n *Node) OpenOrders() int { return int(n.open) }
 
-// GrossExposure returns the sum of |position*mark| under the node.
-func (n *Node) GrossExposure() domain.Money { return n.gross }
-
-// NetExposure returns the sum of position*mark under the node.
-func (n *Node) NetExposure() domain.Money { return n.net }
-
 // PnL returns the node's profit and loss: the cash its fills paid and
 // received, less fees, plus the value of its positions at the marks.
 func (n *Node) PnL() domain.Money { return domain.AddMoney(n.cash, n.net) }

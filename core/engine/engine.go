@@ -32,8 +32,9 @@ type Options struct {
 	Epoch uint32
 	// Clock is the engine's time; nil means time.Now.
 	Clock func() time.Time
-	// Reports is the queue venues deliver execution reports to; nil means
-	// the engine makes one of QueueSize (see Engine.Reports).
+	// Reports is the queue venues deliver execution reports to; a venue
+	// blocks while it is full (reports are never dropped). Nil means the
+	// engine makes one of QueueSize.
 	Reports chan domain.ExecReport
 	// QueueSize bounds each inbound queue (reports, intents, books). Zero
 	// means 8192.
@@ -71,7 +72,7 @@ type VenueSlot struct {
 	ID    domain.VenueID
 	Name  string
 	Venue Venue
-	Fees  router.Venue // ID and Name are filled from the slot
+	Fees  router.VenueFees // ID and Name are filled from the slot
 }
 
 // StrategySlot is a strategy instance and the host that runs it.
@@ -217,7 +218,7 @@ func New(opts Options) (*Engine, error) {
 	if e.reports == nil {
 		e.reports = make(chan domain.ExecReport, opts.QueueSize)
 	}
-	var fees []router.Venue
+	var fees []router.VenueFees
 	for _, v := range opts.Venues {
 		for int(v.ID) >= len(e.venues) {
 			e.venues = append(e.venues, nil)
@@ -282,10 +283,6 @@ func (e *Engine) NextOrderID(s domain.StrategyID) domain.OrderID {
 	}
 	return domain.MakeOrderID(e.opts.Epoch, s, e.nextSeq[s].Add(1))
 }
-
-// Reports is the queue venues deliver execution reports to. A venue blocks
-// when it is full: reports are never dropped.
-func (e *Engine) Reports() chan<- domain.ExecReport { return e.reports }
 
 // Submit queues a strategy's intent. It blocks while the intent queue is
 // full and fails with ErrStopped once the engine has stopped.

@@ -166,18 +166,6 @@ func (m *OMS) Working(fn func(o *domain.Order) bool) {
 	}
 }
 
-// WorkingOf is Working restricted to the orders of strategy s.
-func (m *OMS) WorkingOf(s domain.StrategyID, fn func(o *domain.Order) bool) {
-	for i := m.orders.live.head; i != none; {
-		sl := m.orders.at(i)
-		next := sl.next
-		if sl.o.Strategy == s && sl.o.State.Working() && !fn(&sl.o) {
-			return
-		}
-		i = next
-	}
-}
-
 // Recent calls fn for each kept terminal order, most recently ended first,
 // until fn returns false. fn must not change the OMS.
 func (m *OMS) Recent(fn func(o *domain.Order) bool) {

@@ -226,11 +226,6 @@ func TestWorking(t *testing.T) {
 	if len(got) != 2 || got[0] != a.ID || got[1] != b.ID {
 		t.Fatalf("Working = %v, want [%s %s]", got, a.ID, b.ID)
 	}
-	got = got[:0]
-	m.WorkingOf(2, func(o *domain.Order) bool { got = append(got, o.ID); return true })
-	if len(got) != 1 || got[0] != b.ID {
-		t.Fatalf("WorkingOf(2) = %v", got)
-	}
 	n := 0
 	m.Working(func(o *domain.Order) bool { n++; return false })
 	if n != 1 {

@@ -15,8 +15,8 @@ var ErrNoVenue = errors.New("no venue available")
 // (0.01 basis point) so comparisons stay in integers.
 const feeUnit = 1_000_000
 
-// Venue is a venue the router may choose, with its fee schedule.
-type Venue struct {
+// VenueFees is a venue the router may choose and its fee schedule.
+type VenueFees struct {
 	ID       domain.VenueID
 	Name     string
 	MakerBps decimal.Decimal // negative is a rebate
@@ -41,7 +41,7 @@ type Router struct {
 // New returns a router for venues over nInstruments instrument ids, with
 // every venue connected. It fails when a fee has more precision than 0.01
 // basis point or is out of range.
-func New(venues []Venue, nInstruments int) (*Router, error) {
+func New(venues []VenueFees, nInstruments int) (*Router, error) {
 	r := &Router{}
 	for _, v := range venues {
 		maker, err := feeRate(v.MakerBps)

@@ -21,7 +21,7 @@ func book(v domain.VenueID, bid, ask domain.Price) *domain.BookUpdate {
 
 func newRouter(t *testing.T) *Router {
 	t.Helper()
-	r, err := New([]Venue{
+	r, err := New([]VenueFees{
 		{ID: 1, Name: "cheap", MakerBps: decimal.RequireFromString("1"), TakerBps: decimal.RequireFromString("1")},
 		{ID: 2, Name: "rebate", MakerBps: decimal.RequireFromString("-0.5"), TakerBps: decimal.RequireFromString("30")},
 	}, 1)
@@ -87,13 +87,13 @@ func TestBBOAcrossVenues(t *testing.T) {
 }
 
 func TestNewRejectsBadFee(t *testing.T) {
-	if _, err := New([]Venue{{ID: 1, Name: "x", TakerBps: decimal.RequireFromString("0.001")}}, 1); err == nil {
+	if _, err := New([]VenueFees{{ID: 1, Name: "x", TakerBps: decimal.RequireFromString("0.001")}}, 1); err == nil {
 		t.Fatal("a fee finer than 0.01 bps was accepted")
 	}
 }
 
 func BenchmarkRoute(b *testing.B) {
-	r, _ := New([]Venue{{ID: 1, Name: "a"}, {ID: 2, Name: "b"}}, 1)
+	r, _ := New([]VenueFees{{ID: 1, Name: "a"}, {ID: 2, Name: "b"}}, 1)
 	r.OnBook(book(1, 9_990, 10_010))
 	r.OnBook(book(2, 9_995, 10_020))
 	o := &domain.Order{Side: domain.Buy, Qty: 1}

@@ -84,8 +84,10 @@ type Host struct {
 	onFailure func(domain.StrategyID, error)
 	log       *slog.Logger
 
-	mb  *mailbox
-	ctx Context
+	mb *mailbox
+	// stratCtx is what the strategy sees and acts through; a Context,
+	// not a context.Context.
+	stratCtx Context
 
 	ran    atomic.Bool
 	failed atomic.Bool
@@ -199,7 +201,7 @@ func NewHost(opts HostOptions) (*Host, error) {
 	h.states, _ = opts.Strategy.(StateHandler)
 	h.mb = newMailbox(index, len(instruments), opts.Venues, maxBacklog, h.fail)
 	h.mb.state.Store(uint32(state))
-	h.ctx = Context{
+	h.stratCtx = Context{
 		id: opts.ID, name: name, clock: clock, submit: opts.Submit, nextID: opts.NextID,
 		log: log, rnd: rand.New(rand.NewPCG(uint64(opts.Seed), uint64(opts.ID))),
 		state:       &h.mb.state,
@@ -207,7 +209,7 @@ func NewHost(opts HostOptions) (*Host, error) {
 		positions: make([]domain.Qty, len(instruments)),
 		open:      make([][]domain.Order, len(instruments)),
 	}
-	h.ctx.addVenues(h.mb.venues)
+	h.stratCtx.addVenues(h.mb.venues)
 	h.dirty = make([]int, 0, len(h.mb.slots))
 	return h, nil
 }
@@ -264,8 +266,8 @@ func (h *Host) OnRestore(i domain.InstrumentID, q domain.Qty) {
 		h.log.Error("position restore after start ignored", "instrument", i)
 		return
 	}
-	if k, ok := instrumentIndex(h.ctx.index, i); ok {
-		h.ctx.positions[k] = q
+	if k, ok := instrumentIndex(h.stratCtx.index, i); ok {
+		h.stratCtx.positions[k] = q
 	}
 }
 
@@ -303,7 +305,7 @@ func (h *Host) run(ctx context.Context) (err error) {
 		}
 	}()
 	if h.starter != nil {
-		if err := h.starter.OnStart(&h.ctx); err != nil {
+		if err := h.starter.OnStart(&h.stratCtx); err != nil {
 			return fmt.Errorf("start: %w", err)
 		}
 	}
@@ -326,8 +328,8 @@ func (h *Host) run(ctx context.Context) (err error) {
 				return err
 			}
 		case <-tick:
-			h.ctx.trigger = domain.Stamps{}
-			h.timer.OnTimer(&h.ctx, h.ctx.clock())
+			h.stratCtx.trigger = domain.Stamps{}
+			h.timer.OnTimer(&h.stratCtx, h.stratCtx.clock())
 			h.timersDone.Add(1)
 		}
 	}
@@ -336,11 +338,11 @@ func (h *Host) run(ctx context.Context) (err error) {
 // deliver takes what the mailbox holds and hands it to the strategy.
 func (h *Host) deliver() error {
 	var err error
-	h.batch, h.dirty, err = h.mb.take(h.batch[:0], &h.ctx, h.dirty[:0])
+	h.batch, h.dirty, err = h.mb.take(h.batch[:0], &h.stratCtx, h.dirty[:0])
 	if err != nil {
 		return err
 	}
-	c := &h.ctx
+	c := &h.stratCtx
 	c.trigger = domain.Stamps{}
 	for k := range h.batch {
 		e := &h.batch[k]

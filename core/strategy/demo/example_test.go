@@ -1,6 +1,8 @@
 package demo
 
 import (
+	"fmt"
+
 	"github.com/desk-trading/desk/core/domain"
 	"github.com/desk-trading/desk/core/strategy"
 	"github.com/shopspring/decimal"
@@ -41,4 +43,8 @@ func Example() {
 	if _, err := r.New("join-bid", map[string]string{"size": "0.5"}); err != nil {
 		panic(err)
 	}
+	// A bad parameter is refused when the instance is made, not later.
+	_, err := r.New("join-bid", map[string]string{"size": "lots"})
+	fmt.Println(r.Kinds(), err != nil)
+	// Output: [join-bid] true
 }

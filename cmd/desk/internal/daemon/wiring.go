@@ -115,7 +115,7 @@ func (w *wiring) venueSlots() []engine.VenueSlot {
 	for _, v := range w.venues {
 		out = append(out, engine.VenueSlot{
 			ID: v.id, Name: v.cfg.Name, Venue: v.venue,
-			Fees: router.Venue{MakerBps: v.cfg.MakerFeeBps.Decimal, TakerBps: v.cfg.TakerFeeBps.Decimal},
+			Fees: router.VenueFees{MakerBps: v.cfg.MakerFeeBps.Decimal, TakerBps: v.cfg.TakerFeeBps.Decimal},
 		})
 	}
 	return out
