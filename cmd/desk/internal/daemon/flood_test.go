@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/desk-trading/desk/cmd/desk/internal/config"
 	"github.com/desk-trading/desk/cmd/desk/internal/daemon"
 	"github.com/desk-trading/desk/cmd/desk/internal/daemontest"
 	"github.com/desk-trading/desk/core/client"
@@ -31,19 +30,7 @@ func TestQueryFloodLeavesTradingAlone(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end daemon run")
 	}
-	cfg, err := config.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Strategies = append(cfg.Strategies, config.Strategy{
-		ID: "ladder", Kind: "ladder", Book: "beta", Instruments: []string{"BTC-USD"},
-		Params: map[string]config.Scalar{"count": "2000"},
-	})
-	for i := range cfg.Venues {
-		if cfg.Venues[i].Name == "sim-b" {
-			cfg.Venues[i].Instruments = nil
-		}
-	}
+	cfg := ladderConfig(t, 2000)
 	d := daemontest.Start(t, daemon.Options{Config: cfg, Registry: registryWithLadder(t, 2000), LatencyWindow: time.Second})
 	desktest.Eventually(t, 60*time.Second, "the ladder rests 2,000 orders", func() bool {
 		return strategyOf(t, d.Status(t), "ladder").OpenOrders == 2000

@@ -3,6 +3,7 @@ package daemon_test
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"testing"
 	"time"
 
@@ -59,6 +60,27 @@ func registryWithLadder(t *testing.T, count int) *strategy.Registry {
 	return reg
 }
 
+// ladderConfig is the embedded default plus a ladder strategy resting
+// count orders on BTC-USD, all on sim-a (so they are where the test
+// looks for them).
+func ladderConfig(t *testing.T, count int) *config.Config {
+	t.Helper()
+	cfg, err := config.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Strategies = append(cfg.Strategies, config.Strategy{
+		ID: "ladder", Kind: "ladder", Book: "beta", Instruments: []string{"BTC-USD"},
+		Params: map[string]config.Scalar{"count": config.Scalar(strconv.Itoa(count))},
+	})
+	for i := range cfg.Venues {
+		if cfg.Venues[i].Name == "sim-b" {
+			cfg.Venues[i].Instruments = nil
+		}
+	}
+	return cfg
+}
+
 // TestRiskEndToEnd drives the risk tree through the socket: a lowered
 // position limit denies orders, a drawdown breaker trips on the simulated
 // market and cancels the node's orders, a firm kill cancels 1,000 working
@@ -67,19 +89,7 @@ func TestRiskEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end daemon run")
 	}
-	cfg, err := config.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Strategies = append(cfg.Strategies, config.Strategy{
-		ID: "ladder", Kind: "ladder", Book: "beta", Instruments: []string{"BTC-USD"},
-		Params: map[string]config.Scalar{"count": "1000"},
-	})
-	for i := range cfg.Venues {
-		if cfg.Venues[i].Name == "sim-b" {
-			cfg.Venues[i].Instruments = nil
-		}
-	}
+	cfg := ladderConfig(t, 1000)
 	dir := desktest.ShortTempDir(t)
 	d := daemontest.Start(t, daemon.Options{Config: cfg, Registry: registryWithLadder(t, 1000), Paths: daemontest.PathsIn(dir)})
 
