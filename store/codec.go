@@ -9,10 +9,10 @@ import (
 
 // The binary record of one domain.Event, as stored in the events bucket.
 //
-// Format version 1, every integer little endian and fixed width, every string
+// Format version 2, every integer little endian and fixed width, every string
 // a uvarint length followed by its bytes:
 //
-//	version u8 (1) | kind u8 | seq u64 | time i64 | body
+//	version u8 (2) | kind u8 | seq u64 | time i64 | body
 //
 // The body holds only the part of the Event its Kind names:
 //
@@ -23,12 +23,14 @@ import (
 //	               created i64 | updated i64 | stamps (8 x i64) | reason string
 //	fill:          order id u64 | strategy u32 | instrument u32 | venue u32 |
 //	               side u8 | liquidity u8 | price i64 | qty i64 | fee i64 |
-//	               trade id u64 | time i64
+//	               trade id u64 | time i64 | the order after the fill, as above
 //	audit:         node | action | who | old | new | why (6 strings)
 //
-// A record must be consumed exactly: trailing bytes are corruption. A new
-// field means a new format version; decodeEvent keeps reading the old ones.
-const codecVersion = 1
+// Version 1 fills had no order: decodeEvent still reads them (with a zero
+// Order). A record must be consumed exactly: trailing bytes are
+// corruption. A new field means a new format version; decodeEvent keeps
+// reading the old ones.
+const codecVersion = 2
 
 const (
 	headerSize = 1 + 1 + 8 + 8
@@ -58,6 +60,7 @@ func appendEvent(dst []byte, ev *domain.Event) []byte {
 		dst = appendOrder(dst, &ev.Order)
 	case domain.EventFill:
 		dst = appendFill(dst, &ev.Fill)
+		dst = appendOrder(dst, &ev.Order)
 	case domain.EventAudit:
 		a := &ev.Audit
 		dst = appendString(dst, a.Node)
@@ -134,7 +137,8 @@ func decodeEvent(src []byte, ev *domain.Event) error {
 	if len(src) < headerSize {
 		return fmt.Errorf("decode event: %d bytes, want at least %d: %w", len(src), headerSize, ErrCorrupt)
 	}
-	if src[0] != codecVersion {
+	version := src[0]
+	if version != 1 && version != codecVersion {
 		return fmt.Errorf("decode event: format version %d: %w", src[0], ErrCorrupt)
 	}
 	d := decoder{b: src}
@@ -149,6 +153,11 @@ func decodeEvent(src []byte, ev *domain.Event) error {
 		}
 	case domain.EventFill:
 		d.fill(&ev.Fill)
+		if version >= 2 {
+			if err := d.order(&ev.Order); err != nil {
+				return fmt.Errorf("decode event %d: %w", ev.Seq, err)
+			}
+		}
 	case domain.EventAudit:
 		a := &ev.Audit
 		a.Node = d.str()

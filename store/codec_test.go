@@ -116,6 +116,24 @@ func validRecords(t testing.TB) [][]byte {
 	return recs
 }
 
+// TestDecodeVersion1Fill reads a fill written before fills carried their
+// order: the fill comes back whole and the order is left zero.
+func TestDecodeVersion1Fill(t *testing.T) {
+	f := domain.Fill{OrderID: 7, Strategy: 2, Instrument: 5, Venue: 1, Side: domain.Sell,
+		Liquidity: domain.Maker, Price: 6_512_300, Qty: 1500, Fee: -3, TradeID: 99, Time: 12}
+	rec := []byte{1, byte(domain.EventFill)}
+	rec = le.AppendUint64(rec, 41)
+	rec = le.AppendUint64(rec, 1234)
+	rec = appendFill(rec, &f)
+	var ev domain.Event
+	if err := decodeEvent(rec, &ev); err != nil {
+		t.Fatal(err)
+	}
+	if ev.Kind != domain.EventFill || ev.Seq != 41 || ev.Time != 1234 || ev.Fill != f || ev.Order != (domain.Order{}) {
+		t.Fatalf("version 1 fill decoded as %+v", ev)
+	}
+}
+
 func TestDecodeRejectsDamage(t *testing.T) {
 	var ev domain.Event
 	for _, rec := range validRecords(t) {
@@ -127,7 +145,7 @@ func TestDecodeRejectsDamage(t *testing.T) {
 		damaged := map[string][]byte{
 			"trailing byte": append(append([]byte(nil), rec...), 0),
 			"version 0":     append([]byte{0}, rec[1:]...),
-			"version 2":     append([]byte{2}, rec[1:]...),
+			"version 3":     append([]byte{3}, rec[1:]...),
 			"kind 0":        append([]byte{1, 0}, rec[2:]...),
 			"kind 5":        append([]byte{1, 5}, rec[2:]...),
 		}

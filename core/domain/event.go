@@ -8,7 +8,9 @@ const (
 	// EventOrder records an order after it was created or changed; Order is
 	// its full state, so replay keeps the last one per id.
 	EventOrder EventKind = iota + 1
-	// EventFill records a fill applied to an order and a position.
+	// EventFill records a fill applied to an order and a position, with
+	// the order as it is after the fill (Order), so that the two are one
+	// record: a crash can lose both, never one of them.
 	EventFill
 	// EventDenied records an order refused by pre-trade risk; Order holds it
 	// in state rejected with Reason set.
@@ -28,7 +30,7 @@ type Event struct {
 	Seq   uint64 // assigned by the journal on append, increasing from 1
 	Time  int64  // unix nanoseconds, engine clock
 	Kind  EventKind
-	Order Order // EventOrder, EventDenied
+	Order Order // EventOrder, EventDenied, EventFill (after the fill)
 	Fill  Fill  // EventFill
 	Audit Audit // EventAudit
 }
