@@ -57,12 +57,15 @@ func (t *Tree) Check(o *domain.Order, now int64) Reason {
 			return ReasonStaleRef
 		}
 	}
-	// The price the order is valued at: its limit, or the reference.
+	// The price the order is valued at: its limit, or the reference. Its
+	// size is the magnitude: a negative limit price (spreads, some
+	// futures) must not make a large order look small.
 	px := o.Price
 	if px == 0 {
 		px = ref
 	}
 	notional, notionalOK := in.Notional(px, o.Qty)
+	notional = notional.Abs()
 	for n := leaf; n != nil; n = n.parent {
 		l := &n.inst[i]
 		if l.collar > 0 && o.Price != 0 && outsideCollar(o.Price, ref, l.collar) {

@@ -1,6 +1,10 @@
 package risk
 
-import "github.com/desk-trading/desk/core/domain"
+import (
+	"math"
+
+	"github.com/desk-trading/desk/core/domain"
+)
 
 // The ledger is the one owner of positions and P&L. For each strategy and
 // instrument it keeps a domain.Position at average cost (quantity, cost
@@ -88,11 +92,24 @@ func (t *Tree) applyFill(f *domain.Fill) {
 	dq := f.Qty * domain.Qty(f.Side.Sign())
 	paid := in.NotionalSat(f.Price, dq)
 	for n := leaf; n != nil; n = n.parent {
-		n.pos[i] += dq
+		n.pos[i] = addQtySat(n.pos[i], dq)
 		n.cash = domain.AddMoney(n.cash, domain.AddMoney(-paid, -f.Fee))
 		t.revalue(n, i)
 		n.peak = max(n.peak, n.PnL())
 	}
+}
+
+// addQtySat returns a+b saturated at ±MaxInt64, as domain.Position does:
+// a runaway position must read as huge, never wrap to the other side.
+func addQtySat(a, b domain.Qty) domain.Qty {
+	s := a + b
+	switch {
+	case a > 0 && b > 0 && s < 0:
+		return math.MaxInt64
+	case a < 0 && b < 0 && s >= 0:
+		return -math.MaxInt64
+	}
+	return s
 }
 
 // OnMark records instrument i's fresh reference price and revalues every

@@ -2,6 +2,7 @@ package risk
 
 import (
 	"errors"
+	"math"
 	"testing"
 	"time"
 
@@ -531,5 +532,35 @@ func TestLateFillKeepsOtherWorkingOrders(t *testing.T) {
 	s0 := tr.Strategy(0)
 	if s0.Position(0) != 2 || s0.buyWork[0] != 4 {
 		t.Fatalf("position %d, working %d; want 2 and the other order's 4", s0.Position(0), s0.buyWork[0])
+	}
+}
+
+// TestNegativePriceCountsItsSize: a sell at a negative limit price is as
+// large as one at the positive price. Found by review: the signed notional
+// let any size through max_order_notional.
+func TestNegativePriceCountsItsSize(t *testing.T) {
+	tr := testTree(t, NodeLimits{}, NodeLimits{}, NodeLimits{Base: lim(t, "max_order_notional", "1000")})
+	tr.OnMark(0, 10_000, now)
+	for _, px := range []domain.Price{10_000, -10_000} {
+		if got := tr.Check(order(0, domain.Sell, px, 1_000_000), now); got != ReasonMaxNotional {
+			t.Errorf("sell 1000000 @ %d: %q, want %q", px, got, ReasonMaxNotional)
+		}
+	}
+}
+
+// TestNodePositionSaturates: fills past the largest quantity leave every
+// node's position huge and of the right sign, as the strategy's is.
+func TestNodePositionSaturates(t *testing.T) {
+	tr := testTree(t, NodeLimits{}, NodeLimits{}, NodeLimits{})
+	for range 3 {
+		fill(tr, 0, 0, math.MaxInt64/2, 10_000)
+	}
+	for n := tr.Strategy(0); n != nil; n = n.Parent() {
+		if q := n.Position(0); q < math.MaxInt64/2 {
+			t.Fatalf("%s position %d after three fills of MaxInt64/2: wrapped", n.Name(), q)
+		}
+	}
+	if p := tr.Position(0, 0); p.Qty < math.MaxInt64/2 {
+		t.Fatalf("strategy ledger position %d: wrapped", p.Qty)
 	}
 }
