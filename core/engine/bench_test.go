@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/desk-trading/desk/core/domain"
-	"github.com/desk-trading/desk/core/protocol"
 	"github.com/desk-trading/desk/risk"
 )
 
@@ -93,7 +92,7 @@ func BenchmarkKill1000(b *testing.B) {
 }
 
 // BenchmarkOrdersPage measures one query's page of 1,000 orders out of
-// 5,000 kept: the copy under the view's lock and the rendering after.
+// 5,000 kept: the copy under the view's lock (rendering is core/wire's).
 func BenchmarkOrdersPage(b *testing.B) {
 	f := newFixture(b, nopVenue{}, &nopJournal{}, nopHost{}, risk.Limits{})
 	f.quote()
@@ -104,7 +103,7 @@ func BenchmarkOrdersPage(b *testing.B) {
 	f.eng.handView()
 	b.ReportAllocs()
 	for b.Loop() {
-		p, err := f.eng.Orders(context.Background(), protocol.OrdersArgs{Limit: 1000})
+		p, err := f.eng.Orders(context.Background(), "", 1000)
 		if err != nil || len(p.Orders) != 1000 {
 			b.Fatal(len(p.Orders), err)
 		}

@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/desk-trading/desk/core/domain"
-	"github.com/desk-trading/desk/core/protocol"
 	"github.com/desk-trading/desk/risk"
 	"github.com/shopspring/decimal"
 )
@@ -76,14 +76,14 @@ func (e *Engine) cancelUnder(n *risk.Node) int {
 }
 
 // kill halts node and cancels every working order under it.
-func (e *Engine) kill(node, who, why string) (protocol.KillResult, error) {
+func (e *Engine) kill(node, who, why string) (KillResult, error) {
 	n, ok := e.risk.Node(node)
 	if !ok {
-		return protocol.KillResult{}, fmt.Errorf("%q: %w", node, ErrUnknownNode)
+		return KillResult{}, fmt.Errorf("%q: %w", node, ErrUnknownNode)
 	}
 	old, err := e.risk.SetState(node, domain.Halted)
 	if err != nil {
-		return protocol.KillResult{}, err
+		return KillResult{}, err
 	}
 	// The halt is in force before the first cancel leaves, and journaled
 	// before them.
@@ -92,26 +92,26 @@ func (e *Engine) kill(node, who, why string) (protocol.KillResult, error) {
 	canceled := e.cancelUnder(n)
 	e.alert("critical", node, fmt.Sprintf("%s killed by %s: halted, %d working orders canceled", node, who, canceled))
 	e.publish()
-	return protocol.KillResult{Node: node, State: n.Effective().String(), Canceled: canceled}, nil
+	return KillResult{Node: node, State: n.Effective(), Canceled: canceled}, nil
 }
 
 // reset clears a node's tripped breakers (all when breaker is empty). It
 // is refused while the journal is down: the journal breaker's cause still
 // holds, and no other reset may open trading without a journal.
-func (e *Engine) reset(node, breaker, who, why string) (protocol.ResetResult, error) {
+func (e *Engine) reset(node, breaker, who, why string) (ResetResult, error) {
 	if e.journalDown {
-		return protocol.ResetResult{}, fmt.Errorf("reset %s: %w: events are held in memory until it can write; see status", node, ErrJournalDown)
+		return ResetResult{}, fmt.Errorf("reset %s: %w: events are held in memory until it can write; see status", node, ErrJournalDown)
 	}
 	var b risk.Breaker
 	if breaker != "" {
 		var err error
 		if b, err = risk.ParseBreaker(breaker); err != nil {
-			return protocol.ResetResult{}, fmt.Errorf("%w: %w", ErrBadCommand, err)
+			return ResetResult{}, fmt.Errorf("%w: %w", ErrBadCommand, err)
 		}
 	}
 	cleared, err := e.risk.Reset(node, b)
 	if err != nil {
-		return protocol.ResetResult{}, err
+		return ResetResult{}, err
 	}
 	names := make([]string, len(cleared))
 	for i, c := range cleared {
@@ -122,7 +122,7 @@ func (e *Engine) reset(node, breaker, who, why string) (protocol.ResetResult, er
 	n, _ := e.risk.Node(node)
 	e.alert("info", node, fmt.Sprintf("%s: %s reset by %s", node, strings.Join(names, ", "), who))
 	e.publish()
-	return protocol.ResetResult{Node: node, Cleared: names, State: n.Effective().String()}, nil
+	return ResetResult{Node: node, Cleared: cleared, State: n.Effective()}, nil
 }
 
 // audit1 journals one audit record.
@@ -175,19 +175,39 @@ func (e *Engine) restoreAudit(a *domain.Audit) {
 // handed to its venue (or queued for retry where a venue queue was full).
 // Like SetState it answers once the kill's records are durable, or with
 // ErrNotDurable.
-func (e *Engine) Kill(ctx context.Context, node, who, why string) (protocol.KillResult, error) {
+func (e *Engine) Kill(ctx context.Context, node, who, why string) (KillResult, error) {
 	v, wait, err := e.do(ctx, &command{kind: cmdKill, node: node, who: who, why: why})
-	k, _ := v.(protocol.KillResult)
-	k.CommitUS = micros(wait)
+	k, _ := v.(KillResult)
+	k.CommitWait = wait
 	return k, err
+}
+
+// KillResult is the answer to Kill: the node, its effective trading state
+// after the kill, how many working orders a cancel went out for, and the
+// wait for durability.
+type KillResult struct {
+	Node       string
+	State      domain.TradingState
+	Canceled   int
+	CommitWait time.Duration
 }
 
 // Reset clears node's tripped breakers, or only breaker when not empty. It
 // fails with ErrJournalDown while the journal cannot write, and answers
 // like SetState.
-func (e *Engine) Reset(ctx context.Context, node, breaker, who, why string) (protocol.ResetResult, error) {
+func (e *Engine) Reset(ctx context.Context, node, breaker, who, why string) (ResetResult, error) {
 	v, wait, err := e.do(ctx, &command{kind: cmdReset, node: node, key: breaker, who: who, why: why})
-	r, _ := v.(protocol.ResetResult)
-	r.CommitUS = micros(wait)
+	r, _ := v.(ResetResult)
+	r.CommitWait = wait
 	return r, err
+}
+
+// ResetResult is the answer to Reset: the node, the breakers it cleared
+// (in breaker order), its effective trading state after, and the wait for
+// durability.
+type ResetResult struct {
+	Node       string
+	Cleared    []risk.Breaker
+	State      domain.TradingState
+	CommitWait time.Duration
 }

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/desk-trading/desk/core/domain"
-	"github.com/desk-trading/desk/core/protocol"
 	"github.com/desk-trading/desk/risk"
 )
 
@@ -89,14 +88,6 @@ func (e *Engine) do(ctx context.Context, c *command) (any, time.Duration, error)
 	return r.value, wait, nil
 }
 
-// micros is d in whole microseconds, at least 1 for a wait that happened.
-func micros(d time.Duration) int64 {
-	if d <= 0 {
-		return 0
-	}
-	return max(1, d.Microseconds())
-}
-
 // tell queues c without waiting for an answer; used by supervisors
 // (strategy hosts, the journal, feeds) whose reports must not be lost.
 func (e *Engine) tell(c *command) {
@@ -112,31 +103,59 @@ func (e *Engine) tell(c *command) {
 // processed afterwards can pass risk. It fails with ErrUnknownNode.
 //
 // It returns only once the change's journal record is durable, with the
-// wait in CommitUS. When the engine applied the change but the journal is
-// down, it returns the Ack with an error wrapping ErrNotDurable: the halt
-// is in force, but a restart before the journal recovers would undo it.
-func (e *Engine) SetState(ctx context.Context, node string, s domain.TradingState, who, why string) (protocol.Ack, error) {
+// wait in CommitWait. When the engine applied the change but the journal
+// is down, it returns the StateChange with an error wrapping
+// ErrNotDurable: the halt is in force, but a restart before the journal
+// recovers would undo it.
+func (e *Engine) SetState(ctx context.Context, node string, s domain.TradingState, who, why string) (StateChange, error) {
 	v, wait, err := e.do(ctx, &command{kind: cmdSetState, node: node, state: s, who: who, why: why})
-	a, _ := v.(protocol.Ack)
-	a.CommitUS = micros(wait)
+	a, _ := v.(StateChange)
+	a.CommitWait = wait
 	return a, err
 }
 
+// StateChange is the answer to SetState: the node and its effective
+// trading state after the change, and how long the answer waited for the
+// journal to make the change durable.
+type StateChange struct {
+	Node       string
+	State      domain.TradingState
+	CommitWait time.Duration
+}
+
 // Orders returns one page of orders, live and recently finished, oldest
-// first (see protocol.OrdersArgs). It reads the engine's published view,
+// first: up to limit of them (DefaultOrdersPage when limit <= 0) after
+// the cursor after (the Next of the previous page; "" for the first). It
+// reads the engine's published view,
 // never the engine itself: a flood of queries costs the engine nothing,
 // and the view is at most one SnapshotInterval behind. It fails with
 // ErrBadCommand for a bad cursor or a limit above MaxOrdersPage. Safe for
 // concurrent use.
-func (e *Engine) Orders(ctx context.Context, a protocol.OrdersArgs) (protocol.Orders, error) {
-	return e.view.ordersPage(a.After, a.Limit)
+func (e *Engine) Orders(ctx context.Context, after string, limit int) (OrdersPage, error) {
+	if err := e.viewCaughtUp(ctx); err != nil {
+		return OrdersPage{}, err
+	}
+	return e.view.ordersPage(after, limit)
+}
+
+// viewCaughtUp waits until the view shows every order the latest snapshot
+// counts, so a client that saw a status sees its orders: a hand-over is
+// applied within microseconds, and it bounds the wait by ctx.
+func (e *Engine) viewCaughtUp(ctx context.Context) error {
+	if s := e.status.Load(); s != nil {
+		return e.view.waitApplied(ctx, s.viewVersion)
+	}
+	return nil
 }
 
 // Audit returns the most recent audit entries about node (every node when
 // empty), oldest first: limit of them, all kept (10,000 at most) when
 // limit <= 0. Like Orders it reads the published view. Safe for
 // concurrent use.
-func (e *Engine) Audit(ctx context.Context, node string, limit int) (protocol.AuditResult, error) {
+func (e *Engine) Audit(ctx context.Context, node string, limit int) ([]AuditRecord, error) {
+	if err := e.viewCaughtUp(ctx); err != nil {
+		return nil, err
+	}
 	return e.view.auditPage(node, limit), nil
 }
 
@@ -261,7 +280,8 @@ func (e *Engine) command(c *command) {
 	}
 	if e.lastSeq != seq {
 		r.seq = e.lastSeq
-		r.view = e.handView()
+		e.handView()
+		r.view = e.viewVersion()
 	}
 	if c.reply != nil {
 		c.reply <- r
@@ -270,14 +290,14 @@ func (e *Engine) command(c *command) {
 
 // setState changes a node's state, journals the change with who and why,
 // tells every affected strategy and republishes the status at once.
-func (e *Engine) setState(node string, s domain.TradingState, who, why string) (protocol.Ack, error) {
+func (e *Engine) setState(node string, s domain.TradingState, who, why string) (StateChange, error) {
 	n, ok := e.risk.Node(node)
 	if !ok {
-		return protocol.Ack{}, fmt.Errorf("%q: %w", node, ErrUnknownNode)
+		return StateChange{}, fmt.Errorf("%q: %w", node, ErrUnknownNode)
 	}
 	old, err := e.risk.SetState(node, s)
 	if err != nil {
-		return protocol.Ack{}, err
+		return StateChange{}, err
 	}
 	e.audit1(node, actionFor(s), who, old.String(), s.String(), why)
 	e.notifyStates()
@@ -289,7 +309,7 @@ func (e *Engine) setState(node string, s domain.TradingState, who, why string) (
 		e.alert(sev, node, fmt.Sprintf("%s: %s -> %s by %s", node, old, s, who))
 	}
 	e.publish()
-	return protocol.Ack{Node: node, State: n.Effective().String()}, nil
+	return StateChange{Node: node, State: n.Effective()}, nil
 }
 
 func actionFor(s domain.TradingState) string {

@@ -17,7 +17,7 @@
 // engine's own state takes no locks; handing an event to a strategy takes
 // that strategy's mailbox mutex for a copy.
 // The stage stamps each event carries feed a latency histogram per stage,
-// published with the status (latency.go).
+// published with the snapshot (latency.go).
 //
 // # Risk
 //
@@ -32,14 +32,24 @@
 // journal's so that the most recent change wins (config.go).
 //
 // Clients never touch the engine's state. Every SnapshotInterval the engine
-// publishes an immutable protocol.Status that readers load atomically;
-// queries (Orders, Audit, Limits) read a view of the engine's own
-// (view.go) that the engine feeds with what changed and never waits for.
+// publishes an immutable Snapshot of domain values (snapshot.go) that
+// readers load atomically; queries (Orders, Audit, Limits) read a view of
+// the engine's own (view.go) that the engine feeds with what changed and
+// never waits for.
 // Commands (halt, resume, kill, reset, limits) go through the command
 // queue, served before every other queue but at most 16 in a row, and are
 // answered on a reply channel; the caller then waits, off the engine's
 // goroutine, until the journal has made the command's records durable
 // (Journal.WaitDurable), so an answer survives a crash.
+//
+// The engine speaks domain types only and imports nothing of
+// core/protocol: the snapshot, the query answers (OrdersPage, AuditRecord,
+// Limits), the command results (StateChange, KillResult, ResetResult,
+// LimitChange) and alerts (Alert) are rendered as the socket's messages by
+// package core/wire, on the reader's goroutine, with the static names of
+// Names. The engine's goroutine copies what it must read from its own
+// state; formatting decimals, times and names, and sorting for display,
+// happen there.
 //
 // # Durability
 //
@@ -68,7 +78,7 @@
 //     the one thing the engine waits for, because an unjournaled order must
 //     not go out. A failed disk does not block it: the journal then holds
 //     events in memory.
-//   - Orders, Audit, Limits and Status are safe from any goroutine and never
+//   - Orders, Audit, Limits, Snapshot and Names are safe from any goroutine and never
 //     wait for the engine; the command methods (SetState, Kill, Reset,
 //     SetLimit, Sync) wait for the engine and then for the journal.
 package engine

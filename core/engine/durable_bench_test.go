@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/desk-trading/desk/core/domain"
-	"github.com/desk-trading/desk/core/protocol"
 	"github.com/desk-trading/desk/risk"
 	"github.com/desk-trading/desk/store"
 )
@@ -41,7 +40,11 @@ func BenchmarkCommandDurable(b *testing.B) {
 			b.Fatal(err)
 		}
 		took = append(took, time.Since(start))
-		commit = append(commit, ack.CommitUS)
+		us := ack.CommitWait.Microseconds()
+		if ack.CommitWait > 0 {
+			us = max(1, us) // as the wire rounds it
+		}
+		commit = append(commit, us)
 	}
 	slices.Sort(took)
 	slices.Sort(commit)
@@ -76,7 +79,7 @@ func BenchmarkBookUnderQueries(b *testing.B) {
 				wg.Go(func() {
 					for ctx.Err() == nil {
 						slot <- struct{}{}
-						f.eng.Orders(ctx, protocol.OrdersArgs{})
+						f.eng.Orders(ctx, "", 0)
 						f.eng.Audit(ctx, "", 100)
 						<-slot
 					}

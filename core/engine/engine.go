@@ -9,7 +9,6 @@ import (
 
 	"github.com/desk-trading/desk/core/domain"
 	"github.com/desk-trading/desk/core/oms"
-	"github.com/desk-trading/desk/core/protocol"
 	"github.com/desk-trading/desk/core/router"
 	"github.com/desk-trading/desk/risk"
 )
@@ -39,11 +38,11 @@ type Options struct {
 	// QueueSize bounds each inbound queue (reports, intents, books). Zero
 	// means 8192.
 	QueueSize int
-	// SnapshotInterval is how often a Status is published. Zero means 100ms.
+	// SnapshotInterval is how often a Snapshot is published. Zero means 100ms.
 	SnapshotInterval time.Duration
 	// OnAlert receives alerts for operators (breaker trips, halts, journal
 	// errors); it is called from Run and must not block. Nil means log only.
-	OnAlert func(protocol.Alert)
+	OnAlert func(Alert)
 	// KeepOrders is how many finished orders the OMS and the query view
 	// keep. Zero means 10000.
 	KeepOrders int
@@ -55,9 +54,18 @@ type Options struct {
 	// shows beside those since start. Zero means 10s.
 	LatencyWindow time.Duration
 	// UncleanStart tells the status that the previous run ended with
-	// events that may not have been journaled (see protocol.Journal).
+	// events that may not have been journaled (Snapshot.UncleanStart).
 	UncleanStart bool
 	Logger       *slog.Logger // nil means discard
+}
+
+// Alert is something an operator must see at once, as the engine raises
+// it; core/wire renders it for the socket.
+type Alert struct {
+	Time     int64  // engine clock, unix ns
+	Severity string // "info", "warning", "critical"
+	Node     string // the risk node it is about; "" for none
+	Message  string
 }
 
 // JournalHealth is the journal's state as the status shows it.
@@ -129,9 +137,11 @@ type Engine struct {
 	// StrategyID.
 	nextSeq []atomic.Uint64
 	now     int64 // engine clock at the current input, unix ns
-	status  atomic.Pointer[protocol.Status]
-	limits  atomic.Pointer[protocol.LimitsResult] // every node's limits, republished on each change
-	retry   []domain.OrderID                      // cancels a full venue queue refused, retried each snapshot tick
+	status  atomic.Pointer[Snapshot]
+	limits  atomic.Pointer[Limits] // every node's limits, republished on each change
+	retry   []domain.OrderID       // cancels a full venue queue refused, retried each snapshot tick
+	// plan is the fixed shape of the snapshots publish builds.
+	plan snapPlan
 	// cancelAfterReplace holds orders to cancel as soon as the venue
 	// answers their pending replace (a kill or breaker met them mid-replace).
 	cancelAfterReplace []domain.OrderID
@@ -257,7 +267,7 @@ func New(opts Options) (*Engine, error) {
 		}
 	}
 	e.nextSeq = make([]atomic.Uint64, len(e.strats))
-	names := viewNames{instruments: opts.Instruments, venues: e.venueNames}
+	names := &Names{instruments: opts.Instruments, venues: e.venueNames}
 	opts.Risk.Strategies(func(id domain.StrategyID, n *risk.Node) {
 		for int(id) >= len(names.strategies) {
 			names.strategies = append(names.strategies, "")
@@ -265,6 +275,7 @@ func New(opts Options) (*Engine, error) {
 		names.strategies[id] = n.Name()
 	})
 	e.view = newView(names, opts.KeepOrders)
+	e.plan = newSnapPlan(e.strats, opts.Risk)
 	e.delta = &viewDelta{}
 	e.publishLimits()
 	e.publish()
@@ -304,9 +315,16 @@ func (e *Engine) OnBook(b *domain.BookUpdate) {
 	}
 }
 
-// Status returns the latest published snapshot. The caller must not modify
-// it; it is replaced, never changed, by the next publication.
-func (e *Engine) Status() *protocol.Status { return e.status.Load() }
+// Snapshot returns the latest published snapshot. The caller must not
+// modify it; it is replaced, never changed, by the next publication, so a
+// new pointer means a new state. Safe for concurrent use.
+func (e *Engine) Snapshot() *Snapshot { return e.status.Load() }
+
+// Names returns the static names (instruments, strategies, venues) that
+// turn the ids of a Snapshot, an order or an audit record into what
+// clients see. The table is fixed in New and never changes. Safe for
+// concurrent use.
+func (e *Engine) Names() *Names { return e.view.names }
 
 // Done is closed when Run has returned.
 func (e *Engine) Done() <-chan struct{} { return e.done }
@@ -362,8 +380,7 @@ func (e *Engine) Run(ctx context.Context) error {
 			e.retryCancels()
 			e.evaluate()
 			e.latency.rotate(e.now)
-			e.publish()
-			e.handView()
+			e.publish() // hands the view its changes too
 		case <-ctx.Done():
 			e.drainReports()
 			e.publish()
@@ -396,9 +413,7 @@ func (e *Engine) drainReports() {
 func (e *Engine) alert(severity, node, msg string) {
 	e.log.Warn("alert", "severity", severity, "node", node, "msg", msg)
 	if e.opts.OnAlert != nil {
-		e.opts.OnAlert(protocol.Alert{
-			Time: time.Unix(0, e.now).UTC().Format(time.RFC3339Nano), Severity: severity, Node: node, Message: msg,
-		})
+		e.opts.OnAlert(Alert{Time: e.now, Severity: severity, Node: node, Message: msg})
 	}
 }
 
@@ -439,6 +454,15 @@ func (e *Engine) markDirty(id domain.OrderID) {
 		e.dirty = append(e.dirty, id)
 		e.lastDirty = id
 	}
+}
+
+// viewVersion returns the view version that will show every change made
+// so far: the last handed over, or the next when changes wait for it.
+func (e *Engine) viewVersion() uint64 {
+	if len(e.dirty) > 0 || len(e.delta.audits) > 0 {
+		return e.viewNext + 1
+	}
+	return e.viewNext
 }
 
 // handView hands the changes collected since the last call to the view,

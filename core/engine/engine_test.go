@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/desk-trading/desk/core/domain"
-	"github.com/desk-trading/desk/core/protocol"
 	"github.com/desk-trading/desk/risk"
 	"github.com/shopspring/decimal"
 )
@@ -220,7 +219,7 @@ func (f *fixture) settleView() {
 
 // auditList hands the view what the engine collected and lists the audit
 // trail as a query would; for tests that drive the engine without Run.
-func (f *fixture) auditList(node string, limit int) protocol.AuditResult {
+func (f *fixture) auditList(node string, limit int) []AuditRecord {
 	f.eng.handView()
 	if limit == 0 {
 		limit = -1
@@ -350,9 +349,9 @@ func TestHaltJumpsTheQueue(t *testing.T) {
 	if evs[0].Kind != domain.EventAudit || evs[0].Audit.Action != "halt" || evs[0].Audit.Who != "test" {
 		t.Fatalf("first journal event %+v, want the halt audit", evs[0])
 	}
-	st := f.eng.Status()
-	if st.Strategies[0].State != "halted" {
-		t.Fatalf("status state %q", st.Strategies[0].State)
+	st := f.eng.Snapshot()
+	if st.Strategies[0].State != domain.Halted {
+		t.Fatalf("status state %s", st.Strategies[0].State)
 	}
 }
 
@@ -369,7 +368,7 @@ func TestRestoreRebuildsState(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.eng.publish()
-	before := f.eng.Status()
+	before := f.eng.Snapshot()
 
 	g := newFixture(t, &recVenue{}, &memJournal{}, &recHost{}, risk.Limits{})
 	var sum RestoreSummary
@@ -379,13 +378,13 @@ func TestRestoreRebuildsState(t *testing.T) {
 	g.eng.FinishRestore(&sum)
 	g.quote()
 	g.eng.publish()
-	after := g.eng.Status()
+	after := g.eng.Snapshot()
 
 	if sum.Orders != 2 || sum.Working != 2 || sum.Fills != 1 || len(sum.Halted) != 1 || sum.Halted[0] != "alpha" {
 		t.Fatalf("summary %+v", sum)
 	}
 	bs, as := before.Strategies[0], after.Strategies[0]
-	bs.Positions[0].Mark, as.Positions[0].Mark = "", ""
+	bs.Positions[0].Mark, as.Positions[0].Mark = 0, 0
 	if bs.State != as.State || bs.Totals != as.Totals || bs.Positions[0] != as.Positions[0] {
 		t.Fatalf("restored strategy\n%+v\nwant\n%+v", as, bs)
 	}
@@ -430,7 +429,9 @@ func TestAuditListsStateChangesAndDenials(t *testing.T) {
 	big := f.intent(5)
 	f.eng.onIntent(&big) // denied: max-order-qty
 
-	got := f.auditList("", 0).Entries
+	got := f.auditList("", 0)
+	// A denial is rendered (core/wire) as node: its strategy, action
+	// "deny", who "risk", new: the reason.
 	want := []struct{ action, who, new string }{
 		{"halt", "uid 7 (op)", "halted"}, {"deny", "risk", "halted"},
 		{"resume", "uid 7 (op)", "active"}, {"deny", "risk", "max-order-qty"},
@@ -440,14 +441,21 @@ func TestAuditListsStateChangesAndDenials(t *testing.T) {
 	}
 	for i, w := range want {
 		g := got[i]
-		if g.Node != "mm" || g.Action != w.action || g.Who != w.who || g.New != w.new || g.Seq == 0 {
+		var ok bool
+		if w.action == "deny" {
+			ok = g.Kind == domain.EventDenied && f.eng.Names().Strategy(g.Order.Strategy) == "mm" && g.Order.Reason == w.new
+		} else {
+			a := g.Audit
+			ok = g.Kind == domain.EventAudit && a.Node == "mm" && a.Action == w.action && a.Who == w.who && a.New == w.new
+		}
+		if !ok || g.Seq == 0 {
 			t.Fatalf("entry %d = %+v, want %+v", i, g, w)
 		}
 	}
-	if last := f.auditList("mm", 1).Entries; len(last) != 1 || last[0].New != "max-order-qty" {
+	if last := f.auditList("mm", 1); len(last) != 1 || last[0].Kind != domain.EventDenied || last[0].Order.Reason != "max-order-qty" {
 		t.Fatalf("last entry for mm: %+v", last)
 	}
-	if none := f.auditList("other", 0).Entries; len(none) != 0 {
+	if none := f.auditList("other", 0); len(none) != 0 {
 		t.Fatalf("entries for another node: %+v", none)
 	}
 }
@@ -487,8 +495,8 @@ func TestStopJournalsQueuedReports(t *testing.T) {
 			fills++
 		}
 	}
-	if fills != 1 || f.eng.Status().Strategies[0].Fills != 1 {
-		t.Fatalf("journaled %d fills, status %d, want the queued fill", fills, f.eng.Status().Strategies[0].Fills)
+	if fills != 1 || f.eng.Snapshot().Strategies[0].Totals.Fills != 1 {
+		t.Fatalf("journaled %d fills, status %d, want the queued fill", fills, f.eng.Snapshot().Strategies[0].Totals.Fills)
 	}
 }
 
@@ -515,7 +523,7 @@ func TestDuplicateIDLeavesTheOrderAlone(t *testing.T) {
 	if !ok || o.State != domain.StatePendingNew || o.Qty != 5 {
 		t.Fatalf("replayed order %+v", o)
 	}
-	if a := f.auditList("mm", 0).Entries; len(a) != 1 || a[0].New != "duplicate-id" {
+	if a := f.auditList("mm", 0); len(a) != 1 || a[0].Kind != domain.EventAudit || a[0].Audit.New != "duplicate-id" {
 		t.Fatalf("audit %+v", a)
 	}
 }
@@ -582,8 +590,8 @@ func TestLatencyPerStage(t *testing.T) {
 	f.eng.onReport(&domain.ExecReport{Kind: domain.ExecAck, OrderID: in.ID, VenueOrderID: 1})
 	f.eng.publish()
 	got := map[string]int64{}
-	for _, s := range f.eng.Status().Latency {
-		got[s.Stage] = s.Count
+	for _, s := range f.eng.Snapshot().Latency {
+		got[s.Stage.String()] = s.Count
 		if s.P50 <= 0 || s.P99 < s.P50 || s.Max < s.P99 {
 			t.Fatalf("stage %+v", s)
 		}
@@ -637,8 +645,8 @@ func TestVenueDownTripsTheFirm(t *testing.T) {
 	if f.eng.router.Connected(0) {
 		t.Fatal("router still routes to a venue that is down")
 	}
-	st := f.eng.Status()
-	if st.Firm.State != "reduce-only" || len(st.Firm.Breakers) != 1 || st.Firm.Breakers[0] != "venue-down" {
+	st := f.eng.Snapshot()
+	if st.Firm.State != domain.ReduceOnly || len(st.Firm.Breakers) != 1 || st.Firm.Breakers[0] != risk.BreakerVenueDown {
 		t.Fatalf("firm after venue down: %s %v", st.Firm.State, st.Firm.Breakers)
 	}
 	in := f.intent(1)
@@ -662,7 +670,7 @@ func TestJournalFailThenRecoverAtOnce(t *testing.T) {
 		f.eng.JournalFailed(errors.New("no space left on device"))
 		f.eng.JournalRecovered()
 		waitFor(t, "the journal breaker trips", func() bool {
-			return slices.Contains(f.eng.Status().Firm.Breakers, "journal-error")
+			return slices.Contains(f.eng.Snapshot().Firm.Breakers, risk.BreakerJournal)
 		})
 		waitFor(t, "a reset goes through", func() bool {
 			_, err := f.eng.Reset(ctx, "firm", "", "op", "journal back")

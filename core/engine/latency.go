@@ -1,29 +1,12 @@
 package engine
 
 import (
+	"strconv"
+
 	"github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/desk-trading/desk/core/domain"
-	"github.com/desk-trading/desk/core/protocol"
 )
-
-// stage is one boundary-to-boundary leg of the hot path, measured from the
-// domain.Stamps every event carries.
-type stage uint8
-
-const (
-	stageFeed        stage = iota // venue data received -> decoded by the feed handler
-	stageInbox                    // decoded -> taken by the engine (queueing in the inbox)
-	stageStrategy                 // book decoded -> the strategy decided (includes its mailbox)
-	stageRisk                     // decided -> pre-trade risk passed (includes the intent queue)
-	stageRoute                    // risk passed -> venue chosen
-	stageSend                     // venue chosen -> handed to the venue connection
-	stageAck                      // sent -> acknowledged by the venue
-	stageTickToOrder              // venue data received -> order sent, end to end
-	numStages
-)
-
-var stageNames = [numStages]string{"feed", "inbox", "strategy", "risk", "route", "send", "venue-ack", "tick-to-order"}
 
 // latencyMax is the largest latency recorded; longer ones count as it.
 const latencyMax = int64(60e9)
@@ -51,7 +34,7 @@ func newLatency(window int64) *latency {
 }
 
 // record adds to-from to stage s when both stamps were taken.
-func (l *latency) record(s stage, from, to int64) {
+func (l *latency) record(s Stage, from, to int64) {
 	if from == 0 || to == 0 || to < from {
 		return
 	}
@@ -81,28 +64,81 @@ func (l *latency) rotate(now int64) {
 
 // order records the stages of an order that was just sent.
 func (l *latency) order(st *domain.Stamps) {
-	l.record(stageStrategy, st.Decoded, st.Decided)
-	l.record(stageRisk, st.Decided, st.RiskPassed)
-	l.record(stageRoute, st.RiskPassed, st.Routed)
-	l.record(stageSend, st.Routed, st.Sent)
-	l.record(stageTickToOrder, st.Received, st.Sent)
+	l.record(StageStrategy, st.Decoded, st.Decided)
+	l.record(StageRisk, st.Decided, st.RiskPassed)
+	l.record(StageRoute, st.RiskPassed, st.Routed)
+	l.record(StageSend, st.Routed, st.Sent)
+	l.record(StageTickToOrder, st.Received, st.Sent)
 }
 
-// wire summarises every stage that has samples, in hot-path order.
-func (l *latency) wire() []protocol.StageLatency {
-	out := make([]protocol.StageLatency, 0, numStages)
+// Stage is one boundary-to-boundary leg of the hot path, measured from the
+// domain.Stamps every event carries.
+type Stage uint8
+
+// The stages, in hot-path order.
+const (
+	StageFeed        Stage = iota // venue data received -> decoded by the feed handler
+	StageInbox                    // decoded -> taken by the engine (queueing in the inbox)
+	StageStrategy                 // book decoded -> the strategy decided (includes its mailbox)
+	StageRisk                     // decided -> pre-trade risk passed (includes the intent queue)
+	StageRoute                    // risk passed -> venue chosen
+	StageSend                     // venue chosen -> handed to the venue connection
+	StageAck                      // sent -> acknowledged by the venue
+	StageTickToOrder              // venue data received -> order sent, end to end
+	numStages
+)
+
+var stageNames = [numStages]string{"feed", "inbox", "strategy", "risk", "route", "send", "venue-ack", "tick-to-order"}
+
+// String is the stage's name: feed, inbox, strategy, risk, route, send,
+// venue-ack, tick-to-order.
+func (s Stage) String() string {
+	if s < numStages {
+		return stageNames[s]
+	}
+	return "stage-" + strconv.Itoa(int(s))
+}
+
+// StageLatency is one stage's figures in nanoseconds: since the engine
+// started, and over the last complete window (Recent; its Count is zero
+// when nothing was recorded in it).
+type StageLatency struct {
+	Stage         Stage
+	Count         int64
+	P50, P99, Max int64
+	Recent        LatencyWindow
+}
+
+// LatencyWindow summarises one window of a stage, in nanoseconds.
+type LatencyWindow struct {
+	Count               int64
+	P50, P99, P999, Max int64
+}
+
+// snapshot summarises every stage that has samples, in hot-path order.
+// The maximum is taken as the 100th percentile, which is the same value
+// as the histogram's Max but found without walking every bucket
+// (TestLatencyMaxIsQ100).
+func (l *latency) snapshot() []StageLatency {
+	n := 0
+	for _, h := range l.h {
+		if h.TotalCount() > 0 {
+			n++
+		}
+	}
+	out := make([]StageLatency, 0, n)
 	for i, h := range l.h {
 		if h.TotalCount() == 0 {
 			continue
 		}
-		sl := protocol.StageLatency{
-			Stage: stageNames[i], Count: h.TotalCount(),
-			P50: h.ValueAtQuantile(50), P99: h.ValueAtQuantile(99), Max: h.Max(),
+		sl := StageLatency{
+			Stage: Stage(i), Count: h.TotalCount(),
+			P50: h.ValueAtQuantile(50), P99: h.ValueAtQuantile(99), Max: h.ValueAtQuantile(100),
 		}
 		if w := l.last[i]; w.TotalCount() > 0 {
-			sl.Recent = &protocol.LatencySummary{
-				WindowMS: l.window / 1e6, Count: w.TotalCount(),
-				P50: w.ValueAtQuantile(50), P99: w.ValueAtQuantile(99), P999: w.ValueAtQuantile(99.9), Max: w.Max(),
+			sl.Recent = LatencyWindow{
+				Count: w.TotalCount(),
+				P50:   w.ValueAtQuantile(50), P99: w.ValueAtQuantile(99), P999: w.ValueAtQuantile(99.9), Max: w.ValueAtQuantile(100),
 			}
 		}
 		out = append(out, sl)

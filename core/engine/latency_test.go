@@ -1,33 +1,65 @@
 package engine
 
-import "testing"
+import (
+	"math/rand/v2"
+	"testing"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+)
 
 // TestLatencyRecentWindow checks that the recent figures are those of the
-// last complete window only.
+// last complete window only (a Recent with Count 0 is none).
 func TestLatencyRecentWindow(t *testing.T) {
 	const w = int64(1e9)
 	l := newLatency(w)
 	l.rotate(1) // the first window starts
-	l.record(stageInbox, 10, 1_010)
-	if got := l.wire(); len(got) != 1 || got[0].Recent != nil {
+	l.record(StageInbox, 10, 1_010)
+	if got := l.snapshot(); len(got) != 1 || got[0].Recent.Count != 0 {
 		t.Fatalf("before the first window ends: %+v, want since-start only", got)
 	}
 	l.rotate(1 + w/2)
-	if got := l.wire(); got[0].Recent != nil {
+	if got := l.snapshot(); got[0].Recent.Count != 0 {
 		t.Fatalf("rotated before the window was due: %+v", got[0].Recent)
 	}
 	l.rotate(1 + w)
-	l.record(stageInbox, 10, 5_010) // in the next window
-	got := l.wire()[0]
-	if got.Count != 2 || got.Recent == nil || got.Recent.Count != 1 || got.Recent.Max < 990 || got.Recent.Max > 1_010 || got.Recent.WindowMS != 1000 {
+	l.record(StageInbox, 10, 5_010) // in the next window
+	got := l.snapshot()[0]
+	if got.Count != 2 || got.Recent.Count != 1 || got.Recent.Max < 990 || got.Recent.Max > 1_010 || l.window != 1e9 {
 		t.Fatalf("after the first window: %+v recent %+v; want 2 since start, 1 recent of 1000ns", got, got.Recent)
 	}
 	l.rotate(1 + 2*w)
-	if r := l.wire()[0].Recent; r == nil || r.Count != 1 || r.Max < 4_990 {
+	if r := l.snapshot()[0].Recent; r.Count != 1 || r.Max < 4_990 {
 		t.Fatalf("after the second window: %+v, want the 5000ns sample alone", r)
 	}
 	l.rotate(1 + 3*w) // an empty window
-	if r := l.wire()[0].Recent; r != nil {
+	if r := l.snapshot()[0].Recent; r.Count != 0 {
 		t.Fatalf("after an empty window: %+v, want none", r)
+	}
+}
+
+// TestLatencyMaxIsQ100: the snapshot takes a histogram's maximum as its
+// 100th percentile, which must be exactly what Max returns (Max walks
+// every bucket, the percentile stops at the last sample).
+func TestLatencyMaxIsQ100(t *testing.T) {
+	for seed := range uint64(500) {
+		rng := rand.New(rand.NewPCG(seed, 1))
+		h := hdrhistogram.New(1, latencyMax, 2)
+		for range 1 + rng.IntN(300) {
+			var v int64
+			switch rng.IntN(4) {
+			case 0:
+				v = 1 + rng.Int64N(1_000)
+			case 1:
+				v = 1 + rng.Int64N(1e6)
+			case 2:
+				v = 1 + rng.Int64N(latencyMax)
+			default:
+				v = latencyMax
+			}
+			_ = h.RecordValue(v)
+			if a, b := h.Max(), h.ValueAtQuantile(100); a != b {
+				t.Fatalf("seed %d: Max %d, 100th percentile %d", seed, a, b)
+			}
+		}
 	}
 }

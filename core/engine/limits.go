@@ -4,29 +4,44 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/desk-trading/desk/core/domain"
-	"github.com/desk-trading/desk/core/protocol"
 	"github.com/desk-trading/desk/risk"
 	"github.com/shopspring/decimal"
 )
+
+// Limits are the hard caps and nodes' limits as Engine.Limits answers.
+type Limits struct {
+	Caps  risk.Limits
+	Nodes []NodeLimits // the tree's walk order: firm, then each book and its strategies
+}
+
+// NodeLimits are one node's limits and overrides, and its place in the
+// tree (Parent is "" for the firm).
+type NodeLimits struct {
+	Node   string
+	Kind   risk.NodeKind
+	Parent string
+	Limits risk.NodeLimits
+}
 
 // Limits returns the limits of node, or of every node when node is empty,
 // and the hard caps. It reads what the engine published at the last limit
 // change, never the engine itself, and fails with ErrUnknownNode. Safe for
 // concurrent use; the maps of the result are shared and must not be
 // modified.
-func (e *Engine) Limits(ctx context.Context, node string) (protocol.LimitsResult, error) {
+func (e *Engine) Limits(ctx context.Context, node string) (Limits, error) {
 	all := e.limits.Load()
 	if node == "" {
 		return *all, nil
 	}
 	for _, nl := range all.Nodes {
 		if nl.Node == node {
-			return protocol.LimitsResult{Caps: all.Caps, Nodes: []protocol.NodeLimits{nl}}, nil
+			return Limits{Caps: all.Caps, Nodes: []NodeLimits{nl}}, nil
 		}
 	}
-	return protocol.LimitsResult{}, fmt.Errorf("%q: %w", node, ErrUnknownNode)
+	return Limits{}, fmt.Errorf("%q: %w", node, ErrUnknownNode)
 }
 
 // publishLimits republishes every node's limits for Limits. It runs on the
@@ -43,62 +58,65 @@ func (e *Engine) publishLimits() {
 //
 // It answers like SetState: once the change is durable, or with
 // ErrNotDurable.
-func (e *Engine) SetLimit(ctx context.Context, a protocol.LimitsSetArgs, who string) (protocol.LimitsSetResult, error) {
+func (e *Engine) SetLimit(ctx context.Context, a LimitEdit, who string) (LimitChange, error) {
 	v, wait, err := e.do(ctx, &command{kind: cmdLimitsSet, node: a.Node, scope: a.Scope, key: a.Key, value: a.Value, who: who, why: a.Why})
-	r, _ := v.(protocol.LimitsSetResult)
-	r.CommitUS = micros(wait)
+	r, _ := v.(LimitChange)
+	r.CommitWait = wait
 	return r, err
 }
 
-// limitsGet lists every node's limits and the hard caps.
-func (e *Engine) limitsGet() protocol.LimitsResult {
-	caps := e.risk.Caps()
-	out := protocol.LimitsResult{Caps: caps.Map()}
-	add := func(n *risk.Node) {
+// LimitEdit asks SetLimit for one limit change: Scope is "" for the node
+// itself, "class:NAME" or "instrument:SYMBOL" for an override; Key a
+// limit key's name and Value a decimal ("0" removes the limit).
+type LimitEdit struct {
+	Node, Scope, Key, Value, Why string
+}
+
+// LimitChange is the answer to SetLimit: the limit changed, its old and
+// new values, and the wait for durability.
+type LimitChange struct {
+	Node, Scope string
+	Key         risk.Key
+	Old, New    decimal.Decimal
+	CommitWait  time.Duration
+}
+
+// limitsGet lists every node's limits and the hard caps. Each node's
+// limits are the tree's copy, never changed after.
+func (e *Engine) limitsGet() Limits {
+	out := Limits{Caps: e.risk.Caps()}
+	e.risk.Walk(func(n *risk.Node) {
 		l, _ := e.risk.NodeLimits(n.Name())
-		nl := protocol.NodeLimits{Node: n.Name(), Kind: n.Kind().String(), Limits: l.Base.Map()}
+		nl := NodeLimits{Node: n.Name(), Kind: n.Kind(), Limits: l}
 		if p := n.Parent(); p != nil {
 			nl.Parent = p.Name()
 		}
-		for c, v := range l.Class {
-			if nl.Class == nil {
-				nl.Class = map[string]map[string]string{}
-			}
-			nl.Class[c] = v.Map()
-		}
-		for s, v := range l.Instrument {
-			if nl.Instrument == nil {
-				nl.Instrument = map[string]map[string]string{}
-			}
-			nl.Instrument[s] = v.Map()
-		}
 		out.Nodes = append(out.Nodes, nl)
-	}
-	e.risk.Walk(add)
+	})
 	return out
 }
 
 // limitsSet validates and applies one limit change and journals it as
 // "[SCOPE ]KEY=VALUE" in the audit record's Old and New.
-func (e *Engine) limitsSet(c *command) (protocol.LimitsSetResult, error) {
+func (e *Engine) limitsSet(c *command) (LimitChange, error) {
 	key, err := risk.ParseKey(c.key)
 	if err != nil {
-		return protocol.LimitsSetResult{}, fmt.Errorf("%w: %w", ErrBadCommand, err)
+		return LimitChange{}, fmt.Errorf("%w: %w", ErrBadCommand, err)
 	}
 	v, err := risk.ParseValue(key, c.value)
 	if err != nil {
-		return protocol.LimitsSetResult{}, fmt.Errorf("%w: %w", ErrBadCommand, err)
+		return LimitChange{}, fmt.Errorf("%w: %w", ErrBadCommand, err)
 	}
 	old, err := e.risk.SetLimit(c.node, c.scope, key, v)
 	if err != nil {
-		return protocol.LimitsSetResult{}, err
+		return LimitChange{}, err
 	}
 	prefix := limitPrefix(c.scope, key)
 	e.audit1(c.node, actionLimit, c.who, prefix+old.String(), prefix+v.String(), c.why)
 	e.alert("info", c.node, fmt.Sprintf("%s: %s%s (was %s) by %s", c.node, prefix, v, old, c.who))
 	e.publishLimits()
 	e.publish()
-	return protocol.LimitsSetResult{Node: c.node, Scope: c.scope, Key: key.String(), Old: old.String(), New: v.String()}, nil
+	return LimitChange{Node: c.node, Scope: c.scope, Key: key, Old: old, New: v}, nil
 }
 
 // restoreLimit re-applies a journaled limit change, and remembers the

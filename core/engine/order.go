@@ -241,7 +241,7 @@ func (e *Engine) onReport(r *domain.ExecReport) {
 	}
 	e.afterReport(o, fill, was)
 	if r.Kind == domain.ExecAck && prev == domain.StatePendingNew {
-		e.latency.record(stageAck, o.Stamps.Sent, o.Stamps.Acked)
+		e.latency.record(StageAck, o.Stamps.Sent, o.Stamps.Acked)
 	}
 	if r.Kind == domain.ExecReject {
 		e.handleTrips(e.risk.OnReject(o.Strategy, e.now))
@@ -303,8 +303,8 @@ func (e *Engine) onBook(b *domain.BookUpdate) {
 	if int(i) >= len(e.opts.Instruments) {
 		return
 	}
-	e.latency.record(stageFeed, b.Stamps.Received, b.Stamps.Decoded)
-	e.latency.record(stageInbox, b.Stamps.Decoded, domain.Mono())
+	e.latency.record(StageFeed, b.Stamps.Received, b.Stamps.Decoded)
+	e.latency.record(StageInbox, b.Stamps.Decoded, domain.Mono())
 	e.router.OnBook(b)
 	if bid, ask := e.router.BBO(i); bid > 0 && ask > 0 {
 		e.risk.OnMark(i, (bid+ask)/2, e.now)

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"strings"
 	"testing"
 
 	"github.com/desk-trading/desk/core/domain"
@@ -65,8 +64,8 @@ func TestReconcileSkipsOrdersTheJournalHad(t *testing.T) {
 	})
 	take := r.place(e1, 0, domain.Buy, domain.IOC, 10_002, 2)
 	waitFor(t, "take filled", func() bool {
-		for _, s := range e1.Status().Strategies {
-			if s.ID == "a" && len(s.Positions) == 1 && s.Positions[0].Quantity == "0.002" {
+		for _, s := range e1.Snapshot().Strategies {
+			if s.Name == "a" && len(s.Positions) == 1 && s.Positions[0].Position.Qty == 2 { // 0.002 at lot 0.001
 				return true
 			}
 		}
@@ -78,7 +77,7 @@ func TestReconcileSkipsOrdersTheJournalHad(t *testing.T) {
 	}
 	waitFor(t, "every denial is in", func() bool {
 		a, _ := e1.Audit(context.Background(), "a", 1)
-		return len(a.Entries) == 1 && strings.Contains(a.Entries[0].Why, last.String()+" ")
+		return len(a) == 1 && a[0].Kind == domain.EventDenied && a[0].Order.ID == last
 	})
 	cancel()
 	<-done

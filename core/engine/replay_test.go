@@ -114,7 +114,7 @@ func TestSeededSimulationIsDeterministic(t *testing.T) {
 		}
 		g.eng.now = fa.eng.now
 		g.eng.publish()
-		live, restored := fa.eng.Status(), g.eng.Status()
+		live, restored := fa.eng.Snapshot(), g.eng.Snapshot()
 		if !reflect.DeepEqual(live.Strategies, restored.Strategies) || !reflect.DeepEqual(live.Firm, restored.Firm) {
 			t.Fatalf("seed %d: restored status differs:\nlive     %+v\nrestored %+v", seed, live.Strategies, restored.Strategies)
 		}

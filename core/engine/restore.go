@@ -117,7 +117,6 @@ func (e *Engine) FinishRestore(sum *RestoreSummary) {
 	})
 	e.notifyStates()
 	e.publish()
-	e.handView()
 }
 
 // OpenOrderLister is a venue that can say which of desk's orders it holds.
@@ -219,7 +218,6 @@ func (e *Engine) Reconcile(ctx context.Context) (ReconcileSummary, error) {
 		e.alert("warning", "", msg)
 	}
 	e.publish()
-	e.handView()
 	return sum, nil
 }
 

@@ -1,140 +1,225 @@
 package engine
 
 import (
-	"sort"
 	"time"
 
 	"github.com/desk-trading/desk/core/domain"
-	"github.com/desk-trading/desk/core/protocol"
 	"github.com/desk-trading/desk/risk"
 )
 
-// totals accumulates a node's counters in fixed point before formatting.
-type totals struct {
-	realized, unrealized domain.Money
-	open                 int
-	sent, fills          int64
+// Snapshot is the engine's state as it publishes it every
+// SnapshotInterval and after each operator command: domain values only,
+// read from the engine's own state on its goroutine. It is immutable once
+// published (every slice in it is the snapshot's own); readers must not
+// modify it. Formatting, display names and display order are the
+// renderer's (package core/wire), with the static names of Engine.Names.
+type Snapshot struct {
+	Time time.Time // the engine clock
+	Firm NodeSnapshot
+	// Books are the books the strategies name, in the order the first
+	// strategy of each appears in Strategies.
+	Books []BookSnapshot
+	// Strategies are in StrategyID order.
+	Strategies []StrategySnapshot
+	// Venues are in VenueID order, unused ids left out.
+	Venues []VenueSnapshot
+	// Latency has the stages with samples since start, in hot-path order;
+	// LatencyWindow is the length of their Recent window.
+	Latency       []StageLatency
+	LatencyWindow time.Duration
+	Journal       JournalHealth
+	// UncleanStart is Options.UncleanStart.
+	UncleanStart bool
+	// viewVersion is the view version that holds every order this
+	// snapshot counts; queries wait for it.
+	viewVersion uint64
 }
 
-func (t *totals) add(o totals) {
-	t.realized = domain.AddMoney(t.realized, o.realized)
-	t.unrealized = domain.AddMoney(t.unrealized, o.unrealized)
-	t.open += o.open
-	t.sent += o.sent
-	t.fills += o.fills
+// NodeSnapshot is a risk node's effective trading state, its tripped
+// breakers (nil when none; in breaker order) and its totals.
+type NodeSnapshot struct {
+	State    domain.TradingState
+	Breakers []risk.Breaker
+	Totals   Totals
 }
 
-func (t totals) wire() protocol.Totals {
-	return protocol.Totals{
-		RealizedPnL: t.realized.String(), UnrealizedPnL: t.unrealized.String(),
-		OpenOrders: t.open, OrdersSent: t.sent, Fills: t.fills,
-	}
+// Totals are counters and P&L summed over a node's strategies.
+type Totals struct {
+	Realized, Unrealized domain.Money
+	OpenOrders           int
+	OrdersSent, Fills    int64
 }
 
-// publish builds a fresh Status and makes it the one clients see. It runs
-// at most SnapshotInterval apart plus after operator commands, so its
-// allocations stay off the per-event path.
-func (e *Engine) publish() {
-	open := make(map[domain.StrategyID]int)
-	e.oms.Working(func(o *domain.Order) bool {
-		open[o.Strategy]++
-		return true
-	})
-	st := &protocol.Status{Time: time.Unix(0, e.now).UTC().Format(time.RFC3339Nano)}
-	if e.now == 0 {
-		st.Time = e.clock().UTC().Format(time.RFC3339Nano)
-	}
-	per := make(map[domain.StrategyID]*protocol.Strategy)
-	sums := make(map[domain.StrategyID]*totals)
-	for _, s := range e.strats {
+func (t *Totals) add(o *Totals) {
+	t.Realized = domain.AddMoney(t.Realized, o.Realized)
+	t.Unrealized = domain.AddMoney(t.Unrealized, o.Unrealized)
+	t.OpenOrders += o.OpenOrders
+	t.OrdersSent += o.OrdersSent
+	t.Fills += o.Fills
+}
+
+// BookSnapshot is one book. InTree is false for a book name the risk tree
+// does not hold, whose State and Breakers are then zero.
+type BookSnapshot struct {
+	ID     string
+	InTree bool
+	NodeSnapshot
+}
+
+// StrategySnapshot is one strategy; Name, Kind and Book are its slot's.
+type StrategySnapshot struct {
+	ID               domain.StrategyID
+	Name, Kind, Book string
+	NodeSnapshot
+	// Positions are those that ever had a fill, in the order of their
+	// first fills.
+	Positions []PositionSnapshot
+}
+
+// PositionSnapshot is a strategy's holding in one instrument, its mark
+// (zero when the instrument has none) and the unrealized P&L at the mark
+// (zero without one).
+type PositionSnapshot struct {
+	Instrument domain.InstrumentID
+	Position   domain.Position
+	Mark       domain.Price
+	Unrealized domain.Money
+}
+
+// VenueSnapshot is one venue and whether the router sees it connected.
+type VenueSnapshot struct {
+	ID        domain.VenueID
+	Name      string
+	Connected bool
+}
+
+// snapPlan is the static shape of every snapshot, fixed in New: the
+// strategies in StrategyID order, the books they name, and where each
+// strategy's figures go.
+type snapPlan struct {
+	strats []*strategy
+	index  []int32 // snapshot index by StrategyID; -1 where unused
+	bookOf []int   // book index by snapshot index
+	books  []string
+	nodes  []*risk.Node // by book index; nil when not in the tree
+	counts []int        // scratch: positions per strategy, reused by publish
+}
+
+func newSnapPlan(strats []*strategy, tree *risk.Tree) snapPlan {
+	p := snapPlan{index: make([]int32, len(strats))}
+	seen := map[string]int{}
+	for id, s := range strats {
+		p.index[id] = -1
 		if s == nil {
 			continue
 		}
-		ps := &protocol.Strategy{ID: s.Name, Kind: s.Kind, Book: s.Book, State: s.node.Effective().String(),
-			Breakers: breakerNames(s.node), Positions: []protocol.Position{}}
-		per[s.ID] = ps
-		sums[s.ID] = &totals{open: open[s.ID], sent: s.ordersSent, fills: s.fills}
+		p.index[id] = int32(len(p.strats))
+		p.strats = append(p.strats, s)
+		b, ok := seen[s.Book]
+		if !ok {
+			b = len(p.books)
+			seen[s.Book] = b
+			p.books = append(p.books, s.Book)
+			n, _ := tree.Node(s.Book)
+			p.nodes = append(p.nodes, n)
+		}
+		p.bookOf = append(p.bookOf, b)
 	}
-	e.risk.Positions(func(sid domain.StrategyID, i domain.InstrumentID, p *domain.Position) bool {
-		ps, t := per[sid], sums[sid]
-		if ps == nil || int(i) >= len(e.opts.Instruments) {
+	p.counts = make([]int, len(p.strats))
+	return p
+}
+
+func (p *snapPlan) at(id domain.StrategyID) int {
+	if int(id) < len(p.index) {
+		return int(p.index[id])
+	}
+	return -1
+}
+
+// publish builds a fresh Snapshot and makes it the one readers see. It runs
+// at most SnapshotInterval apart plus after operator commands, so its
+// allocations stay off the per-event path. It reads the engine's state and
+// copies it; it formats nothing and sorts nothing.
+func (e *Engine) publish() {
+	// The view first: a query after this status must see what the status
+	// counts (see Orders).
+	e.handView()
+	p := &e.plan
+	s := &Snapshot{Time: time.Unix(0, e.now), LatencyWindow: time.Duration(e.latency.window), UncleanStart: e.opts.UncleanStart}
+	if e.now == 0 {
+		s.Time = e.clock()
+	}
+	strats := make([]StrategySnapshot, len(p.strats))
+	for k, st := range p.strats {
+		strats[k] = StrategySnapshot{ID: st.ID, Name: st.Name, Kind: st.Kind, Book: st.Book,
+			NodeSnapshot: NodeSnapshot{State: st.node.Effective(), Breakers: st.node.Trips(),
+				Totals: Totals{OrdersSent: st.ordersSent, Fills: st.fills}}}
+	}
+	e.oms.Working(func(o *domain.Order) bool {
+		if k := p.at(o.Strategy); k >= 0 {
+			strats[k].Totals.OpenOrders++
+		}
+		return true
+	})
+	// Positions: count, then fill one backing array.
+	clear(p.counts)
+	total := 0
+	e.risk.Positions(func(sid domain.StrategyID, i domain.InstrumentID, _ *domain.Position) bool {
+		if k := p.at(sid); k >= 0 && int(i) < len(e.opts.Instruments) {
+			p.counts[k]++
+			total++
+		}
+		return true
+	})
+	backing := make([]PositionSnapshot, total)
+	off := 0
+	for k := range strats {
+		strats[k].Positions = backing[off : off : off+p.counts[k]]
+		off += p.counts[k]
+	}
+	e.risk.Positions(func(sid domain.StrategyID, i domain.InstrumentID, pos *domain.Position) bool {
+		k := p.at(sid)
+		if k < 0 || int(i) >= len(e.opts.Instruments) {
 			return true
 		}
-		in := &e.opts.Instruments[i]
-		mark, _ := e.risk.Mark(i)
-		var unreal domain.Money
-		if mark > 0 {
-			unreal = p.Unrealized(mark, in)
+		ps := PositionSnapshot{Instrument: i, Position: *pos}
+		ps.Mark, _ = e.risk.Mark(i)
+		if ps.Mark > 0 {
+			ps.Unrealized = pos.Unrealized(ps.Mark, &e.opts.Instruments[i])
 		}
-		t.realized = domain.AddMoney(t.realized, p.Realized)
-		t.unrealized = domain.AddMoney(t.unrealized, unreal)
-		pos := protocol.Position{
-			Instrument: in.Symbol, Quantity: in.FormatQty(p.Qty),
-			RealizedPnL: p.Realized.String(), UnrealizedPnL: unreal.String(),
-		}
-		if p.Qty != 0 {
-			pos.AvgPrice = in.FormatPrice(p.AvgPrice(in))
-		}
-		if mark > 0 {
-			pos.Mark = in.FormatPrice(mark)
-		}
-		ps.Positions = append(ps.Positions, pos)
+		t := &strats[k].Totals
+		t.Realized = domain.AddMoney(t.Realized, pos.Realized)
+		t.Unrealized = domain.AddMoney(t.Unrealized, ps.Unrealized)
+		strats[k].Positions = append(strats[k].Positions, ps)
 		return true
 	})
 
-	books := make(map[string]*totals)
-	var firm totals
-	for _, s := range e.strats {
-		if s == nil {
-			continue
+	books := make([]BookSnapshot, len(p.books))
+	for b, id := range p.books {
+		books[b].ID = id
+		if n := p.nodes[b]; n != nil {
+			books[b].InTree, books[b].State, books[b].Breakers = true, n.Effective(), n.Trips()
 		}
-		ps, t := per[s.ID], sums[s.ID]
-		sort.Slice(ps.Positions, func(a, b int) bool { return ps.Positions[a].Instrument < ps.Positions[b].Instrument })
-		ps.Totals = t.wire()
-		st.Strategies = append(st.Strategies, *ps)
-		if books[s.Book] == nil {
-			books[s.Book] = &totals{}
-		}
-		books[s.Book].add(*t)
-		firm.add(*t)
-	}
-	sort.Slice(st.Strategies, func(a, b int) bool {
-		x, y := st.Strategies[a], st.Strategies[b]
-		return x.Book < y.Book || (x.Book == y.Book && x.ID < y.ID)
-	})
-	names := make([]string, 0, len(books))
-	for b := range books {
-		names = append(names, b)
-	}
-	sort.Strings(names)
-	for _, b := range names {
-		book := protocol.Book{ID: b, Totals: books[b].wire()}
-		if n, ok := e.risk.Node(b); ok {
-			book.State, book.Breakers = n.Effective().String(), breakerNames(n)
-		}
-		st.Books = append(st.Books, book)
 	}
 	f := e.risk.Firm()
-	st.Firm = protocol.Firm{State: f.Effective().String(), Breakers: breakerNames(f), Totals: firm.wire()}
+	s.Firm = NodeSnapshot{State: f.Effective(), Breakers: f.Trips()}
+	for k := range strats {
+		books[p.bookOf[k]].Totals.add(&strats[k].Totals)
+		s.Firm.Totals.add(&strats[k].Totals)
+	}
+	s.Strategies, s.Books = strats, books
+	s.Venues = make([]VenueSnapshot, 0, len(e.venueNames))
 	for id, name := range e.venueNames {
-		if name == "" {
-			continue
+		if name != "" {
+			s.Venues = append(s.Venues, VenueSnapshot{ID: domain.VenueID(id), Name: name, Connected: e.router.Connected(domain.VenueID(id))})
 		}
-		st.Venues = append(st.Venues, protocol.Venue{Name: name, Connected: e.router.Connected(domain.VenueID(id))})
 	}
-	st.Latency = e.latency.wire()
-	st.Journal = protocol.Journal{State: "up", UncleanStart: e.opts.UncleanStart}
+	s.Latency = e.latency.snapshot()
 	if e.opts.JournalHealth != nil {
-		h := e.opts.JournalHealth()
-		st.Journal.Pending = h.Pending
-		if h.Down {
-			st.Journal.State = "down"
-			if h.Err != nil {
-				st.Journal.Error = h.Err.Error()
-			}
-		}
+		s.Journal = e.opts.JournalHealth()
 	}
-	e.status.Store(st)
+	s.viewVersion = e.viewVersion()
+	e.status.Store(s)
 }
 
 func (e *Engine) strategyName(id domain.StrategyID) string {
@@ -145,13 +230,4 @@ func (e *Engine) strategyName(id domain.StrategyID) string {
 		return n.Name()
 	}
 	return "unknown"
-}
-
-// breakerNames lists n's tripped breakers, nil when none.
-func breakerNames(n *risk.Node) []string {
-	var out []string
-	for _, b := range n.Trips() {
-		out = append(out, b.String())
-	}
-	return out
 }

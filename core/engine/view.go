@@ -8,10 +8,8 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/desk-trading/desk/core/domain"
-	"github.com/desk-trading/desk/core/protocol"
 )
 
 // Query defaults and bounds.
@@ -43,7 +41,7 @@ const (
 // mu guards orders, sorted, ended and audit. Lock order: mu is the only
 // lock; nothing is called while it is held.
 type view struct {
-	names viewNames
+	names *Names
 	keep  int // finished orders kept
 
 	in   chan *viewDelta // to the view goroutine; capacity 1
@@ -78,7 +76,7 @@ type viewDelta struct {
 	// (evicted before the hand-over): the view forgets them too, rather
 	// than keep a stale state.
 	gone   []domain.OrderID
-	audits []auditRecord
+	audits []AuditRecord
 }
 
 // orderKey is an order's place in the view: the order in which the view
@@ -99,29 +97,41 @@ func (a orderKey) cmp(b orderKey) int {
 	return 0
 }
 
-// viewNames turns ids into the names clients see. Everything in it is
-// fixed when the engine is built, so the view reads it from any goroutine.
-type viewNames struct {
+// Names turns ids into the names clients see: the instruments (symbols
+// and scales), strategies and venues. Everything in it is fixed when the
+// engine is built and never changes, so it is read from any goroutine.
+type Names struct {
 	instruments []domain.Instrument
 	strategies  []string // by StrategyID; "" where unused
 	venues      []string // by VenueID; "" where unused
 }
 
-func (n *viewNames) strategy(id domain.StrategyID) string {
+// Instrument returns instrument id, nil when id is beyond the table (an
+// entry with an empty Symbol is an unused id).
+func (n *Names) Instrument(id domain.InstrumentID) *domain.Instrument {
+	if int(id) < len(n.instruments) {
+		return &n.instruments[id]
+	}
+	return nil
+}
+
+// Strategy returns the name of strategy id, "unknown" for an unused id.
+func (n *Names) Strategy(id domain.StrategyID) string {
 	if int(id) < len(n.strategies) && n.strategies[id] != "" {
 		return n.strategies[id]
 	}
 	return "unknown"
 }
 
-func (n *viewNames) venue(id domain.VenueID) string {
+// Venue returns the name of venue id, "venue-N" for an unused id.
+func (n *Names) Venue(id domain.VenueID) string {
 	if int(id) < len(n.venues) && n.venues[id] != "" {
 		return n.venues[id]
 	}
 	return fmt.Sprintf("venue-%d", id)
 }
 
-func newView(names viewNames, keep int) *view {
+func newView(names *Names, keep int) *view {
 	if keep <= 0 {
 		keep = 10_000
 	}
@@ -260,23 +270,30 @@ func (v *view) forget(o *viewOrder) {
 	v.spare = append(v.spare, o)
 }
 
+// OrdersPage is one page of orders, oldest first, and the cursor of the
+// next page ("" when this is the last).
+type OrdersPage struct {
+	Orders []domain.Order
+	Next   string
+}
+
 // ordersPage returns up to limit orders after the cursor (a Next from an
 // earlier page; empty for the first), in the order the view first saw them
 // (oldest first), and the cursor of the
 // next page ("" when this is the last). The work under the lock is a copy
-// of the page; rendering happens after.
-func (v *view) ordersPage(after string, limit int) (protocol.Orders, error) {
+// of the page; rendering is the caller's (core/wire).
+func (v *view) ordersPage(after string, limit int) (OrdersPage, error) {
 	if limit <= 0 {
 		limit = DefaultOrdersPage
 	}
 	if limit > MaxOrdersPage {
-		return protocol.Orders{}, fmt.Errorf("%w: limit %d above %d", ErrBadCommand, limit, MaxOrdersPage)
+		return OrdersPage{}, fmt.Errorf("%w: limit %d above %d", ErrBadCommand, limit, MaxOrdersPage)
 	}
 	var from orderKey
 	if after != "" {
 		k, err := parseCursor(after)
 		if err != nil {
-			return protocol.Orders{}, err
+			return OrdersPage{}, err
 		}
 		from = k
 	}
@@ -304,12 +321,7 @@ func (v *view) ordersPage(after string, limit int) (protocol.Orders, error) {
 		next = formatCursor(v.sorted[last])
 	}
 	v.mu.RUnlock()
-
-	out := protocol.Orders{Orders: make([]protocol.Order, len(page)), Next: next}
-	for k := range page {
-		out.Orders[k] = v.names.wireOrder(&page[k])
-	}
-	return out, nil
+	return OrdersPage{Orders: page, Next: next}, nil
 }
 
 // formatCursor and parseCursor spell a page cursor: the last order's place
@@ -324,42 +336,15 @@ func parseCursor(s string) (orderKey, error) {
 	return orderKey{seq: n}, nil
 }
 
-func (n *viewNames) wireOrder(o *domain.Order) protocol.Order {
-	if int(o.Instrument) >= len(n.instruments) {
-		return protocol.Order{ClientOrderID: o.ID.String(), Strategy: n.strategy(o.Strategy), State: o.State.String()}
-	}
-	in := &n.instruments[o.Instrument]
-	w := protocol.Order{
-		ClientOrderID: o.ID.String(), Strategy: n.strategy(o.Strategy), Venue: n.venue(o.Venue),
-		Instrument: in.Symbol, Side: o.Side.String(), Type: o.Type.String(), TimeInForce: o.TIF.String(),
-		Quantity: in.FormatQty(o.Qty), FilledQuantity: in.FormatQty(o.Filled), State: o.State.String(),
-		Reason:  o.Reason,
-		Created: time.Unix(0, o.Created).UTC().Format(time.RFC3339Nano),
-		Updated: time.Unix(0, o.Updated).UTC().Format(time.RFC3339Nano),
-	}
-	if o.Stamps.Routed == 0 {
-		w.Venue = "" // denied or refused before a venue was chosen
-	}
-	if o.Price != 0 {
-		w.Price = in.FormatPrice(o.Price)
-	}
-	if o.Filled > 0 {
-		if p, ok := in.PriceAt(o.FilledNotional, o.Filled); ok {
-			w.AvgFillPrice = in.FormatPrice(p)
-		}
-	}
-	return w
-}
-
 // auditPage returns the most recent entries (limit of them; all kept when
-// limit <= 0) about node (every node when empty), oldest first.
-func (v *view) auditPage(node string, limit int) protocol.AuditResult {
-	var recs []auditRecord
+// limit <= 0) about node (every node when empty), oldest first. Never nil.
+func (v *view) auditPage(node string, limit int) []AuditRecord {
+	var recs []AuditRecord
 	v.mu.RLock()
 	a := &v.audit
 	for k := len(a.recs) - 1; k >= 0; k-- {
 		r := &a.recs[(a.start+k)%len(a.recs)]
-		if node != "" && v.names.auditNode(r) != node {
+		if node != "" && r.node(v.names) != node {
 			continue
 		}
 		recs = append(recs, *r)
@@ -368,46 +353,47 @@ func (v *view) auditPage(node string, limit int) protocol.AuditResult {
 		}
 	}
 	v.mu.RUnlock()
-	out := protocol.AuditResult{Entries: make([]protocol.AuditEntry, len(recs))}
-	for k := range recs {
-		out.Entries[len(recs)-1-k] = v.names.auditEntry(&recs[k])
+	if recs == nil {
+		return []AuditRecord{}
 	}
-	return out
+	slices.Reverse(recs)
+	return recs
 }
 
-// auditRecord is an audit entry as journaled: an EventAudit, or an
-// EventDenied order. Formatting waits until a client asks, so recording
-// one costs a copy and no allocation.
-type auditRecord struct {
-	seq   uint64
-	time  int64
-	kind  domain.EventKind
-	audit domain.Audit
-	order domain.Order
+// AuditRecord is an audit entry as journaled: an EventAudit (Audit), or an
+// EventDenied order (Order: the denial's node is its strategy, its reason
+// the denial's). Formatting waits until a client asks (core/wire), so
+// recording one costs a copy and no allocation.
+type AuditRecord struct {
+	Seq   uint64 // the journal sequence
+	Time  int64  // engine clock, unix ns
+	Kind  domain.EventKind
+	Audit domain.Audit // Kind EventAudit
+	Order domain.Order // Kind EventDenied
 }
 
 // auditRecordOf returns ev as an audit record, and false when ev is not
 // one (neither an audit record nor a denial).
-func auditRecordOf(ev *domain.Event) (auditRecord, bool) {
+func auditRecordOf(ev *domain.Event) (AuditRecord, bool) {
 	if ev.Kind != domain.EventAudit && ev.Kind != domain.EventDenied {
-		return auditRecord{}, false
+		return AuditRecord{}, false
 	}
-	r := auditRecord{seq: ev.Seq, time: ev.Time, kind: ev.Kind}
+	r := AuditRecord{Seq: ev.Seq, Time: ev.Time, Kind: ev.Kind}
 	if ev.Kind == domain.EventAudit {
-		r.audit = ev.Audit
+		r.Audit = ev.Audit
 	} else {
-		r.order = ev.Order
+		r.Order = ev.Order
 	}
 	return r, true
 }
 
 // auditLog is a ring of the most recent audit records, oldest first.
 type auditLog struct {
-	recs  []auditRecord // grows to auditKeep, then wraps
+	recs  []AuditRecord // grows to auditKeep, then wraps
 	start int           // index of the oldest record once full
 }
 
-func (a *auditLog) add(r *auditRecord) {
+func (a *auditLog) add(r *AuditRecord) {
 	if len(a.recs) < auditKeep {
 		a.recs = append(a.recs, *r)
 		return
@@ -416,27 +402,11 @@ func (a *auditLog) add(r *auditRecord) {
 	a.start = (a.start + 1) % auditKeep
 }
 
-func (n *viewNames) auditNode(r *auditRecord) string {
-	if r.kind == domain.EventAudit {
-		return r.audit.Node
+// node is the node r is about: the audit record's, or the denied order's
+// strategy.
+func (r *AuditRecord) node(n *Names) string {
+	if r.Kind == domain.EventAudit {
+		return r.Audit.Node
 	}
-	return n.strategy(r.order.Strategy)
-}
-
-func (n *viewNames) auditEntry(r *auditRecord) protocol.AuditEntry {
-	entry := protocol.AuditEntry{Seq: r.seq, Time: time.Unix(0, r.time).UTC().Format(time.RFC3339Nano)}
-	if r.kind == domain.EventAudit {
-		a := &r.audit
-		entry.Node, entry.Action, entry.Who, entry.Old, entry.New, entry.Why = a.Node, a.Action, a.Who, a.Old, a.New, a.Why
-		return entry
-	}
-	o := &r.order
-	entry.Node, entry.Action, entry.Who, entry.New = n.strategy(o.Strategy), "deny", "risk", o.Reason
-	if int(o.Instrument) < len(n.instruments) {
-		in := &n.instruments[o.Instrument]
-		entry.Why = fmt.Sprintf("order %s %s %s %s @ %s", o.ID, o.Side, in.FormatQty(o.Qty), in.Symbol, in.FormatPrice(o.Price))
-		return entry
-	}
-	entry.Why = fmt.Sprintf("order %s %s instrument-%d", o.ID, o.Side, o.Instrument)
-	return entry
+	return n.Strategy(r.Order.Strategy)
 }

@@ -43,9 +43,9 @@ func TestViewKeepsALiveOrderOverAnInvalidDuplicate(t *testing.T) {
 	}
 	found := false
 	for _, o := range pg.Orders {
-		if o.ClientOrderID == live.ID.String() {
+		if o.ID == live.ID {
 			found = true
-			if o.State != "pending-new" {
+			if o.State != domain.StatePendingNew {
 				t.Errorf("the live order shows %s, want pending-new", o.State)
 			}
 		}
@@ -70,7 +70,7 @@ func TestViewPagesMatchAModel(t *testing.T) {
 	for seed := range uint64(50) {
 		rng := rand.New(rand.NewPCG(seed, 7))
 		const keep = 8
-		v := newView(viewNames{instruments: []domain.Instrument{in}}, keep)
+		v := newView(&Names{instruments: []domain.Instrument{in}}, keep)
 		type entry struct {
 			seq   int
 			state domain.OrderState
@@ -130,7 +130,7 @@ func TestViewPagesMatchAModel(t *testing.T) {
 					t.Fatal(err)
 				}
 				for _, o := range p.Orders {
-					got = append(got, o.ClientOrderID+" "+o.State)
+					got = append(got, o.ID.String()+" "+o.State.String())
 				}
 				if p.Next == "" {
 					break

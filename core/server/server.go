@@ -24,10 +24,11 @@ import (
 // Backend is what the server needs from the engine.
 type Backend interface {
 	// Status returns the latest published snapshot, or nil before the
-	// first. It must be cheap and must not block (an atomic load): the server
-	// calls it on every push tick of every subscribed client. The server never
-	// mutates the returned Status, and compares pointers to decide whether it
-	// changed, so a new snapshot must be a new pointer.
+	// first. It must be cheap and must not block (an atomic load, or one
+	// rendering per snapshot): the server calls it on every push tick of
+	// every subscribed client. The server never mutates the returned
+	// Status, and compares pointers to decide whether it changed, so a new
+	// snapshot must be a new pointer.
 	Status() *protocol.Status
 	// Do runs one command (any cmd but status and subscribe, which the
 	// server answers itself) for peer and returns its result, which is

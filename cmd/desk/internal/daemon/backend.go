@@ -5,18 +5,53 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync/atomic"
 
 	"github.com/desk-trading/desk/core/domain"
 	"github.com/desk-trading/desk/core/engine"
 	"github.com/desk-trading/desk/core/protocol"
 	"github.com/desk-trading/desk/core/server"
+	"github.com/desk-trading/desk/core/wire"
 	"github.com/desk-trading/desk/risk"
 )
 
-// backend answers the socket's commands from the engine.
-type backend struct{ eng *engine.Engine }
+// backend answers the socket's commands from the engine, rendering its
+// domain-typed answers with core/wire.
+type backend struct {
+	eng *engine.Engine
+	// status is the last snapshot rendered and its rendering: Status
+	// renders each engine snapshot once, whoever asks first, and hands
+	// every later caller the same *protocol.Status.
+	status atomic.Pointer[renderedStatus]
+}
 
-func (b *backend) Status() *protocol.Status { return b.eng.Status() }
+type renderedStatus struct {
+	snap *engine.Snapshot
+	st   *protocol.Status
+}
+
+// Status returns the engine's latest snapshot rendered: an atomic load
+// when it is rendered already, and a new pointer per snapshot.
+func (b *backend) Status() *protocol.Status {
+	snap := b.eng.Snapshot()
+	if snap == nil {
+		return nil
+	}
+	old := b.status.Load()
+	if old != nil && old.snap == snap {
+		return old.st
+	}
+	r := &renderedStatus{snap: snap, st: wire.Status(snap, b.eng.Names())}
+	if b.status.CompareAndSwap(old, r) {
+		return r.st
+	}
+	// Another caller stored one meanwhile: share it when it is this
+	// snapshot's, so one snapshot has one pointer.
+	if cur := b.status.Load(); cur != nil && cur.snap == snap {
+		return cur.st
+	}
+	return r.st
+}
 
 // Query reports the commands that only read what the engine published.
 func (b *backend) Query(cmd string) bool {
@@ -36,7 +71,8 @@ func (b *backend) Do(ctx context.Context, peer server.Peer, cmd string, args jso
 				return nil, badArgs(cmd, `{"limit": N, "after": CURSOR}`)
 			}
 		}
-		return wrap(b.eng.Orders(ctx, a))
+		p, err := b.eng.Orders(ctx, a.After, a.Limit)
+		return wrap(render(p, err, func(p engine.OrdersPage) protocol.Orders { return wire.Orders(p, b.eng.Names()) }))
 	case protocol.CmdHalt, protocol.CmdResume:
 		var a protocol.NodeArgs
 		if err := json.Unmarshal(args, &a); err != nil || a.Node == "" {
@@ -46,19 +82,22 @@ func (b *backend) Do(ctx context.Context, peer server.Peer, cmd string, args jso
 		if cmd == protocol.CmdResume {
 			state = domain.Active
 		}
-		return wrap(b.eng.SetState(ctx, a.Node, state, peer.String(), a.Why))
+		r, err := b.eng.SetState(ctx, a.Node, state, peer.String(), a.Why)
+		return wrap(render(r, err, wire.Ack))
 	case protocol.CmdKill:
 		var a protocol.NodeArgs
 		if err := json.Unmarshal(args, &a); err != nil || a.Node == "" {
 			return nil, badArgs(cmd, `{"node": NAME}`)
 		}
-		return wrap(b.eng.Kill(ctx, a.Node, peer.String(), a.Why))
+		r, err := b.eng.Kill(ctx, a.Node, peer.String(), a.Why)
+		return wrap(render(r, err, wire.KillResult))
 	case protocol.CmdReset:
 		var a protocol.ResetArgs
 		if err := json.Unmarshal(args, &a); err != nil || a.Node == "" {
 			return nil, badArgs(cmd, `{"node": NAME, "breaker": NAME}`)
 		}
-		return wrap(b.eng.Reset(ctx, a.Node, a.Breaker, peer.String(), a.Why))
+		r, err := b.eng.Reset(ctx, a.Node, a.Breaker, peer.String(), a.Why)
+		return wrap(render(r, err, wire.ResetResult))
 	case protocol.CmdLimitsGet:
 		var a protocol.NodeArgs
 		if len(args) > 0 {
@@ -66,13 +105,16 @@ func (b *backend) Do(ctx context.Context, peer server.Peer, cmd string, args jso
 				return nil, badArgs(cmd, `{"node": NAME}`)
 			}
 		}
-		return wrap(b.eng.Limits(ctx, a.Node))
+		l, err := b.eng.Limits(ctx, a.Node)
+		return wrap(render(l, err, wire.Limits))
 	case protocol.CmdLimitsSet:
 		var a protocol.LimitsSetArgs
 		if err := json.Unmarshal(args, &a); err != nil || a.Node == "" || a.Key == "" || a.Value == "" {
 			return nil, badArgs(cmd, `{"node": NAME, "key": KEY, "value": DECIMAL, "scope": "", "why": TEXT}`)
 		}
-		return wrap(b.eng.SetLimit(ctx, a, peer.String()))
+		edit := engine.LimitEdit{Node: a.Node, Scope: a.Scope, Key: a.Key, Value: a.Value, Why: a.Why}
+		r, err := b.eng.SetLimit(ctx, edit, peer.String())
+		return wrap(render(r, err, wire.LimitsSetResult))
 	case protocol.CmdAudit:
 		var a protocol.AuditArgs
 		if len(args) > 0 {
@@ -80,7 +122,8 @@ func (b *backend) Do(ctx context.Context, peer server.Peer, cmd string, args jso
 				return nil, badArgs(cmd, `{"node": NAME, "limit": N}`)
 			}
 		}
-		return wrap(b.eng.Audit(ctx, a.Node, a.Limit))
+		recs, err := b.eng.Audit(ctx, a.Node, a.Limit)
+		return wrap(render(recs, err, func(r []engine.AuditRecord) protocol.AuditResult { return wire.Audit(r, b.eng.Names()) }))
 	default:
 		return nil, &protocol.Error{Code: protocol.CodeUnknownCmd, Message: fmt.Sprintf("unknown command %q", cmd)}
 	}
@@ -88,6 +131,16 @@ func (b *backend) Do(ctx context.Context, peer server.Peer, cmd string, args jso
 
 func badArgs(cmd, want string) *protocol.Error {
 	return &protocol.Error{Code: protocol.CodeBadRequest, Message: cmd + ": args must be " + want}
+}
+
+// render converts an engine answer to its protocol message with f, only
+// when there is no error: an error is answered with the error alone.
+func render[T, W any](v T, err error, f func(T) W) (W, error) {
+	if err != nil {
+		var zero W
+		return zero, err
+	}
+	return f(v), nil
 }
 
 // wrap turns engine errors into protocol errors a client can act on.

@@ -41,6 +41,7 @@ import (
 	"github.com/desk-trading/desk/core/server"
 	"github.com/desk-trading/desk/core/strategy"
 	"github.com/desk-trading/desk/core/strategy/demo"
+	"github.com/desk-trading/desk/core/wire"
 	"github.com/desk-trading/desk/feeds"
 	"github.com/desk-trading/desk/risk"
 	"github.com/desk-trading/desk/store"
@@ -204,7 +205,7 @@ func (d *Daemon) build() error {
 		Epoch:            d.epoch,
 		Reports:          reports,
 		SnapshotInterval: cfg.Daemon.SnapshotInterval.D,
-		OnAlert:          func(a protocol.Alert) { d.srv.Alert(a) },
+		OnAlert:          func(a engine.Alert) { d.srv.Alert(wire.Alert(a)) },
 		JournalHealth: func() engine.JournalHealth {
 			h := j.Health()
 			return engine.JournalHealth{Down: h.Down, Pending: h.Pending, Err: h.Err}
