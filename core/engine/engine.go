@@ -430,7 +430,7 @@ func (e *Engine) journal() {
 	}
 	e.lastSeq = e.ev.Seq
 	switch e.ev.Kind {
-	case domain.EventOrder:
+	case domain.EventOrder, domain.EventFill:
 		e.markDirty(e.ev.Order.ID)
 	case domain.EventDenied:
 		e.markDirty(e.ev.Order.ID)
@@ -513,9 +513,12 @@ func (e *Engine) journalOrder(kind domain.EventKind, o *domain.Order) {
 	e.journal()
 }
 
-func (e *Engine) journalFill(f *domain.Fill) {
+// journalFill journals fill f with o, its order after the fill, in one
+// record.
+func (e *Engine) journalFill(f *domain.Fill, o *domain.Order) {
 	e.ev.Kind = domain.EventFill
 	e.ev.Fill = *f
+	e.ev.Order = *o
 	e.journal()
 }
 

@@ -252,11 +252,16 @@ func (e *Engine) onReport(r *domain.ExecReport) {
 // is the order's working part before it.
 func (e *Engine) afterReport(o *domain.Order, fill *domain.Fill, was risk.OrderWas) {
 	st := e.strategy(o.Strategy)
-	e.journalOrder(domain.EventOrder, o)
+	// A fill and the order after it are one record: a crash loses both or
+	// neither, never the fill behind a snapshot that counts it.
+	if fill != nil {
+		e.journalFill(fill, o)
+	} else {
+		e.journalOrder(domain.EventOrder, o)
+	}
 	// One call for the ledger and the working orders, whatever the change.
 	e.risk.OnOrder(o, was, fill)
 	if fill != nil {
-		e.journalFill(fill)
 		if st != nil {
 			st.fills++
 			st.Host.OnFill(fill, e.risk.Position(fill.Strategy, fill.Instrument).Qty)

@@ -24,27 +24,14 @@ func (e *Engine) Restore(ev *domain.Event, sum *RestoreSummary) {
 	}
 	switch ev.Kind {
 	case domain.EventOrder, domain.EventDenied:
-		o := ev.Order
-		if _, known := e.oms.Get(o.ID); !known {
-			sum.Orders++
-		}
-		e.oms.Restore(&o)
-		if st := e.strategy(o.Strategy); st != nil {
-			switch {
-			case ev.Kind == domain.EventDenied:
-				st.denials++
-			case o.State == domain.StatePendingNew:
-				st.ordersSent++
-			}
-		}
-		// The daemon takes a new epoch every start, so restored ids never
-		// share this run's epoch; should an engine ever be given a reused
-		// epoch, its sequence still starts past every id it restored.
-		e.noteJournaledID(o.ID)
-		if sid := o.ID.Strategy(); o.ID.Epoch() == e.opts.Epoch && int(sid) < len(e.nextSeq) && o.ID.Seq() > e.nextSeq[sid].Load() {
-			e.nextSeq[sid].Store(o.ID.Seq())
-		}
+		e.restoreOrder(ev.Kind, &ev.Order, sum)
 	case domain.EventFill:
+		// The order after the fill comes in the same record (journal
+		// format 2; format 1 fills carry none, their order follows as an
+		// EventOrder). Restored first, so the fill is remembered on it.
+		if ev.Order.ID != 0 {
+			e.restoreOrder(ev.Kind, &ev.Order, sum)
+		}
 		f := ev.Fill
 		applied, err := e.oms.RestoreFill(&f)
 		if err != nil {
@@ -62,6 +49,30 @@ func (e *Engine) Restore(ev *domain.Event, sum *RestoreSummary) {
 	case domain.EventAudit:
 		sum.Audits++
 		e.restoreAudit(&ev.Audit)
+	}
+}
+
+// restoreOrder puts a journaled snapshot of an order in place.
+func (e *Engine) restoreOrder(kind domain.EventKind, snap *domain.Order, sum *RestoreSummary) {
+	o := *snap
+	if _, known := e.oms.Get(o.ID); !known {
+		sum.Orders++
+	}
+	e.oms.Restore(&o)
+	if st := e.strategy(o.Strategy); st != nil {
+		switch {
+		case kind == domain.EventDenied:
+			st.denials++
+		case kind == domain.EventOrder && o.State == domain.StatePendingNew:
+			st.ordersSent++
+		}
+	}
+	// The daemon takes a new epoch every start, so restored ids never
+	// share this run's epoch; should an engine ever be given a reused
+	// epoch, its sequence still starts past every id it restored.
+	e.noteJournaledID(o.ID)
+	if sid := o.ID.Strategy(); o.ID.Epoch() == e.opts.Epoch && int(sid) < len(e.nextSeq) && o.ID.Seq() > e.nextSeq[sid].Load() {
+		e.nextSeq[sid].Store(o.ID.Seq())
 	}
 }
 
