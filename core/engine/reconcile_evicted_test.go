@@ -102,3 +102,38 @@ func TestReconcileSkipsOrdersTheJournalHad(t *testing.T) {
 	}
 	_ = sell
 }
+
+// TestReconcileAppliesAReplaceTheJournalLacks adopts an order the venue
+// acknowledged, replaced up to 20 and filled 15 of: the replace the journal
+// never saw is applied, so the fill is booked and 5 stay working. Found by
+// review: the replace was refused (no request pending), and the fill then
+// as an overfill of the original 10.
+func TestReconcileAppliesAReplaceTheJournalLacks(t *testing.T) {
+	f := newFixture(t, &recVenue{}, &memJournal{}, nopHost{}, risk.Limits{})
+	f.quote()
+	id := f.eng.NextOrderID(0)
+	vo := domain.VenueOrder{
+		Order: domain.Order{ID: id, Instrument: 0, Venue: 0, Side: domain.Buy, Type: domain.Limit, TIF: domain.GTC,
+			Price: 10_000, Qty: 10, State: domain.StatePendingNew},
+		Reports: []domain.ExecReport{
+			{Kind: domain.ExecAck, VenueOrderID: 77},
+			{Kind: domain.ExecReplaced, VenueOrderID: 77, Price: 10_001, Qty: 20},
+			{Kind: domain.ExecFill, VenueOrderID: 77, LastPx: 10_001, LastQty: 15, TradeID: 1},
+		},
+	}
+	var sum ReconcileSummary
+	f.eng.reconcileOrder(0, &vo, &sum)
+	o, ok := f.eng.oms.Get(id)
+	if !ok || o.Qty != 20 || o.Filled != 15 || o.Price != 10_001 || o.State != domain.StatePartiallyFilled {
+		t.Fatalf("adopted order %+v (held %v); want qty 20 at 100.01, 15 filled, partially filled", o, ok)
+	}
+	if sum.Adopted != 1 || sum.Fills != 1 {
+		t.Fatalf("summary %+v, want 1 adopted, 1 fill", sum)
+	}
+	if p := f.eng.risk.Position(0, 0); p == nil || p.Qty != 15 {
+		t.Fatalf("ledger %v, want 15", p)
+	}
+	if n := f.eng.risk.Strategy(0); n.OpenOrders() != 1 {
+		t.Fatalf("risk counts %d working orders, want 1", n.OpenOrders())
+	}
+}

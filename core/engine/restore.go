@@ -290,6 +290,14 @@ func (e *Engine) reconcileReport(r *domain.ExecReport) bool {
 		return false
 	}
 	was := risk.WasOf(o)
+	if r.Kind == domain.ExecReplaced && o.State.Working() && o.State != domain.StatePendingReplace {
+		// The venue replaced an order whose replace request the journal
+		// lost (or never had, for an adopted order): make the request
+		// the venue answered, so its answer and what follows apply.
+		if err := e.oms.ReplaceRequested(o, r.Price, r.Qty, e.now); err != nil {
+			e.log.Warn("reconcile: venue replace cannot be applied", "order", r.OrderID, "err", err)
+		}
+	}
 	o, fill, err := e.oms.Apply(r, e.now)
 	if err != nil {
 		e.log.Debug("reconcile: venue report already reflected", "order", r.OrderID, "kind", r.Kind, "err", err)
