@@ -10,7 +10,7 @@ import (
 // soon, later ones back off to maxPoll, so a fast condition is seen at once
 // and a slow one (a status over a socket, a child process) is not hammered.
 const (
-	minPoll = time.Millisecond
+	minPoll = 20 * time.Microsecond
 	maxPoll = 20 * time.Millisecond
 )
 

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/desk-trading/desk/core/desktest"
 	"github.com/desk-trading/desk/core/domain"
 	"github.com/desk-trading/desk/risk"
 	"github.com/shopspring/decimal"
@@ -234,17 +235,6 @@ func run(t *testing.T, e *Engine) {
 	t.Cleanup(func() { cancel(); <-done })
 }
 
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(time.Millisecond)
-	}
-}
-
 func TestNewOrderReachesVenueAndJournal(t *testing.T) {
 	v, j, h := &recVenue{}, &memJournal{}, &recHost{}
 	f := newFixture(t, v, j, h, risk.Limits{})
@@ -330,7 +320,7 @@ func TestHaltJumpsTheQueue(t *testing.T) {
 		_, err := f.eng.SetState(context.Background(), "mm", domain.Halted, "test", "halt under backlog")
 		halted <- err
 	}()
-	waitFor(t, "halt queued", func() bool { return len(f.eng.ctrl) == 1 })
+	desktest.Eventually(t, 5*time.Second, "halt queued", func() bool { return len(f.eng.ctrl) == 1 })
 	run(t, f.eng)
 	if err := <-halted; err != nil {
 		t.Fatal(err)
@@ -338,7 +328,7 @@ func TestHaltJumpsTheQueue(t *testing.T) {
 	if err := f.eng.Sync(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "backlog drained", func() bool { return len(f.eng.intents) == 0 })
+	desktest.Eventually(t, 5*time.Second, "backlog drained", func() bool { return len(f.eng.intents) == 0 })
 	if err := f.eng.Sync(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -669,10 +659,10 @@ func TestJournalFailThenRecoverAtOnce(t *testing.T) {
 		go func() { defer close(done); f.eng.Run(ctx) }()
 		f.eng.JournalFailed(errors.New("no space left on device"))
 		f.eng.JournalRecovered()
-		waitFor(t, "the journal breaker trips", func() bool {
+		desktest.Eventually(t, 5*time.Second, "the journal breaker trips", func() bool {
 			return slices.Contains(f.eng.Snapshot().Firm.Breakers, risk.BreakerJournal)
 		})
-		waitFor(t, "a reset goes through", func() bool {
+		desktest.Eventually(t, 5*time.Second, "a reset goes through", func() bool {
 			_, err := f.eng.Reset(ctx, "firm", "", "op", "journal back")
 			return err == nil
 		})

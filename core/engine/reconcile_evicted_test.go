@@ -3,7 +3,9 @@ package engine
 import (
 	"context"
 	"testing"
+	"time"
 
+	"github.com/desk-trading/desk/core/desktest"
 	"github.com/desk-trading/desk/core/domain"
 	"github.com/desk-trading/desk/risk"
 	"github.com/desk-trading/desk/store"
@@ -58,12 +60,12 @@ func TestReconcileSkipsOrdersTheJournalHad(t *testing.T) {
 	quote.Asks[0] = domain.Level{Price: 10_002, Qty: 5_000}
 	e1.OnBook(&quote)
 	sell := r.place(e1, 1, domain.Sell, domain.GTC, 10_002, 5_000)
-	waitFor(t, "the sell rests", func() bool {
+	desktest.Eventually(t, 5*time.Second, "the sell rests", func() bool {
 		o, err := r.venue.OpenOrders(context.Background())
 		return err == nil && len(o) == 1
 	})
 	take := r.place(e1, 0, domain.Buy, domain.IOC, 10_002, 2)
-	waitFor(t, "take filled", func() bool {
+	desktest.Eventually(t, 5*time.Second, "take filled", func() bool {
 		for _, s := range e1.Snapshot().Strategies {
 			if s.Name == "a" && len(s.Positions) == 1 && s.Positions[0].Position.Qty == 2 { // 0.002 at lot 0.001
 				return true
@@ -75,7 +77,7 @@ func TestReconcileSkipsOrdersTheJournalHad(t *testing.T) {
 	for i := 0; i < 10_050; i++ {
 		last = r.place(e1, 0, domain.Buy, domain.GTC, 9_000, 4) // above max_order_qty: denied
 	}
-	waitFor(t, "every denial is in", func() bool {
+	desktest.Eventually(t, 5*time.Second, "every denial is in", func() bool {
 		a, _ := e1.Audit(context.Background(), "a", 1)
 		return len(a) == 1 && a[0].Kind == domain.EventDenied && a[0].Order.ID == last
 	})

@@ -10,6 +10,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/desk-trading/desk/brokers/sim"
+	"github.com/desk-trading/desk/core/desktest"
 	"github.com/desk-trading/desk/core/domain"
 	"github.com/desk-trading/desk/risk"
 	"github.com/desk-trading/desk/store"
@@ -89,7 +90,7 @@ func newCrashRig(t *testing.T) *crashRig {
 	done := make(chan struct{})
 	go func() { defer close(done); r.venue.Run(ctx) }()
 	t.Cleanup(func() { cancel(); <-done })
-	waitFor(t, "venue up", r.venue.Connected)
+	desktest.Eventually(t, 5*time.Second, "venue up", r.venue.Connected)
 	return r
 }
 
@@ -200,7 +201,7 @@ func TestReconcileAdoptsOrdersTheJournalLost(t *testing.T) {
 
 	// Journaled: a resting sell of b's.
 	sell := r.place(e1, 1, domain.Sell, domain.GTC, 10_002, 5_000)
-	waitFor(t, "the sell rests", func() bool {
+	desktest.Eventually(t, 5*time.Second, "the sell rests", func() bool {
 		o, err := r.venue.OpenOrders(context.Background())
 		return err == nil && len(o) == 1
 	})
@@ -209,7 +210,7 @@ func TestReconcileAdoptsOrdersTheJournalLost(t *testing.T) {
 	// resting bid.
 	take := r.place(e1, 0, domain.Buy, domain.IOC, 10_002, 2_000)
 	bid := r.place(e1, 0, domain.Buy, domain.GTC, 9_990, 1_000)
-	waitFor(t, "the venue has both lost orders", func() bool {
+	desktest.Eventually(t, 5*time.Second, "the venue has both lost orders", func() bool {
 		orders, err := r.venue.Orders(context.Background())
 		if err != nil {
 			return false

@@ -24,20 +24,6 @@ type engineHost interface {
 
 var _ engineHost = (*strategy.Host)(nil)
 
-// waitFor polls cond until it holds, failing the test after a deadline.
-// The poll interval backs off from 20µs to 1ms: most conditions here hold
-// within microseconds.
-func waitFor(t testing.TB, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for pause := 20 * time.Microsecond; !cond(); pause = min(2*pause, time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(pause) // poll interval, not a wait for the condition
-	}
-}
-
 // instrument returns a test instrument with tick 0.01 and lot 0.001.
 func instrument(t testing.TB, id domain.InstrumentID, symbol string) domain.Instrument {
 	t.Helper()

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/desk-trading/desk/core/desktest"
 	"github.com/desk-trading/desk/core/domain"
 	"github.com/desk-trading/desk/core/strategy"
 )
@@ -60,7 +61,7 @@ func TestPanicIsolated(t *testing.T) {
 		bad.OnBook(&b)
 		bad.OnFill(&domain.Fill{Instrument: btc.ID, Side: domain.Buy, Qty: 1}, domain.Qty(seq-1))
 		good.OnBook(&b)
-		waitFor(t, "the good strategy", func() bool { return good.Stats().BooksDelivered == seq-1 })
+		desktest.Eventually(t, 5*time.Second, "the good strategy", func() bool { return good.Stats().BooksDelivered == seq-1 })
 	}
 	if n := fails.n.Load(); n != 1 {
 		t.Errorf("OnFailure called %d times, want once", n)
@@ -102,7 +103,7 @@ func TestBacklogOverflow(t *testing.T) {
 	for range 11 { // one over the limit while the strategy is stuck
 		h.OnOrder(&o)
 	}
-	waitFor(t, "OnFailure", func() bool { return fails.n.Load() == 1 })
+	desktest.Eventually(t, 5*time.Second, "OnFailure", func() bool { return fails.n.Load() == 1 })
 	if !errors.Is(fails.Err(), strategy.ErrBacklog) {
 		t.Errorf("OnFailure got %v, want ErrBacklog", fails.Err())
 	}
@@ -299,7 +300,7 @@ func TestTimerFires(t *testing.T) {
 			ticks.Add(1)
 		}},
 	})
-	waitFor(t, "a timer tick", func() bool { return ticks.Load() >= 1 })
+	desktest.Eventually(t, 5*time.Second, "a timer tick", func() bool { return ticks.Load() >= 1 })
 	if now := gotNow.Load().(time.Time); !now.Equal(fake) {
 		t.Errorf("OnTimer now = %v, want the Host's clock %v", now, fake)
 	}
@@ -329,7 +330,7 @@ func TestHaltedStillDelivers(t *testing.T) {
 	}
 	b := book(btc.ID, 1, 1, 100, 101)
 	h.OnBook(&b)
-	waitFor(t, "a book while halted", func() bool { return booksWhileHalted.Load() == 1 })
+	desktest.Eventually(t, 5*time.Second, "a book while halted", func() bool { return booksWhileHalted.Load() == 1 })
 	h.OnState(domain.ReduceOnly)
 	if s := <-states; s[0] != domain.ReduceOnly {
 		t.Errorf("state %v", s)

@@ -5,7 +5,9 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/desk-trading/desk/core/desktest"
 	"github.com/desk-trading/desk/core/domain"
 	"github.com/desk-trading/desk/core/strategy"
 )
@@ -30,7 +32,7 @@ func (g *gate) block() {
 
 func (g *gate) waitEntered(t *testing.T) {
 	t.Helper()
-	waitFor(t, "the strategy to block", func() bool { return len(g.entered) == 1 })
+	desktest.Eventually(t, 5*time.Second, "the strategy to block", func() bool { return len(g.entered) == 1 })
 }
 
 func TestMailboxConflatesBooks(t *testing.T) {
@@ -56,7 +58,7 @@ func TestMailboxConflatesBooks(t *testing.T) {
 		h.OnBook(&b)
 	}
 	close(g.open)
-	waitFor(t, "the latest book", func() bool {
+	desktest.Eventually(t, 5*time.Second, "the latest book", func() bool {
 		mu.Lock()
 		defer mu.Unlock()
 		return len(seen) > 0 && seen[len(seen)-1] == 100
@@ -101,7 +103,7 @@ func TestMailboxSlotOrder(t *testing.T) {
 	other := book(2, 9, 1, 100, 101) // not traded: ignored
 	h.OnBook(&other)
 	close(g.open)
-	waitFor(t, "4 books", func() bool { return h.Stats().BooksDelivered == 4 })
+	desktest.Eventually(t, 5*time.Second, "4 books", func() bool { return h.Stats().BooksDelivered == 4 })
 	mu.Lock()
 	defer mu.Unlock()
 	want := []key{{btc.ID, 9}, {btc.ID, 4}, {eth.ID, 9}, {eth.ID, 4}}
@@ -139,9 +141,9 @@ func TestMailboxNeverDropsEvents(t *testing.T) {
 			h.OnBook(&b)
 		}
 	}()
-	waitFor(t, "every event", func() bool { return h.Stats().EventsDelivered == n })
+	desktest.Eventually(t, 5*time.Second, "every event", func() bool { return h.Stats().EventsDelivered == n })
 	h.OnState(domain.Halted) // a barrier: after it, the strategy goroutine is done with got
-	waitFor(t, "the barrier", func() bool { return h.Stats().EventsDelivered == n+1 })
+	desktest.Eventually(t, 5*time.Second, "the barrier", func() bool { return h.Stats().EventsDelivered == n+1 })
 	t.Logf("spun %d", spin)
 	if len(got) != n {
 		t.Fatalf("%d events delivered, want %d", len(got), n)

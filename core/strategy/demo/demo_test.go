@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/desk-trading/desk/core/desktest"
 	"github.com/desk-trading/desk/core/domain"
 	"github.com/desk-trading/desk/core/strategy"
 )
@@ -148,7 +149,7 @@ func TestHaltedFromStart(t *testing.T) {
 			walk(t, e, rand.New(rand.NewPCG(3, 4)), 100)
 			if kind == KindTWAP { // the only kind with a timer
 				n := e.host.Stats().Timers
-				waitFor(t, "timer ticks", func() bool { return e.host.Stats().Timers >= n+2 })
+				desktest.Eventually(t, 5*time.Second, "timer ticks", func() bool { return e.host.Stats().Timers >= n+2 })
 			}
 			if got := e.taken(); len(got) != 0 {
 				t.Errorf("halted, yet sent %d intents: %+v", len(got), got[0])

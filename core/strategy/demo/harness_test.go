@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/desk-trading/desk/core/desktest"
 	"github.com/desk-trading/desk/core/domain"
 	"github.com/desk-trading/desk/core/strategy"
 	"github.com/shopspring/decimal"
@@ -126,7 +127,7 @@ func (e *exchange) book(bid, ask domain.Price) {
 // settle waits until the strategy handled n books and every event.
 func (e *exchange) settle(n uint64) {
 	e.t.Helper()
-	waitFor(e.t, "the strategy to settle", func() bool {
+	desktest.Eventually(e.t, 5*time.Second, "the strategy to settle", func() bool {
 		st := e.host.Stats()
 		return st.BooksDelivered >= n && st.EventsDelivered == st.Events
 	})
@@ -237,18 +238,4 @@ func (e *exchange) halt() {
 	n := e.books
 	e.mu.Unlock()
 	e.settle(n)
-}
-
-// waitFor polls cond until it holds, failing the test after a deadline.
-// The poll interval backs off from 20µs to 1ms: most conditions here hold
-// within microseconds.
-func waitFor(t testing.TB, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for pause := 20 * time.Microsecond; !cond(); pause = min(2*pause, time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(pause) // poll interval, not a wait for the condition
-	}
 }

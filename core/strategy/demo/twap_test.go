@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/desk-trading/desk/core/desktest"
 	"github.com/desk-trading/desk/core/domain"
 )
 
@@ -15,7 +16,7 @@ func TestTWAP(t *testing.T) {
 	// waitSlices waits until n slices in all went out.
 	waitSlices := func(n int) {
 		t.Helper()
-		waitFor(t, "a slice", func() bool {
+		desktest.Eventually(t, 5*time.Second, "a slice", func() bool {
 			all = append(all, e.taken()...)
 			return len(all) >= n
 		})
@@ -52,7 +53,7 @@ func TestTWAP(t *testing.T) {
 	for range 3 {
 		e.advance(2 * time.Second)
 		n := e.host.Stats().Timers
-		waitFor(t, "timer ticks", func() bool { return e.host.Stats().Timers >= n+2 })
+		desktest.Eventually(t, 5*time.Second, "timer ticks", func() bool { return e.host.Stats().Timers >= n+2 })
 	}
 	if got := e.taken(); len(got) != 0 {
 		t.Errorf("halted, yet sent %+v", got)
@@ -67,7 +68,7 @@ func TestTWAPReduceOnly(t *testing.T) {
 	for range 3 {
 		e.advance(2 * time.Second)
 		n := e.host.Stats().Timers
-		waitFor(t, "timer ticks", func() bool { return e.host.Stats().Timers >= n+2 })
+		desktest.Eventually(t, 5*time.Second, "timer ticks", func() bool { return e.host.Stats().Timers >= n+2 })
 	}
 	if got := e.taken(); len(got) != 0 {
 		t.Errorf("reduce-only and flat, yet sent %+v", got)
