@@ -11,34 +11,6 @@ import (
 	"github.com/desk-trading/desk/store"
 )
 
-func (r *crashRig) engineLim(j Journal, epoch uint32) *Engine {
-	r.t.Helper()
-	tree, err := risk.NewTree(risk.Config{
-		Instruments: []domain.Instrument{r.in},
-		Books:       []risk.NodeConfig{{Name: "alpha"}},
-		Strategies: []risk.StrategyConfig{
-			{ID: 0, Name: "a", Book: "alpha", Instruments: []domain.InstrumentID{0}, Limits: risk.NodeLimits{Base: lims(r.t, "max_order_qty", "0.003")}},
-			{ID: 1, Name: "b", Book: "alpha", Instruments: []domain.InstrumentID{0}},
-		},
-	})
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	e, err := New(Options{
-		Instruments: []domain.Instrument{r.in},
-		Venues:      []VenueSlot{{ID: 0, Name: "sim", Venue: r.venue}},
-		Strategies: []StrategySlot{
-			{ID: 0, Name: "a", Kind: "test", Book: "alpha", Host: nopHost{}, Instruments: []domain.InstrumentID{0}},
-			{ID: 1, Name: "b", Kind: "test", Book: "alpha", Host: nopHost{}, Instruments: []domain.InstrumentID{0}},
-		},
-		Risk: tree, Journal: j, Epoch: epoch, Reports: r.reports,
-	})
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	return e
-}
-
 // TestReconcileSkipsOrdersTheJournalHad restarts cleanly after a filled
 // order was pushed out of the OMS's kept orders by 10,050 later denials,
 // while the venue still lists it: the journal had it, so reconcile must
@@ -49,21 +21,9 @@ func TestReconcileSkipsOrdersTheJournalHad(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e1 := r.engineLim(j1, 1)
-	var rs RestoreSummary
-	e1.FinishRestore(&rs)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); e1.Run(ctx) }()
-	quote := domain.BookUpdate{Instrument: 0, Venue: 0, Seq: 1, NBids: 1, NAsks: 1}
-	quote.Bids[0] = domain.Level{Price: 9_990, Qty: 1_000}
-	quote.Asks[0] = domain.Level{Price: 10_002, Qty: 5_000}
-	e1.OnBook(&quote)
-	sell := r.place(e1, 1, domain.Sell, domain.GTC, 10_002, 5_000)
-	desktest.Eventually(t, 5*time.Second, "the sell rests", func() bool {
-		o, err := r.venue.OpenOrders(context.Background())
-		return err == nil && len(o) == 1
-	})
+	e1 := r.engineLimited(j1, 1, lims(t, "max_order_qty", "0.003"))
+	stop := r.start(e1)
+	sell := r.restingSell(e1)
 	take := r.place(e1, 0, domain.Buy, domain.IOC, 10_002, 2)
 	desktest.Eventually(t, 5*time.Second, "take filled", func() bool {
 		for _, s := range e1.Snapshot().Strategies {
@@ -81,8 +41,7 @@ func TestReconcileSkipsOrdersTheJournalHad(t *testing.T) {
 		a, _ := e1.Audit(context.Background(), "a", 1)
 		return len(a) == 1 && a[0].Kind == domain.EventDenied && a[0].Order.ID == last
 	})
-	cancel()
-	<-done
+	stop()
 	if err := j1.Flush(context.Background()); err != nil {
 		t.Fatal(err)
 	}

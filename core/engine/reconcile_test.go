@@ -97,11 +97,17 @@ func newCrashRig(t *testing.T) *crashRig {
 // engine builds an engine of two strategies, a and b, on the rig's venue.
 func (r *crashRig) engine(j Journal, epoch uint32) *Engine {
 	r.t.Helper()
+	return r.engineLimited(j, epoch, risk.Limits{})
+}
+
+// engineLimited is engine with limits on strategy a.
+func (r *crashRig) engineLimited(j Journal, epoch uint32, aLimits risk.Limits) *Engine {
+	r.t.Helper()
 	tree, err := risk.NewTree(risk.Config{
 		Instruments: []domain.Instrument{r.in},
 		Books:       []risk.NodeConfig{{Name: "alpha"}},
 		Strategies: []risk.StrategyConfig{
-			{ID: 0, Name: "a", Book: "alpha", Instruments: []domain.InstrumentID{0}},
+			{ID: 0, Name: "a", Book: "alpha", Instruments: []domain.InstrumentID{0}, Limits: risk.NodeLimits{Base: aLimits}},
 			{ID: 1, Name: "b", Book: "alpha", Instruments: []domain.InstrumentID{0}},
 		},
 	})
@@ -121,6 +127,33 @@ func (r *crashRig) engine(j Journal, epoch uint32) *Engine {
 		r.t.Fatal(err)
 	}
 	return e
+}
+
+// start runs e, fresh, with the venue's quote as its market (the router
+// and risk want one), and returns how to stop it.
+func (r *crashRig) start(e *Engine) (stop func()) {
+	var rs RestoreSummary
+	e.FinishRestore(&rs)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); e.Run(ctx) }()
+	quote := domain.BookUpdate{Instrument: 0, Venue: 0, Seq: 1, NBids: 1, NAsks: 1}
+	quote.Bids[0] = domain.Level{Price: 9_990, Qty: 1_000}
+	quote.Asks[0] = domain.Level{Price: 10_002, Qty: 5_000}
+	e.OnBook(&quote)
+	return func() { cancel(); <-done }
+}
+
+// restingSell has strategy b rest a sell of 5 at 100.02 and waits until
+// the venue holds it.
+func (r *crashRig) restingSell(e *Engine) domain.OrderID {
+	r.t.Helper()
+	id := r.place(e, 1, domain.Sell, domain.GTC, 10_002, 5_000)
+	desktest.Eventually(r.t, 5*time.Second, "the sell rests", func() bool {
+		o, err := r.venue.OpenOrders(context.Background())
+		return err == nil && len(o) == 1
+	})
+	return id
 }
 
 // restart opens the journal, rebuilds an engine from it and reconciles.
@@ -188,23 +221,8 @@ func TestReconcileAdoptsOrdersTheJournalLost(t *testing.T) {
 	}
 	cj := &crashJournal{Journal: j1}
 	e1 := r.engine(cj, 1)
-	var rs RestoreSummary
-	e1.FinishRestore(&rs)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); e1.Run(ctx) }()
-	// The router and risk want a market: the venue's own quote.
-	quote := domain.BookUpdate{Instrument: 0, Venue: 0, Seq: 1, NBids: 1, NAsks: 1}
-	quote.Bids[0] = domain.Level{Price: 9_990, Qty: 1_000}
-	quote.Asks[0] = domain.Level{Price: 10_002, Qty: 5_000}
-	e1.OnBook(&quote)
-
-	// Journaled: a resting sell of b's.
-	sell := r.place(e1, 1, domain.Sell, domain.GTC, 10_002, 5_000)
-	desktest.Eventually(t, 5*time.Second, "the sell rests", func() bool {
-		o, err := r.venue.OpenOrders(context.Background())
-		return err == nil && len(o) == 1
-	})
+	stop := r.start(e1)
+	sell := r.restingSell(e1) // journaled
 	cj.crash(t)
 	// Lost with the crash: a's buy that takes 2 of b's sell, and a's
 	// resting bid.
@@ -223,8 +241,7 @@ func TestReconcileAdoptsOrdersTheJournalLost(t *testing.T) {
 		}
 		return n == 2
 	})
-	cancel()
-	<-done
+	stop()
 	if err := j1.Close(); err != nil {
 		t.Fatal(err)
 	}
