@@ -68,11 +68,22 @@ func (t *Tree) moveWorking(o *domain.Order, was, now OrderWas) {
 	}
 	i := o.Instrument
 	for n := t.Strategy(o.Strategy); n != nil; n = n.parent {
-		n.open = max(0, n.open+open)
 		w := n.work(o.Side)
+		if n.open+open < 0 || w[i]+d < 0 {
+			// More released than was working: a bug somewhere upstream.
+			// Clamped so limits stay sane, and counted so it is seen.
+			t.drift++
+		}
+		n.open = max(0, n.open+open)
 		w[i] = max(0, w[i]+d)
 	}
 }
+
+// Drift returns how many times a change released more working quantity
+// or orders than a node had, which the ledger clamped at zero. It is zero
+// unless something upstream double counts; the engine alerts when it
+// grows.
+func (t *Tree) Drift() uint64 { return t.drift }
 
 // applyFill books f into its strategy's position and every ancestor's
 // sums, and revalues them at the instrument's mark.

@@ -564,3 +564,18 @@ func TestNodePositionSaturates(t *testing.T) {
 		t.Fatalf("strategy ledger position %d: wrapped", p.Qty)
 	}
 }
+
+// TestDriftIsCounted: releasing an order twice is clamped, and counted.
+func TestDriftIsCounted(t *testing.T) {
+	tr := testTree(t, NodeLimits{}, NodeLimits{}, NodeLimits{})
+	o := order(0, domain.Buy, 10_000, 5)
+	tr.Admit(o, now)
+	change(tr, o, nil, canceled)
+	if tr.Drift() != 0 {
+		t.Fatalf("drift %d after a clean cancel", tr.Drift())
+	}
+	tr.OnOrder(o, OrderWas{Working: true, Leaves: 5}, nil) // released again
+	if s0 := tr.Strategy(0); s0.OpenOrders() != 0 || s0.buyWork[0] != 0 || tr.Drift() == 0 {
+		t.Fatalf("after a double release: open %d work %d drift %d; want 0, 0, counted", s0.OpenOrders(), s0.buyWork[0], tr.Drift())
+	}
+}

@@ -165,6 +165,7 @@ type Tree struct {
 	refMaxAge   int64
 
 	opened   []posRef       // strategy positions in the order of their first fills
+	drift    uint64         // working releases clamped at zero; see Drift
 	marks    []domain.Price // reference price by InstrumentID
 	markTime []int64        // when it was set, engine clock
 	trips    []Trip         // reused by the breaker methods

@@ -29,6 +29,10 @@ const (
 // evaluate runs the time-driven breakers (daily loss, drawdown) and
 // journals each node's new day baseline.
 func (e *Engine) evaluate() {
+	if d := e.risk.Drift(); d > e.driftSeen {
+		e.driftSeen = d
+		e.alert("critical", risk.FirmNode, fmt.Sprintf("risk released more working quantity than was working (%d times): a bug; working-order limits may read low", d))
+	}
 	trips, rolled := e.risk.Evaluate(e.now)
 	for _, n := range rolled {
 		d, base := n.DayBase()

@@ -173,6 +173,8 @@ type Engine struct {
 	// on (engine goroutine).
 	journalNote    atomic.Pointer[journalNote]
 	journalOutages uint64
+	// driftSeen is the last risk.Tree.Drift alerted.
+	driftSeen uint64
 	// journaledIDs holds, per epoch and strategy (OrderID.Issuer),
 	// the highest order sequence the journal held at Restore; see
 	// noteJournaledID.

@@ -264,7 +264,11 @@ func (e *Engine) afterReport(o *domain.Order, fill *domain.Fill, was risk.OrderW
 	if fill != nil {
 		if st != nil {
 			st.fills++
-			st.Host.OnFill(fill, e.risk.Position(fill.Strategy, fill.Instrument).Qty)
+			var pos domain.Qty
+			if p := e.risk.Position(fill.Strategy, fill.Instrument); p != nil {
+				pos = p.Qty
+			}
+			st.Host.OnFill(fill, pos)
 		}
 	}
 	if st != nil {
