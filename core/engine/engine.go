@@ -382,7 +382,8 @@ func (e *Engine) Run(ctx context.Context) error {
 			e.retryCancels()
 			e.evaluate()
 			e.latency.rotate(e.now)
-			e.publish() // hands the view its changes too
+			e.handView()
+			e.publish()
 		case <-ctx.Done():
 			e.drainReports()
 			e.publish()

@@ -127,6 +127,7 @@ func (e *Engine) FinishRestore(sum *RestoreSummary) {
 		return true
 	})
 	e.notifyStates()
+	e.handView()
 	e.publish()
 }
 
@@ -228,6 +229,7 @@ func (e *Engine) Reconcile(ctx context.Context) (ReconcileSummary, error) {
 		e.audit1(risk.FirmNode, actionReconcile, "engine", "", fmt.Sprintf("adopted=%d fills=%d updated=%d canceled=%d", sum.Adopted, sum.Fills, sum.Updated, sum.Canceled), msg)
 		e.alert("warning", "", msg)
 	}
+	e.handView()
 	e.publish()
 	return sum, nil
 }

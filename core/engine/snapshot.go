@@ -140,10 +140,12 @@ func (p *snapPlan) at(id domain.StrategyID) int {
 // at most SnapshotInterval apart plus after operator commands, so its
 // allocations stay off the per-event path. It reads the engine's state and
 // copies it; it formats nothing and sorts nothing.
+//
+// The snapshot records the view version that shows what it counts, and
+// queries wait for it (see Orders). A command's publication does not hand
+// the view its changes itself: the command does, right after (command),
+// and the tick does before it publishes.
 func (e *Engine) publish() {
-	// The view first: a query after this status must see what the status
-	// counts (see Orders).
-	e.handView()
 	p := &e.plan
 	s := &Snapshot{Time: time.Unix(0, e.now), LatencyWindow: time.Duration(e.latency.window), UncleanStart: e.opts.UncleanStart}
 	if e.now == 0 {
