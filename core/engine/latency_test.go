@@ -41,7 +41,7 @@ func TestLatencyRecentWindow(t *testing.T) {
 // 100th percentile, which must be exactly what Max returns (Max walks
 // every bucket, the percentile stops at the last sample).
 func TestLatencyMaxIsQ100(t *testing.T) {
-	for seed := range uint64(500) {
+	for seed := range uint64(300) {
 		rng := rand.New(rand.NewPCG(seed, 1))
 		h := hdrhistogram.New(1, latencyMax, 2)
 		for range 1 + rng.IntN(300) {
@@ -57,9 +57,11 @@ func TestLatencyMaxIsQ100(t *testing.T) {
 				v = latencyMax
 			}
 			_ = h.RecordValue(v)
-			if a, b := h.Max(), h.ValueAtQuantile(100); a != b {
-				t.Fatalf("seed %d: Max %d, 100th percentile %d", seed, a, b)
-			}
+		}
+		// Max walks every bucket (which is why the engine does not call
+		// it): once a distribution.
+		if a, b := h.Max(), h.ValueAtQuantile(100); a != b {
+			t.Fatalf("seed %d: Max %d, 100th percentile %d", seed, a, b)
 		}
 	}
 }
