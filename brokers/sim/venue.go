@@ -30,6 +30,8 @@ type Venue struct {
 	queries chan func()  // OpenOrders and Orders: run by the venue goroutine between batches
 	session atomic.Pointer[session]
 
+	depthSink DepthSink // Options.Market when it implements DepthSink, else nil
+
 	// Everything below is owned by the goroutine running Run.
 	markets   []*market
 	byID      map[domain.InstrumentID]*market
@@ -57,6 +59,8 @@ type market struct {
 	published uint64 // book.Version() when last published
 	update    domain.BookUpdate
 	trade     domain.Trade
+	depth     Depth        // handed to the DepthSink
+	scratch   depthScratch // reused by fullDepth
 }
 
 // clientOrder is what the venue remembers of a live client order.
@@ -113,6 +117,7 @@ func New(opts Options) (*Venue, error) {
 		byID:    make(map[domain.InstrumentID]*market, len(cfg.Instruments)),
 		clients: make(map[domain.OrderID]clientOrder),
 	}
+	v.depthSink, _ = cfg.Market.(DepthSink)
 	for i, si := range cfg.Instruments {
 		m := &market{inst: si.Instrument, book: match.NewBook(1024)}
 		m.update = domain.BookUpdate{Instrument: m.inst.ID, Venue: cfg.ID}
@@ -357,6 +362,7 @@ func (v *Venue) publish() {
 		m.update.VenueTime = v.wall
 		m.book.Depth(&m.update)
 		v.cfg.Market.Book(&m.update)
+		v.publishDepth(m)
 	}
 }
 

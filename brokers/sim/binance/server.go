@@ -1,0 +1,232 @@
+package binance
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/desk-trading/desk/brokers/sim"
+	"github.com/desk-trading/desk/core/domain"
+)
+
+// Options configure a Server. Each field says what its zero value means.
+type Options struct {
+	// Instruments are the venue's instruments (sim.Venue.Instruments), each
+	// listed under its Binance symbol: its desk symbol in capitals without
+	// separators ("BTC-USD" is BTCUSD). Zero (none) or two instruments with
+	// one Binance symbol: New fails.
+	Instruments []domain.Instrument
+	// SendQueue bounds each websocket connection's queue of frames; a
+	// client that lets it fill is disconnected. Zero: 4096.
+	SendQueue int
+	// RecentTrades is how many trades per symbol /api/v3/trades keeps.
+	// Zero: 1000.
+	RecentTrades int
+	// Logger receives the server's few log lines. Zero (nil): none.
+	Logger *slog.Logger
+}
+
+// Server serves a simulated venue over the Binance spot market-data
+// protocol. It is the venue's sim.MarketSink (and sim.DepthSink): pass it
+// as sim.Options.Market to sim.New, then call Serve with the venue.
+type Server struct {
+	opts    Options
+	log     *slog.Logger
+	start   time.Time
+	markets []*market
+	byName  map[string]*market // by Binance symbol
+	byInst  map[domain.InstrumentID]*market
+	venue   atomic.Pointer[sim.Venue]
+	serving atomic.Bool
+
+	mu    sync.RWMutex                  // guards subs and conns; see flush for why flushes hold it
+	subs  map[string]map[*conn]struct{} // stream -> subscribers
+	conns map[*conn]struct{}
+	wg    sync.WaitGroup // connection goroutines
+
+	faultMu sync.Mutex
+	stalled map[string]time.Time // stream -> until when its frames are dropped
+}
+
+var (
+	_ sim.MarketSink = (*Server)(nil)
+	_ sim.DepthSink  = (*Server)(nil)
+)
+
+// New builds a Server for opts.Instruments.
+func New(opts Options) (*Server, error) {
+	if opts.SendQueue == 0 {
+		opts.SendQueue = 4096
+	}
+	if opts.RecentTrades == 0 {
+		opts.RecentTrades = 1000
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	switch {
+	case len(opts.Instruments) == 0:
+		return nil, fmt.Errorf("%w: no Instruments", ErrInvalidOptions)
+	case opts.SendQueue < 0 || opts.RecentTrades < 0:
+		return nil, fmt.Errorf("%w: SendQueue %d, RecentTrades %d", ErrInvalidOptions, opts.SendQueue, opts.RecentTrades)
+	}
+	s := &Server{opts: opts, log: opts.Logger, start: time.Now(),
+		byName: map[string]*market{}, byInst: map[domain.InstrumentID]*market{},
+		subs: map[string]map[*conn]struct{}{}, conns: map[*conn]struct{}{}, stalled: map[string]time.Time{}}
+	for _, in := range opts.Instruments {
+		m := newMarket(in, opts.RecentTrades)
+		if m.name == "" || s.byName[m.name] != nil {
+			return nil, fmt.Errorf("%w: instrument %q: Binance symbol %q empty or taken", ErrInvalidOptions, in.Symbol, m.name)
+		}
+		s.markets = append(s.markets, m)
+		s.byName[m.name] = m
+		s.byInst[in.ID] = m
+	}
+	return s, nil
+}
+
+// Listen listens on TCP address addr, refusing with ErrNotLoopback an
+// address that is not loopback (a host that is not 127.0.0.0/8, ::1 or
+// localhost, or an empty host, which means every interface) unless
+// allowRemote is true.
+func Listen(addr string, allowRemote bool) (net.Listener, error) {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, fmt.Errorf("binance server: listen %q: %w", addr, err)
+	}
+	if !allowRemote {
+		ip := net.ParseIP(host)
+		if host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+			return nil, fmt.Errorf("%w: %q", ErrNotLoopback, addr)
+		}
+	}
+	return net.Listen("tcp", addr)
+}
+
+// Serve serves the protocol on ln, answering queries from v (whose
+// Options.Market must be s), until ctx is canceled; then it closes every
+// connection and ln and returns nil, or the listener's error if it failed
+// first. v must be running (sim.Venue.Run) for the REST depth and
+// bookTicker to answer; while it is not, they fail with HTTP 503.
+func (s *Server) Serve(ctx context.Context, ln net.Listener, v *sim.Venue) error {
+	if !s.serving.CompareAndSwap(false, true) {
+		return ErrRunning
+	}
+	defer s.serving.Store(false)
+	s.venue.Store(v)
+	hs := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	done := make(chan struct{})
+	var fl sync.WaitGroup
+	fl.Go(func() { s.runFlusher(done) })
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	s.log.Info("binance protocol server listening", "addr", ln.Addr().String(), "symbols", len(s.markets))
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-errc:
+	}
+	close(done)
+	fl.Wait()
+	sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	_ = hs.Shutdown(sctx)
+	s.dropAll("server stopping")
+	s.wg.Wait()
+	s.log.Info("binance protocol server stopped")
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+// Handler returns the server's HTTP handler: the REST API, the websocket
+// endpoints and the admin (fault) endpoint. Every other path is 404.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /api/v3/ping", s.ping)
+	mux.HandleFunc("GET /api/v3/time", s.serverTime)
+	mux.HandleFunc("GET /api/v3/exchangeInfo", s.exchangeInfo)
+	mux.HandleFunc("GET /api/v3/depth", s.depth)
+	mux.HandleFunc("GET /api/v3/ticker/bookTicker", s.bookTicker)
+	mux.HandleFunc("GET /api/v3/trades", s.trades)
+	mux.HandleFunc("GET /ws", s.wsRaw)
+	mux.HandleFunc("GET /ws/{stream}", s.wsRaw)
+	mux.HandleFunc("GET /stream", s.wsCombined)
+	mux.HandleFunc("POST /admin/fault", s.fault)
+	return mux
+}
+
+// hasSubs reports whether stream has a subscriber, so that the venue
+// goroutine encodes nothing nobody reads.
+func (s *Server) hasSubs(stream string) bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return len(s.subs[stream]) > 0
+}
+
+// broadcast queues payload, a stream's event, on every subscriber. It
+// never blocks: a subscriber whose queue is full is disconnected.
+func (s *Server) broadcast(stream string, payload []byte) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	s.broadcastLocked(stream, payload)
+}
+
+func (s *Server) broadcastLocked(stream string, payload []byte) {
+	subs := s.subs[stream]
+	if len(subs) == 0 || s.isStalled(stream) {
+		return
+	}
+	var wrapped []byte
+	for c := range subs {
+		if c.combined {
+			if wrapped == nil {
+				wrapped = wrap(stream, payload)
+			}
+			c.enqueue(wrapped)
+		} else {
+			c.enqueue(payload)
+		}
+	}
+}
+
+// wrap is a combined stream's envelope around payload.
+func wrap(stream string, payload []byte) []byte {
+	b := make([]byte, 0, len(payload)+len(stream)+22)
+	b = append(b, `{"stream":"`...)
+	b = append(b, stream...)
+	b = append(b, `","data":`...)
+	b = append(b, payload...)
+	return append(b, '}')
+}
+
+func (s *Server) isStalled(stream string) bool {
+	s.faultMu.Lock()
+	defer s.faultMu.Unlock()
+	until, ok := s.stalled[stream]
+	if !ok {
+		return false
+	}
+	if time.Now().After(until) {
+		delete(s.stalled, stream)
+		return false
+	}
+	return true
+}
+
+// dropAll closes every websocket connection.
+func (s *Server) dropAll(why string) int {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	for c := range s.conns {
+		c.close(why)
+	}
+	return len(s.conns)
+}

@@ -1,0 +1,187 @@
+package venue
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+
+	"github.com/desk-trading/desk/brokers/sim"
+	"github.com/desk-trading/desk/brokers/sim/binance"
+	"github.com/desk-trading/desk/cmd/desk/internal/config"
+	"github.com/desk-trading/desk/core/domain"
+)
+
+// Options configure Run.
+type Options struct {
+	// Listen is the TCP address to listen on, e.g. "127.0.0.1:9443";
+	// port 0 picks a free one (see Ready).
+	Listen string
+	// Config is the config file; empty: the embedded default.
+	Config string
+	// Venue names the simulated venue to run; empty: the config's first
+	// venue of kind "sim".
+	Venue string
+	// AllowRemote permits a listen address that is not loopback.
+	AllowRemote bool
+	// Logger receives the log lines; nil: slog.Default().
+	Logger *slog.Logger
+	// Ready, when set, is called once with the listener's address after
+	// the venue and server run.
+	Ready func(addr net.Addr)
+}
+
+// Run runs the venue and its Binance-protocol server until ctx is done,
+// then stops both and returns nil; it returns an error when the config,
+// the venue or the listener cannot be set up.
+func Run(ctx context.Context, o Options) error {
+	log := o.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	cfg, err := loadConfig(o.Config)
+	if err != nil {
+		return err
+	}
+	vc, insts, err := pick(cfg, o.Venue)
+	if err != nil {
+		return err
+	}
+	var dis []domain.Instrument
+	for _, si := range insts {
+		dis = append(dis, si.Instrument)
+	}
+	srv, err := binance.New(binance.Options{Instruments: dis, Logger: log.With("component", "binance")})
+	if err != nil {
+		return err
+	}
+	reports := make(chan domain.ExecReport, 1024)
+	v, err := sim.New(sim.Options{
+		Name:        vc.Name,
+		Instruments: insts,
+		Fees:        sim.Fees{MakerBps: vc.MakerFeeBps.Decimal, TakerBps: vc.TakerFeeBps.Decimal},
+		Latency:     vc.Latency.D,
+		Seed:        vc.Seed,
+		Flow:        flow(vc.Flow),
+		Reports:     reports,
+		Market:      srv,
+		Logger:      log.With("component", "venue"),
+	})
+	if err != nil {
+		return fmt.Errorf("desk venue %s: %w", vc.Name, err)
+	}
+	ln, err := binance.Listen(o.Listen, o.AllowRemote)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for {
+			select {
+			case <-reports:
+			case <-ctx.Done():
+				return
+			}
+		}
+	})
+	venueErr := make(chan error, 1)
+	wg.Go(func() { venueErr <- v.Run(ctx) })
+	serveErr := make(chan error, 1)
+	wg.Go(func() { serveErr <- srv.Serve(ctx, ln, v) })
+	log.Info("desk venue listening", "venue", vc.Name, "addr", ln.Addr().String(),
+		"rest", "http://"+ln.Addr().String()+"/api/v3", "ws", "ws://"+ln.Addr().String()+"/ws",
+		"instruments", len(insts))
+	if o.Ready != nil {
+		o.Ready(ln.Addr())
+	}
+	var runErr error
+	select {
+	case <-ctx.Done():
+	case runErr = <-venueErr:
+	case runErr = <-serveErr:
+	}
+	cancel()
+	wg.Wait()
+	log.Info("desk venue stopped", "venue", vc.Name)
+	return runErr
+}
+
+func loadConfig(path string) (*config.Config, error) {
+	if path == "" {
+		return config.Default()
+	}
+	return config.Load(path)
+}
+
+// pick returns the venue to run and its instruments, with ids as the
+// daemon gives them (their index in the config).
+func pick(cfg *config.Config, name string) (config.Venue, []sim.SimInstrument, error) {
+	var vc *config.Venue
+	for i := range cfg.Venues {
+		c := &cfg.Venues[i]
+		if c.Kind == "sim" && (name == "" || c.Name == name) {
+			vc = c
+			break
+		}
+	}
+	if vc == nil {
+		if name == "" {
+			return config.Venue{}, nil, ErrNoVenue
+		}
+		return config.Venue{}, nil, fmt.Errorf("%w: %q", ErrNoVenue, name)
+	}
+	listed := map[string]bool{}
+	for _, s := range vc.Instruments {
+		listed[s] = true
+	}
+	var out []sim.SimInstrument
+	for i, ic := range cfg.Instruments {
+		if len(listed) > 0 && !listed[ic.Symbol] {
+			continue
+		}
+		in, err := domain.NewInstrument(domain.InstrumentID(i), domain.InstrumentSpec{Symbol: ic.Symbol,
+			Base: ic.Base, Quote: ic.Quote, Class: ic.Class, TickSize: ic.TickSize.Decimal, LotSize: ic.LotSize.Decimal})
+		if err != nil {
+			return config.Venue{}, nil, err
+		}
+		px, err := in.PriceFromDecimal(ic.Price.Decimal)
+		if err != nil {
+			return config.Venue{}, nil, fmt.Errorf("venue %s: %w", vc.Name, err)
+		}
+		out = append(out, sim.SimInstrument{Instrument: in, InitialPrice: px})
+	}
+	if len(out) == 0 {
+		return config.Venue{}, nil, errors.Join(ErrNoVenue, fmt.Errorf("venue %s lists no instrument", vc.Name))
+	}
+	return *vc, out, nil
+}
+
+// flow is the daemon's mapping of the config's flow to the simulator's,
+// with the same defaults.
+func flow(f config.Flow) sim.FlowOptions {
+	if f.Disabled {
+		return sim.FlowOptions{}
+	}
+	or := func(v, def int) int {
+		if v == 0 {
+			return def
+		}
+		return v
+	}
+	vol := 0.6
+	if !f.VolatilityTicks.IsZero() {
+		vol = f.VolatilityTicks.InexactFloat64() // shapes a simulation; never a price
+	}
+	return sim.FlowOptions{
+		OpsPerTick: or(f.OpsPerTick, 6),
+		Interval:   f.Interval.D,
+		Levels:     or(f.Levels, 8),
+		MaxLots:    or(f.MaxLots, 20),
+		TakerPct:   or(f.TakerPct, 25),
+		Volatility: vol,
+	}
+}
