@@ -21,6 +21,8 @@ import (
 
 	"github.com/desk-trading/desk/cmd/desk/internal/ctl"
 	"github.com/desk-trading/desk/cmd/desk/internal/daemon"
+	"github.com/desk-trading/desk/cmd/desk/internal/replay"
+	"github.com/desk-trading/desk/cmd/desk/internal/venue"
 	"github.com/desk-trading/desk/core/client"
 	"github.com/desk-trading/desk/tui"
 )
@@ -32,6 +34,8 @@ commands:
   serve    run the daemon (--config FILE, --state DIR, --socket PATH)
   attach   attach the TUI to a running daemon (the default command)
   ctl      control a running daemon: desk ctl --help
+  venue    a simulated exchange serving the Binance spot market-data protocol (--listen ADDR, --config FILE, --venue NAME)
+  replay   replay a Binance recording through the feed's book sync: desk replay --venue binance FILE.ws [--snapshots FILE.http] [--json]
 `
 
 func main() {
@@ -54,6 +58,10 @@ func run(ctx context.Context, args []string) int {
 		return fail(attach(ctx, args))
 	case "ctl":
 		return ctl.Run(ctx, args, ctl.Options{Socket: daemon.DefaultSocket(), Stdout: os.Stdout, Stderr: os.Stderr})
+	case "replay":
+		return fail(replayCmd(ctx, args))
+	case "venue":
+		return fail(venueCmd(ctx, args))
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return 0
@@ -167,4 +175,29 @@ func dialer(socket string) tui.Dialer {
 	return func(ctx context.Context) (tui.Session, error) {
 		return client.Dial(ctx, socket)
 	}
+}
+
+// venueCmd runs a simulated venue as its own process, serving the Binance
+// spot protocol on one loopback listener until SIGINT or SIGTERM.
+func venueCmd(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("desk venue", flag.ContinueOnError)
+	var o venue.Options
+	fs.StringVar(&o.Listen, "listen", "127.0.0.1:9443", "address to listen on (loopback unless --allow-remote)")
+	fs.StringVar(&o.Config, "config", "", "config file (default: the embedded default)")
+	fs.StringVar(&o.Venue, "venue", "", "the configured sim venue to run (default: the first)")
+	fs.BoolVar(&o.AllowRemote, "allow-remote", false, "listen on a non-loopback address")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 0 {
+		return fmt.Errorf("desk venue: unexpected arguments %q", fs.Args())
+	}
+	o.Logger = daemon.NewLogger(os.Stderr)
+	return venue.Run(ctx, o)
+}
+
+// replayCmd replays a recorded market-data session (frames fed straight to
+// the feed decoder and book sync; no websocket yet).
+func replayCmd(ctx context.Context, args []string) error {
+	return replay.Run(ctx, args, os.Stdout, os.Stderr)
 }

@@ -22,6 +22,11 @@ func TestRunExitCodes(t *testing.T) {
 		{[]string{"no-such-command"}, 2},
 		{[]string{"serve", "--no-such-flag"}, 1},
 		{[]string{"serve", "--config", missing, "--state", t.TempDir()}, 1},
+		{[]string{"venue", "--help"}, 0},
+		{[]string{"venue", "extra"}, 1},
+		{[]string{"venue", "--listen", "0.0.0.0:0"}, 1}, // not loopback
+		{[]string{"venue", "--config", missing}, 1},
+		{[]string{"replay", "--help"}, 0},
 	} {
 		if got := run(context.Background(), c.args); got != c.want {
 			t.Errorf("desk %q exits %d, want %d", c.args, got, c.want)

@@ -1,0 +1,486 @@
+package binance
+
+import "github.com/desk-trading/desk/core/domain"
+
+// Kind is what a frame carries.
+type Kind uint8
+
+// The kinds of frame.
+const (
+	KindOther      Kind = iota // a valid frame of a kind the feed does not use (kline, a subscription reply)
+	KindDepth                  // depthUpdate: a diff of the book
+	KindBookTicker             // bookTicker: best bid and ask
+	KindTrade                  // trade
+	KindAggTrade               // aggTrade
+)
+
+var kindNames = [...]string{"other", "depthUpdate", "bookTicker", "trade", "aggTrade"}
+
+func (k Kind) String() string {
+	if int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return "unknown"
+}
+
+// Level is one price level: the absolute quantity at a price. Zero
+// quantity in a diff deletes the level.
+type Level struct {
+	Price domain.Price
+	Qty   domain.Qty
+}
+
+// DepthUpdate is a decoded depthUpdate event. Bids and Asks are reused by
+// each decode into the same value.
+type DepthUpdate struct {
+	EventTime int64 // E, ms
+	First     int64 // U, first update id in the event
+	Final     int64 // u, final update id in the event
+	Bids      []Level
+	Asks      []Level
+}
+
+// BookTicker is a decoded bookTicker event.
+type BookTicker struct {
+	UpdateID int64 // u
+	BidPrice domain.Price
+	BidQty   domain.Qty
+	AskPrice domain.Price
+	AskQty   domain.Qty
+}
+
+// Trade is a decoded trade or aggTrade event. For a trade ID is t and
+// FirstID and LastID are t; for an aggTrade ID is a, FirstID f, LastID l.
+type Trade struct {
+	EventTime  int64 // E, ms
+	TradeTime  int64 // T, ms
+	ID         int64
+	FirstID    int64
+	LastID     int64
+	Price      domain.Price
+	Qty        domain.Qty
+	BuyerMaker bool // m
+}
+
+// Snapshot is a decoded REST depth snapshot (GET /api/v3/depth). Bids are
+// high to low and asks low to high, as the venue sends them.
+type Snapshot struct {
+	LastUpdateID int64
+	Bids         []Level
+	Asks         []Level
+}
+
+// Frame is one websocket frame parsed in place: Parse records where each
+// field is in the frame's bytes, and the typed decoders (Depth,
+// BookTicker, Trade) convert the fields once the caller knows the symbol's
+// scales. A Frame is reused from frame to frame; it holds sub-slices of the
+// last parsed bytes, which must not change until the frame is decoded.
+type Frame struct {
+	kind   Kind
+	stream []byte
+	symbol []byte
+	mask   uint64
+	fields [52][]byte
+}
+
+func fieldIndex(c byte) int {
+	switch {
+	case c >= 'A' && c <= 'Z':
+		return int(c - 'A')
+	case c >= 'a' && c <= 'z':
+		return int(c-'a') + 26
+	}
+	return -1
+}
+
+func (f *Frame) field(c byte) ([]byte, bool) {
+	i := fieldIndex(c)
+	if f.mask&(1<<uint(i)) == 0 {
+		return nil, false
+	}
+	return f.fields[i], true
+}
+
+// Kind returns the kind of the last parsed frame.
+func (f *Frame) Kind() Kind { return f.kind }
+
+// Stream returns the combined stream's name ("nknusdt@depth@100ms"), or
+// nil for a raw stream's frame. It aliases the frame's bytes.
+func (f *Frame) Stream() []byte { return f.stream }
+
+// Symbol returns the event's symbol ("NKNUSDT"), or nil when the kind has
+// none. It aliases the frame's bytes.
+func (f *Frame) Symbol() []byte { return f.symbol }
+
+// Parse parses b, a raw stream's event ({"e":"depthUpdate",...}) or a
+// combined stream's envelope ({"stream":"...","data":{...}}), and
+// classifies it. It fails with ErrMalformed when b is not a JSON object of
+// that shape or a field its kind needs is missing or mistyped.
+func (f *Frame) Parse(b []byte) error {
+	f.kind, f.stream, f.symbol, f.mask = KindOther, nil, nil, 0
+	i := skipWS(b, 0)
+	end, err := f.walk(b, i, true)
+	if err != nil {
+		return err
+	}
+	if skipWS(b, end) != len(b) {
+		return ErrMalformed
+	}
+	return f.classify()
+}
+
+// walk records the single-letter members of the object at b[i] and
+// returns the index after it. At the top level a "stream" member is the
+// envelope's stream name and a "data" object is walked in place (one pass
+// over the frame), after which no event member may sit beside it.
+func (f *Frame) walk(b []byte, i int, top bool) (int, error) {
+	if i >= len(b) || b[i] != '{' {
+		return i, ErrMalformed
+	}
+	i = skipWS(b, i+1)
+	if i < len(b) && b[i] == '}' {
+		return i + 1, nil
+	}
+	envelope := false
+	for {
+		key, j, err := scanString(b, i)
+		if err != nil {
+			return j, err
+		}
+		j = skipWS(b, j)
+		if j >= len(b) || b[j] != ':' {
+			return j, ErrMalformed
+		}
+		j = skipWS(b, j+1)
+		var end int
+		switch {
+		case len(key) == 1:
+			if end, err = skipValue(b, j, 1); err != nil {
+				return end, err
+			}
+			if k := fieldIndex(key[0]); k >= 0 {
+				if envelope && top {
+					return j, ErrMalformed
+				}
+				f.fields[k], f.mask = b[j:end], f.mask|1<<uint(k)
+			}
+		case top && string(key) == "data":
+			if f.mask != 0 {
+				return j, ErrMalformed // an envelope carries nothing but stream and data
+			}
+			envelope = true
+			if end, err = f.walk(b, j, false); err != nil {
+				return end, err
+			}
+		case top && string(key) == "stream":
+			if f.stream, end, err = scanString(b, j); err != nil {
+				return end, err
+			}
+		default:
+			if end, err = skipValue(b, j, 1); err != nil {
+				return end, err
+			}
+		}
+		i = skipWS(b, end)
+		if i >= len(b) {
+			return i, ErrMalformed
+		}
+		switch b[i] {
+		case ',':
+			i = skipWS(b, i+1)
+		case '}':
+			return i + 1, nil
+		default:
+			return i, ErrMalformed
+		}
+	}
+}
+
+func (f *Frame) classify() error {
+	e, hasE := f.field('e')
+	if !hasE {
+		// bookTicker has no event type: u, s, b, B, a, A.
+		if f.has("usbBaA") {
+			f.kind = KindBookTicker
+			return f.readSymbol()
+		}
+		return nil
+	}
+	ev, err := stringValue(e)
+	if err != nil {
+		return err
+	}
+	switch string(ev) {
+	case "depthUpdate":
+		if !f.has("sUuba") {
+			return ErrMalformed
+		}
+		f.kind = KindDepth
+	case "trade":
+		if !f.has("stpqTm") {
+			return ErrMalformed
+		}
+		f.kind = KindTrade
+	case "aggTrade":
+		if !f.has("sapqflTm") {
+			return ErrMalformed
+		}
+		f.kind = KindAggTrade
+	default:
+		return nil
+	}
+	return f.readSymbol()
+}
+
+func (f *Frame) has(keys string) bool {
+	for i := 0; i < len(keys); i++ {
+		if f.mask&(1<<uint(fieldIndex(keys[i]))) == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func (f *Frame) readSymbol() error {
+	s, _ := f.field('s')
+	sym, err := stringValue(s)
+	if err != nil {
+		return err
+	}
+	if len(sym) == 0 {
+		return ErrMalformed
+	}
+	f.symbol = sym
+	return nil
+}
+
+func (f *Frame) intField(c byte) (int64, error) {
+	v, ok := f.field(c)
+	if !ok {
+		return 0, ErrMalformed
+	}
+	return parseInt(v)
+}
+
+// Depth decodes a KindDepth frame into d at sc, reusing d's level slices.
+func (f *Frame) Depth(sc Scales, d *DepthUpdate) error {
+	if f.kind != KindDepth {
+		return ErrMalformed
+	}
+	var err error
+	d.EventTime = 0
+	if _, ok := f.field('E'); ok {
+		if d.EventTime, err = f.intField('E'); err != nil {
+			return err
+		}
+	}
+	if d.First, err = f.intField('U'); err != nil {
+		return err
+	}
+	if d.Final, err = f.intField('u'); err != nil {
+		return err
+	}
+	if d.First > d.Final || d.First < 0 {
+		return ErrMalformed
+	}
+	b, _ := f.field('b')
+	if d.Bids, err = appendLevels(d.Bids[:0], b, sc); err != nil {
+		return err
+	}
+	a, _ := f.field('a')
+	d.Asks, err = appendLevels(d.Asks[:0], a, sc)
+	return err
+}
+
+// BookTicker decodes a KindBookTicker frame into t at sc.
+func (f *Frame) BookTicker(sc Scales, t *BookTicker) error {
+	if f.kind != KindBookTicker {
+		return ErrMalformed
+	}
+	var err error
+	if t.UpdateID, err = f.intField('u'); err != nil {
+		return err
+	}
+	var p, q int64
+	if p, q, err = f.priceQty('b', 'B', sc); err != nil {
+		return err
+	}
+	t.BidPrice, t.BidQty = domain.Price(p), domain.Qty(q)
+	if p, q, err = f.priceQty('a', 'A', sc); err != nil {
+		return err
+	}
+	t.AskPrice, t.AskQty = domain.Price(p), domain.Qty(q)
+	return nil
+}
+
+// Trade decodes a KindTrade or KindAggTrade frame into t at sc.
+func (f *Frame) Trade(sc Scales, t *Trade) error {
+	var err error
+	switch f.kind {
+	case KindTrade:
+		if t.ID, err = f.intField('t'); err != nil {
+			return err
+		}
+		t.FirstID, t.LastID = t.ID, t.ID
+	case KindAggTrade:
+		if t.ID, err = f.intField('a'); err != nil {
+			return err
+		}
+		if t.FirstID, err = f.intField('f'); err != nil {
+			return err
+		}
+		if t.LastID, err = f.intField('l'); err != nil {
+			return err
+		}
+	default:
+		return ErrMalformed
+	}
+	t.EventTime = 0
+	if _, ok := f.field('E'); ok {
+		if t.EventTime, err = f.intField('E'); err != nil {
+			return err
+		}
+	}
+	if t.TradeTime, err = f.intField('T'); err != nil {
+		return err
+	}
+	m, _ := f.field('m')
+	if t.BuyerMaker, err = boolValue(m); err != nil {
+		return err
+	}
+	p, q, err := f.priceQty('p', 'q', sc)
+	t.Price, t.Qty = domain.Price(p), domain.Qty(q)
+	return err
+}
+
+func (f *Frame) priceQty(pc, qc byte, sc Scales) (p, q int64, err error) {
+	pv, _ := f.field(pc)
+	if p, err = fixedValue(pv, sc.PriceDecimals); err != nil {
+		return 0, 0, err
+	}
+	qv, _ := f.field(qc)
+	if q, err = fixedValue(qv, sc.QtyDecimals); err != nil {
+		return 0, 0, err
+	}
+	return p, q, sc.check(p, q)
+}
+
+func (sc Scales) check(p, q int64) error {
+	if sc.Tick > 1 && p%int64(sc.Tick) != 0 {
+		return ErrOffTick
+	}
+	if sc.Lot > 1 && q%int64(sc.Lot) != 0 {
+		return ErrOffLot
+	}
+	return nil
+}
+
+// appendLevels appends the levels of v, a [["price","qty"],...] span.
+func appendLevels(dst []Level, v []byte, sc Scales) ([]Level, error) {
+	i := skipWS(v, 0)
+	if i >= len(v) || v[i] != '[' {
+		return dst, ErrMalformed
+	}
+	i = skipWS(v, i+1)
+	if i < len(v) && v[i] == ']' {
+		return dst, trailing(v, i+1)
+	}
+	for {
+		if i >= len(v) || v[i] != '[' {
+			return dst, ErrMalformed
+		}
+		ps, j, err := scanString(v, skipWS(v, i+1))
+		if err != nil {
+			return dst, err
+		}
+		j = skipWS(v, j)
+		if j >= len(v) || v[j] != ',' {
+			return dst, ErrMalformed
+		}
+		qs, j, err := scanString(v, skipWS(v, j+1))
+		if err != nil {
+			return dst, err
+		}
+		j = skipWS(v, j)
+		if j >= len(v) || v[j] != ']' {
+			return dst, ErrMalformed
+		}
+		p, err := ParseFixed(ps, sc.PriceDecimals)
+		if err != nil {
+			return dst, err
+		}
+		q, err := ParseFixed(qs, sc.QtyDecimals)
+		if err != nil {
+			return dst, err
+		}
+		if err := sc.check(p, q); err != nil {
+			return dst, err
+		}
+		dst = append(dst, Level{Price: domain.Price(p), Qty: domain.Qty(q)})
+		i = skipWS(v, j+1)
+		if i >= len(v) {
+			return dst, ErrMalformed
+		}
+		if v[i] == ']' {
+			return dst, trailing(v, i+1)
+		}
+		if v[i] != ',' {
+			return dst, ErrMalformed
+		}
+		i = skipWS(v, i+1)
+	}
+}
+
+func trailing(v []byte, i int) error {
+	if skipWS(v, i) != len(v) {
+		return ErrMalformed
+	}
+	return nil
+}
+
+// DecodeSnapshot decodes a REST depth snapshot into s at sc, reusing s's
+// level slices. The venue's error object ({"code":...,"msg":...}) is
+// ErrVenue.
+func DecodeSnapshot(b []byte, sc Scales, s *Snapshot) error {
+	it, err := startObject(b)
+	if err != nil {
+		return err
+	}
+	var id, bids, asks, code []byte
+	for {
+		key, val, ok, err := it.next()
+		if err != nil {
+			return err
+		}
+		if !ok {
+			break
+		}
+		switch string(key) {
+		case "lastUpdateId":
+			id = val
+		case "bids":
+			bids = val
+		case "asks":
+			asks = val
+		case "code":
+			code = val
+		}
+	}
+	if code != nil && id == nil {
+		return ErrVenue
+	}
+	if id == nil || bids == nil || asks == nil {
+		return ErrMalformed
+	}
+	if s.LastUpdateID, err = parseInt(id); err != nil {
+		return err
+	}
+	if s.LastUpdateID < 0 {
+		return ErrMalformed
+	}
+	if s.Bids, err = appendLevels(s.Bids[:0], bids, sc); err != nil {
+		return err
+	}
+	s.Asks, err = appendLevels(s.Asks[:0], asks, sc)
+	return err
+}

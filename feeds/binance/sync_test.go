@@ -1,0 +1,119 @@
+package binance
+
+import (
+	"math/rand/v2"
+	"sort"
+	"testing"
+
+	"github.com/desk-trading/desk/core/domain"
+)
+
+// TestBookAgainstMap applies random updates to a Book and to a map and
+// compares the sorted sides.
+func TestBookAgainstMap(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	b := NewBook(4)
+	ref := [2]map[domain.Price]domain.Qty{{}, {}}
+	for i := 0; i < 20000; i++ {
+		s := Side(r.IntN(2))
+		p := domain.Price(r.IntN(200))
+		q := domain.Qty(r.IntN(3)) * domain.Qty(r.IntN(100))
+		b.Set(s, p, q)
+		if q == 0 {
+			delete(ref[s], p)
+		} else {
+			ref[s][p] = q
+		}
+	}
+	for s := Bid; s <= Ask; s++ {
+		var want []Level
+		for p, q := range ref[s] {
+			want = append(want, Level{p, q})
+		}
+		sort.Slice(want, func(i, j int) bool {
+			if s == Bid {
+				return want[i].Price > want[j].Price
+			}
+			return want[i].Price < want[j].Price
+		})
+		got := b.AppendLevels(nil, s)
+		if len(got) != len(want) || b.Len(s) != len(want) {
+			t.Fatalf("side %d: %d levels, want %d", s, len(got), len(want))
+		}
+		for i := range want {
+			if got[i] != want[i] || b.Level(s, i) != want[i] {
+				t.Fatalf("side %d level %d: %v, want %v", s, i, got[i], want[i])
+			}
+		}
+	}
+}
+
+func TestBookLoadUnsorted(t *testing.T) {
+	var b Book
+	b.Load([]Level{{10, 1}, {12, 2}, {11, 0}, {9, 3}}, []Level{{20, 1}, {19, 1}})
+	if got := b.AppendLevels(nil, Bid); len(got) != 3 || got[0].Price != 12 || got[2].Price != 9 {
+		t.Errorf("bids %v", got)
+	}
+	if best, _ := b.Best(Ask); best.Price != 19 {
+		t.Errorf("best ask %v", best)
+	}
+}
+
+func diff(first, final int64, bids ...Level) *DepthUpdate {
+	return &DepthUpdate{First: first, Final: final, Bids: bids}
+}
+
+// TestSyncProcedure walks the documented procedure step by step.
+func TestSyncProcedure(t *testing.T) {
+	s := NewSync(SyncOptions{})
+	if !s.NeedsSnapshot() || s.Synced() {
+		t.Fatal("a new Sync must need a snapshot")
+	}
+	for _, d := range []*DepthUpdate{diff(95, 99, Level{1, 1}), diff(100, 100, Level{1, 2}), diff(101, 103, Level{2, 5}), diff(104, 104, Level{3, 7})} {
+		if o := s.OnDiff(d); o != Buffered {
+			t.Fatalf("before the snapshot: %v", o)
+		}
+	}
+	// Snapshot at 101: 95-99 and 100-100 are dropped (u <= 101), 101-103
+	// straddles 102, 104-104 follows.
+	s.OnSnapshot(&Snapshot{LastUpdateID: 101, Bids: []Level{{1, 9}}})
+	st := s.Stats()
+	if !s.Synced() || s.LastUpdateID() != 104 || st.DiffsDropped != 2 || st.DiffsApplied != 2 || st.Resyncs != 0 {
+		t.Fatalf("after snapshot: last %d stats %+v", s.LastUpdateID(), st)
+	}
+	if got := s.Book().AppendLevels(nil, Bid); len(got) != 3 || got[0] != (Level{3, 7}) || got[2] != (Level{1, 9}) {
+		t.Fatalf("bids %v", got)
+	}
+	if o := s.OnDiff(diff(100, 104)); o != Dropped {
+		t.Fatalf("old diff: %v", o)
+	}
+	if o := s.OnDiff(diff(105, 106, Level{3, 0})); o != Applied || s.Book().Len(Bid) != 2 {
+		t.Fatalf("delete: %v, %d bids", o, s.Book().Len(Bid))
+	}
+	// A gap: 107 is missing.
+	if o := s.OnDiff(diff(108, 109)); o != Resynced || !s.NeedsSnapshot() || s.Stats().Gaps != 1 || s.Book().Len(Bid) != 0 {
+		t.Fatalf("gap: %v, stats %+v", o, s.Stats())
+	}
+	// A snapshot older than the first buffered diff (108) does not straddle:
+	// another resync, the diff kept for the next one.
+	s.OnSnapshot(&Snapshot{LastUpdateID: 105})
+	if !s.NeedsSnapshot() || s.Stats().Resyncs != 2 || s.Buffered() != 1 {
+		t.Fatalf("stale snapshot: stats %+v buffered %d", s.Stats(), s.Buffered())
+	}
+	s.OnSnapshot(&Snapshot{LastUpdateID: 108, Asks: []Level{{50, 1}}})
+	if !s.Synced() || s.LastUpdateID() != 109 || s.Stats().Gaps != 1 {
+		t.Fatalf("resynced: last %d stats %+v", s.LastUpdateID(), s.Stats())
+	}
+	// A snapshot with nothing buffered waits for the first diff to straddle.
+	s2 := NewSync(SyncOptions{MaxBuffered: 2})
+	s2.OnDiff(diff(1, 1))
+	s2.OnDiff(diff(2, 2))
+	s2.OnDiff(diff(3, 3)) // the buffer is full: the first two are discarded
+	if s2.Buffered() != 1 || s2.Stats().DiffsDropped != 2 {
+		t.Fatalf("overflow: %d buffered, %+v", s2.Buffered(), s2.Stats())
+	}
+	s2.OnSnapshot(&Snapshot{LastUpdateID: 10})
+	if o := s2.OnDiff(diff(11, 12)); o != Applied || s2.LastUpdateID() != 12 {
+		t.Fatalf("first diff after an empty buffer: %v", o)
+	}
+}
