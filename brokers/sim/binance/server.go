@@ -156,6 +156,9 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/v3/depth", s.depth)
 	mux.HandleFunc("GET /api/v3/ticker/bookTicker", s.bookTicker)
 	mux.HandleFunc("GET /api/v3/trades", s.trades)
+	// Binance still answers the recent-trades query on its v1 path, which
+	// clients such as go-binance use.
+	mux.HandleFunc("GET /api/v1/trades", s.trades)
 	mux.HandleFunc("GET /ws", s.wsRaw)
 	mux.HandleFunc("GET /ws/{stream}", s.wsRaw)
 	mux.HandleFunc("GET /stream", s.wsCombined)
