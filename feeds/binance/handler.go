@@ -15,10 +15,11 @@ type Stats struct {
 	Malformed    uint64 // frames and snapshots that failed to decode, skipped
 	Ignored      uint64 // valid frames of other kinds (kline, replies) or unconfigured symbols
 	Snapshots    uint64 // snapshots loaded
+	Reconnects   uint64 // times Reset discarded every book for a new connection
 }
 
 type counters struct {
-	frames, applied, dropped, gaps, resyncs, malformed, ignored, snapshots atomic.Uint64
+	frames, applied, dropped, gaps, resyncs, malformed, ignored, snapshots, reconnects atomic.Uint64
 }
 
 // SymbolConfig is one symbol a handler keeps a book for.
@@ -102,7 +103,18 @@ func (h *Handler) Stats() Stats {
 	return Stats{
 		Frames: h.c.frames.Load(), DiffsApplied: h.c.applied.Load(), DiffsDropped: h.c.dropped.Load(),
 		Gaps: h.c.gaps.Load(), Resyncs: h.c.resyncs.Load(), Malformed: h.c.malformed.Load(),
-		Ignored: h.c.ignored.Load(), Snapshots: h.c.snapshots.Load(),
+		Ignored: h.c.ignored.Load(), Snapshots: h.c.snapshots.Load(), Reconnects: h.c.reconnects.Load(),
+	}
+}
+
+// Reset discards every symbol's book and buffered diffs (Sync.Reset), so
+// that each waits for a snapshot again, and counts a reconnect: the
+// connection's replacement calls it before its first frame, since a new
+// connection's diffs do not continue the old one's.
+func (h *Handler) Reset() {
+	h.c.reconnects.Add(1)
+	for _, st := range h.syms {
+		st.sync.Reset()
 	}
 }
 

@@ -182,6 +182,18 @@ func (s *Sync) resync(d *DepthUpdate) Outcome {
 	return Resynced
 }
 
+// Reset discards the book and every buffered diff and waits for a
+// snapshot again, as at the start: for a new connection, whose diffs do not
+// continue the old one's. It is not counted as a resync; the counts are
+// kept.
+func (s *Sync) Reset() {
+	s.book.Reset()
+	s.lastID = 0
+	s.state = needSnapshot
+	s.buf.reset()
+	s.spare.reset()
+}
+
 // OnSnapshot loads a snapshot and runs the buffered diffs through OnDiff:
 // those it already holds are dropped, the first after it must follow it
 // and the rest must follow each other, else the Sync resyncs (and buffers
