@@ -101,12 +101,15 @@ func startVenue(t *testing.T, flow sim.FlowOptions) *venueFixture {
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Go(func() { _ = f.venue.Run(ctx) })
-	wg.Go(func() {
-		if err := srv.Serve(ctx, ln, f.venue); err != nil {
+	served := make(chan error, 1)
+	wg.Go(func() { served <- srv.Serve(ctx, ln, f.venue) })
+	t.Cleanup(func() {
+		cancel()
+		wg.Wait()
+		if err := <-served; err != nil {
 			t.Errorf("Serve: %v", err)
 		}
 	})
-	t.Cleanup(func() { cancel(); wg.Wait() })
 	desktest.Eventually(t, clientWait, "the venue to start", f.venue.Connected)
 	f.base = ln.Addr().String()
 	return f

@@ -78,12 +78,15 @@ func start(t *testing.T, flow sim.FlowOptions) *fixture {
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Go(func() { _ = v.Run(ctx) })
-	wg.Go(func() {
-		if err := srv.Serve(ctx, ln, v); err != nil {
+	served := make(chan error, 1)
+	wg.Go(func() { served <- srv.Serve(ctx, ln, v) })
+	t.Cleanup(func() {
+		cancel()
+		wg.Wait()
+		if err := <-served; err != nil {
 			t.Errorf("Serve: %v", err)
 		}
 	})
-	t.Cleanup(func() { cancel(); wg.Wait() })
 	deadline := time.Now().Add(waitFor)
 	for !v.Connected() {
 		if time.Now().After(deadline) {

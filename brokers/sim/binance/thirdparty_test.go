@@ -113,12 +113,15 @@ func tpStart(t *testing.T) *tpFixture {
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Go(func() { _ = v.Run(ctx) })
-	wg.Go(func() {
-		if err := srv.Serve(ctx, ln, v); err != nil {
+	served := make(chan error, 1)
+	wg.Go(func() { served <- srv.Serve(ctx, ln, v) })
+	t.Cleanup(func() {
+		cancel()
+		wg.Wait()
+		if err := <-served; err != nil {
 			t.Errorf("Serve: %v", err)
 		}
 	})
-	t.Cleanup(func() { cancel(); wg.Wait() })
 	deadline := time.Now().Add(tpWait)
 	for !v.Connected() {
 		if time.Now().After(deadline) {
