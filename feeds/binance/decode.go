@@ -81,7 +81,16 @@ type Frame struct {
 	symbol []byte
 	mask   uint64
 	fields [52][]byte
+	// levels are the price and quantity strings of the b and a members
+	// when Parse found them shaped as a level array ([["p","q"],...]);
+	// bit s of lvOK says levels[s] holds the last such member's. Depth
+	// decodes them without scanning the array again.
+	levels [2][]levelSpan
+	lvOK   uint8
 }
+
+// levelSpan is one level's price and quantity strings, unquoted.
+type levelSpan struct{ p, q []byte }
 
 func fieldIndex(c byte) int {
 	switch {
@@ -117,7 +126,7 @@ func (f *Frame) Symbol() []byte { return f.symbol }
 // classifies it. It fails with ErrMalformed when b is not a JSON object of
 // that shape or a field its kind needs is missing or mistyped.
 func (f *Frame) Parse(b []byte) error {
-	f.kind, f.stream, f.symbol, f.mask = KindOther, nil, nil, 0
+	f.kind, f.stream, f.symbol, f.mask, f.lvOK = KindOther, nil, nil, 0, 0
 	i := skipWS(b, 0)
 	end, err := f.walk(b, i, true)
 	if err != nil {
@@ -155,8 +164,25 @@ func (f *Frame) walk(b []byte, i int, top bool) (int, error) {
 		var end int
 		switch {
 		case len(key) == 1:
-			if end, err = skipValue(b, j, 1); err != nil {
-				return end, err
+			side := -1
+			switch key[0] {
+			case 'b':
+				side = 0
+			case 'a':
+				side = 1
+			}
+			ok := false
+			if side >= 0 {
+				f.lvOK &^= 1 << uint(side)
+				f.levels[side], end, ok = scanLevels(f.levels[side][:0], b, j)
+				if ok {
+					f.lvOK |= 1 << uint(side)
+				}
+			}
+			if !ok {
+				if end, err = skipValue(b, j, 1); err != nil {
+					return end, err
+				}
 			}
 			if k := fieldIndex(key[0]); k >= 0 {
 				if envelope && top {
@@ -283,13 +309,84 @@ func (f *Frame) Depth(sc Scales, d *DepthUpdate) error {
 	if d.First > d.Final || d.First < 0 {
 		return ErrMalformed
 	}
-	b, _ := f.field('b')
-	if d.Bids, err = appendLevels(d.Bids[:0], b, sc); err != nil {
+	if d.Bids, err = f.sideLevels(0, 'b', d.Bids[:0], sc); err != nil {
 		return err
 	}
-	a, _ := f.field('a')
-	d.Asks, err = appendLevels(d.Asks[:0], a, sc)
+	d.Asks, err = f.sideLevels(1, 'a', d.Asks[:0], sc)
 	return err
+}
+
+// sideLevels appends the levels of member c, from the strings Parse
+// recorded when it had the shape of a level array, else by decoding its
+// span (which then fails as appendLevels does).
+func (f *Frame) sideLevels(side int, c byte, dst []Level, sc Scales) ([]Level, error) {
+	if f.lvOK&(1<<uint(side)) == 0 {
+		v, _ := f.field(c)
+		return appendLevels(dst, v, sc)
+	}
+	for _, l := range f.levels[side] {
+		p, err := parseFixedFast(l.p, sc.PriceDecimals)
+		if err != nil {
+			return dst, err
+		}
+		q, err := parseFixedFast(l.q, sc.QtyDecimals)
+		if err != nil {
+			return dst, err
+		}
+		if err := sc.check(p, q); err != nil {
+			return dst, err
+		}
+		dst = append(dst, Level{Price: domain.Price(p), Qty: domain.Qty(q)})
+	}
+	return dst, nil
+}
+
+// scanLevels records the price and quantity strings of the level array
+// starting at b[i] (white space allowed between tokens, as appendLevels
+// allows it) and returns the index after it. ok is false when the value
+// is not exactly of that shape; the caller then skips it as any value,
+// and Depth decodes (and rejects) it with appendLevels.
+func scanLevels(dst []levelSpan, b []byte, i int) (_ []levelSpan, end int, ok bool) {
+	if i >= len(b) || b[i] != '[' {
+		return dst, i, false
+	}
+	i = skipWS(b, i+1)
+	if i < len(b) && b[i] == ']' {
+		return dst, i + 1, true
+	}
+	for {
+		if i >= len(b) || b[i] != '[' {
+			return dst, i, false
+		}
+		ps, j, err := scanString(b, skipWS(b, i+1))
+		if err != nil {
+			return dst, j, false
+		}
+		j = skipWS(b, j)
+		if j >= len(b) || b[j] != ',' {
+			return dst, j, false
+		}
+		qs, j, err := scanString(b, skipWS(b, j+1))
+		if err != nil {
+			return dst, j, false
+		}
+		j = skipWS(b, j)
+		if j >= len(b) || b[j] != ']' {
+			return dst, j, false
+		}
+		dst = append(dst, levelSpan{ps, qs})
+		i = skipWS(b, j+1)
+		if i >= len(b) {
+			return dst, i, false
+		}
+		if b[i] == ']' {
+			return dst, i + 1, true
+		}
+		if b[i] != ',' {
+			return dst, i, false
+		}
+		i = skipWS(b, i+1)
+	}
 }
 
 // BookTicker decodes a KindBookTicker frame into t at sc.
@@ -483,4 +580,55 @@ func DecodeSnapshot(b []byte, sc Scales, s *Snapshot) error {
 	}
 	s.Asks, err = appendLevels(s.Asks[:0], asks, sc)
 	return err
+}
+
+var pow10 = [...]uint64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9,
+	1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18}
+
+// parseFixedFast is ParseFixed for the values Binance sends: at most 18
+// characters whose scaled value has at most 18 digits, so nothing can
+// overflow and no digit needs the overflow check. Anything else (an
+// error, a longer value) is left to ParseFixed, so the result is always
+// ParseFixed's.
+func parseFixedFast(s []byte, scale uint8) (int64, error) {
+	if len(s) == 0 || len(s) > 18 || scale > domain.MaxDecimals || int(scale) >= len(pow10) {
+		return ParseFixed(s, scale)
+	}
+	var v uint64
+	i := 0
+	for ; i < len(s); i++ {
+		c := s[i] - '0'
+		if c > 9 {
+			break
+		}
+		v = v*10 + uint64(c)
+	}
+	n, frac := i, 0
+	if i == 0 {
+		return ParseFixed(s, scale)
+	}
+	if i < len(s) {
+		if s[i] != '.' || i+1 == len(s) {
+			return ParseFixed(s, scale)
+		}
+		for i++; i < len(s); i++ {
+			c := s[i] - '0'
+			if c > 9 {
+				return ParseFixed(s, scale)
+			}
+			if frac == int(scale) {
+				if c != 0 {
+					return ParseFixed(s, scale)
+				}
+				continue
+			}
+			v = v*10 + uint64(c)
+			n++
+			frac++
+		}
+	}
+	if n+int(scale)-frac > 18 {
+		return ParseFixed(s, scale)
+	}
+	return int64(v * pow10[int(scale)-frac]), nil
 }

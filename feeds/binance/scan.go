@@ -1,7 +1,5 @@
 package binance
 
-import "bytes"
-
 // A small JSON scanner for the fixed shapes Binance sends. It works on the
 // frame's bytes in place: strings come back as sub-slices (without their
 // quotes, escapes left as they are) and values as spans, so scanning
@@ -20,32 +18,25 @@ func skipWS(b []byte, i int) int {
 }
 
 // scanString reads the string starting at b[i] == '"' and returns its raw
-// content and the index after the closing quote. It finds the closing quote
-// with bytes.IndexByte, skipping escaped quotes; it does not check the
-// content (control characters, escape sequences): the fields desk reads are
-// checked by their own parsers.
+// content and the index after the closing quote. A backslash escapes the
+// byte after it (so a quote is escaped when an odd number of backslashes
+// precede it); it does not check the content (control characters, escape
+// sequences): the fields desk reads are checked by their own parsers. The
+// strings in a frame are short, so a byte loop beats bytes.IndexByte.
 func scanString(b []byte, i int) (s []byte, next int, err error) {
 	if i >= len(b) || b[i] != '"' {
 		return nil, i, ErrMalformed
 	}
 	start := i + 1
-	j := start
-	for {
-		k := bytes.IndexByte(b[j:], '"')
-		if k < 0 {
-			return nil, len(b), ErrMalformed
-		}
-		j += k
-		// The quote is escaped when an odd number of backslashes precede it.
-		n := 0
-		for m := j - 1; m >= start && b[m] == '\\'; m-- {
-			n++
-		}
-		if n%2 == 0 {
+	for j := start; j < len(b); j++ {
+		switch b[j] {
+		case '"':
 			return b[start:j], j + 1, nil
+		case '\\':
+			j++
 		}
-		j++
 	}
+	return nil, len(b), ErrMalformed
 }
 
 // skipValue returns the index after the JSON value starting at b[i].
@@ -184,12 +175,14 @@ func parseInt(s []byte) (int64, error) {
 		return 0, ErrNumber
 	}
 	var v uint64
+	// Eighteen digits or fewer cannot overflow: skip the check.
+	check := len(s) > 18
 	for _, c := range s {
 		if c < '0' || c > '9' {
 			return 0, ErrNumber
 		}
 		d := uint64(c - '0')
-		if v > (1<<63-1-d)/10 {
+		if check && v > (1<<63-1-d)/10 {
 			return 0, ErrOverflow
 		}
 		v = v*10 + d
