@@ -48,7 +48,11 @@ type Server struct {
 	mu    sync.RWMutex                  // guards subs and conns; see flush for why flushes hold it
 	subs  map[string]map[*conn]struct{} // stream -> subscribers
 	conns map[*conn]struct{}
-	wg    sync.WaitGroup // connection goroutines
+	// stopping is set, under mu, when Serve shuts down: a websocket
+	// upgraded after that is closed at once rather than started, so no
+	// goroutine is added to wg once Serve waits on it.
+	stopping bool
+	wg       sync.WaitGroup // connection goroutines
 
 	faultMu sync.Mutex
 	stalled map[string]time.Time // stream -> until when its frames are dropped
@@ -136,9 +140,15 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, v *sim.Venue) error
 	fl.Wait()
 	sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	_ = hs.Shutdown(sctx)
+	_ = hs.Shutdown(sctx) // hijacked websockets are not waited for: see stopping
+	s.mu.Lock()
+	s.stopping = true
+	s.mu.Unlock()
 	s.dropAll("server stopping")
 	s.wg.Wait()
+	s.mu.Lock()
+	s.stopping = false // for a later Serve
+	s.mu.Unlock()
 	s.log.Info("binance protocol server stopped")
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil

@@ -116,12 +116,19 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request, streams []strin
 	c := &conn{ws: ws, combined: combined, send: make(chan []byte, s.opts.SendQueue),
 		done: make(chan struct{}), subs: map[string]struct{}{}}
 	s.mu.Lock()
+	if s.stopping {
+		s.mu.Unlock()
+		ws.Close()
+		return
+	}
 	s.conns[c] = struct{}{}
 	for _, st := range streams {
 		s.subscribeLocked(c, canon(st))
 	}
-	s.mu.Unlock()
+	// Added under mu: Serve sets stopping under mu before it waits, so
+	// no Add can come after its Wait began.
 	s.wg.Add(2)
+	s.mu.Unlock()
 	go s.writer(c)
 	go s.reader(c)
 }
