@@ -657,6 +657,23 @@ func TestDropConnectionsClosesEveryWebsocket(t *testing.T) {
 		dial(t, "ws://"+f.base+"/ws"),
 		dial(t, "ws://"+f.base+"/stream?streams=aaausd@depth"),
 	}
+	// A dial returns when the handshake is answered, a moment before the
+	// server holds the connection: a round trip on each makes sure it does.
+	for i, c := range conns {
+		if err := c.WriteJSON(map[string]any{"method": "LIST_SUBSCRIPTIONS", "id": 99}); err != nil {
+			t.Fatal(err)
+		}
+		_ = c.SetReadDeadline(time.Now().Add(waitFor))
+		for {
+			_, b, err := c.ReadMessage()
+			if err != nil {
+				t.Fatalf("conn %d: no answer to LIST_SUBSCRIPTIONS: %v", i, err)
+			}
+			if strings.Contains(string(b), `"id":99`) {
+				break
+			}
+		}
+	}
 	post(t, "http://"+f.base+"/admin/fault?kind=drop-connections")
 	for i, c := range conns {
 		_ = c.SetReadDeadline(time.Now().Add(waitFor))
