@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+	"github.com/desk-trading/desk/brokers/sim"
 	"github.com/desk-trading/desk/core/domain"
 	"github.com/desk-trading/desk/risk"
 	"github.com/shopspring/decimal"
@@ -699,4 +700,25 @@ func (s *Scalar) UnmarshalTOML(v any) error {
 		return fmt.Errorf("param: want a string, number or boolean, got %T", v)
 	}
 	return nil
+}
+
+// SimFlow is f as the simulator takes it, with the defaults documented on
+// Flow (the same constants validation names): the one mapping the daemon
+// and desk venue share.
+func (f Flow) SimFlow() sim.FlowOptions {
+	if f.Disabled {
+		return sim.FlowOptions{}
+	}
+	vol := decimal.RequireFromString(defVolatilityTicks)
+	if !f.VolatilityTicks.IsZero() {
+		vol = f.VolatilityTicks.Decimal
+	}
+	return sim.FlowOptions{
+		OpsPerTick: or(f.OpsPerTick, defOpsPerTick),
+		Interval:   f.Interval.D,
+		Levels:     or(f.Levels, defLevels),
+		MaxLots:    or(f.MaxLots, defMaxLots),
+		TakerPct:   or(f.TakerPct, defTakerPct),
+		Volatility: vol.InexactFloat64(), // shapes a simulation; never a price
+	}
 }

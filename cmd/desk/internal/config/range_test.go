@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/desk-trading/desk/brokers/sim"
 )
 
 // Documents for the range tests, each minimal with one setting changed.
@@ -134,5 +136,18 @@ func TestLoadAcceptsRangeEdges(t *testing.T) {
 	}
 	if _, err := Default(); err != nil {
 		t.Errorf("embedded default: %v", err)
+	}
+}
+
+// TestSimFlowDefaults: zero fields take the defaults Flow documents, and a
+// disabled flow is none.
+func TestSimFlowDefaults(t *testing.T) {
+	got := Flow{}.SimFlow()
+	want := sim.FlowOptions{OpsPerTick: 6, Levels: 8, MaxLots: 20, TakerPct: 25, Volatility: 0.6}
+	if got != want {
+		t.Fatalf("Flow{}.SimFlow() = %+v, want %+v", got, want)
+	}
+	if got := (Flow{Disabled: true, OpsPerTick: 3}).SimFlow(); got != (sim.FlowOptions{}) {
+		t.Fatalf("disabled flow = %+v, want none", got)
 	}
 }

@@ -60,7 +60,7 @@ func (w *wiring) makeVenues(cfg *config.Config, reports chan domain.ExecReport, 
 			Fees:        sim.Fees{MakerBps: v.cfg.MakerFeeBps.Decimal, TakerBps: v.cfg.TakerFeeBps.Decimal},
 			Latency:     v.cfg.Latency.D,
 			Seed:        v.cfg.Seed,
-			Flow:        flow(v.cfg.Flow),
+			Flow:        v.cfg.Flow.SimFlow(),
 			Reports:     reports,
 			Market:      v.feed,
 			QueueSize:   16384, // a firm kill sends a cancel per working order at once
@@ -129,32 +129,6 @@ func (w *wiring) strategySlots() []engine.StrategySlot {
 		})
 	}
 	return out
-}
-
-// flow turns the config's flow settings into the simulator's, applying the
-// defaults the config documents.
-func flow(f config.Flow) sim.FlowOptions {
-	if f.Disabled {
-		return sim.FlowOptions{}
-	}
-	or := func(v, def int) int {
-		if v == 0 {
-			return def
-		}
-		return v
-	}
-	vol := 0.6
-	if !f.VolatilityTicks.IsZero() {
-		vol = f.VolatilityTicks.InexactFloat64() // shapes a simulation; never a price
-	}
-	return sim.FlowOptions{
-		OpsPerTick: or(f.OpsPerTick, 6),
-		Interval:   f.Interval.D,
-		Levels:     or(f.Levels, 8),
-		MaxLots:    or(f.MaxLots, 20),
-		TakerPct:   or(f.TakerPct, 25),
-		Volatility: vol,
-	}
 }
 
 // awaitVenues waits until every venue's session is up, so reconciliation

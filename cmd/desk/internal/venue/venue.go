@@ -64,7 +64,7 @@ func Run(ctx context.Context, o Options) error {
 		Fees:        sim.Fees{MakerBps: vc.MakerFeeBps.Decimal, TakerBps: vc.TakerFeeBps.Decimal},
 		Latency:     vc.Latency.D,
 		Seed:        vc.Seed,
-		Flow:        flow(vc.Flow),
+		Flow:        vc.Flow.SimFlow(),
 		Reports:     reports,
 		Market:      srv,
 		Logger:      log.With("component", "venue"),
@@ -158,30 +158,4 @@ func pick(cfg *config.Config, name string) (config.Venue, []sim.SimInstrument, e
 		return config.Venue{}, nil, errors.Join(ErrNoVenue, fmt.Errorf("venue %s lists no instrument", vc.Name))
 	}
 	return *vc, out, nil
-}
-
-// flow is the daemon's mapping of the config's flow to the simulator's,
-// with the same defaults.
-func flow(f config.Flow) sim.FlowOptions {
-	if f.Disabled {
-		return sim.FlowOptions{}
-	}
-	or := func(v, def int) int {
-		if v == 0 {
-			return def
-		}
-		return v
-	}
-	vol := 0.6
-	if !f.VolatilityTicks.IsZero() {
-		vol = f.VolatilityTicks.InexactFloat64() // shapes a simulation; never a price
-	}
-	return sim.FlowOptions{
-		OpsPerTick: or(f.OpsPerTick, 6),
-		Interval:   f.Interval.D,
-		Levels:     or(f.Levels, 8),
-		MaxLots:    or(f.MaxLots, 20),
-		TakerPct:   or(f.TakerPct, 25),
-		Volatility: vol,
-	}
 }
