@@ -17,6 +17,7 @@ import (
 
 	"github.com/desk-trading/desk/brokers/sim"
 	"github.com/desk-trading/desk/brokers/sim/binance"
+	"github.com/desk-trading/desk/core/desktest"
 	"github.com/desk-trading/desk/core/domain"
 )
 
@@ -71,6 +72,13 @@ func start(t *testing.T, flow sim.FlowOptions) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return &fixture{base: run(t, srv, v), venue: v, rec: rec}
+}
+
+// run runs v and srv on a loopback listener until the test ends and
+// returns the listener's address once the venue is up.
+func run(t *testing.T, srv *binance.Server, v *sim.Venue) string {
+	t.Helper()
 	ln, err := binance.Listen("127.0.0.1:0", false)
 	if err != nil {
 		t.Fatal(err)
@@ -87,14 +95,8 @@ func start(t *testing.T, flow sim.FlowOptions) *fixture {
 			t.Errorf("Serve: %v", err)
 		}
 	})
-	deadline := time.Now().Add(waitFor)
-	for !v.Connected() {
-		if time.Now().After(deadline) {
-			t.Fatal("venue did not start")
-		}
-		time.Sleep(time.Millisecond)
-	}
-	return &fixture{base: ln.Addr().String(), venue: v, rec: rec}
+	desktest.Eventually(t, waitFor, "the venue to start", v.Connected)
+	return ln.Addr().String()
 }
 
 var client = &http.Client{Timeout: waitFor}

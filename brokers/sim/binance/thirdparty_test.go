@@ -106,30 +106,7 @@ func tpStart(t *testing.T) *tpFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := binance.Listen("127.0.0.1:0", false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Go(func() { _ = v.Run(ctx) })
-	served := make(chan error, 1)
-	wg.Go(func() { served <- srv.Serve(ctx, ln, v) })
-	t.Cleanup(func() {
-		cancel()
-		wg.Wait()
-		if err := <-served; err != nil {
-			t.Errorf("Serve: %v", err)
-		}
-	})
-	deadline := time.Now().Add(tpWait)
-	for !v.Connected() {
-		if time.Now().After(deadline) {
-			t.Fatal("venue did not start")
-		}
-		time.Sleep(time.Millisecond)
-	}
-	return &tpFixture{base: ln.Addr().String(), venue: v, rec: rec, ins: tps}
+	return &tpFixture{base: run(t, srv, v), venue: v, rec: rec, ins: tps}
 }
 
 // tpEndpoints points the library's websocket endpoints at the server for
