@@ -122,6 +122,7 @@ type Client struct {
 	clock   Clock
 	log     *slog.Logger
 	running atomic.Bool
+	conn    atomic.Bool // a connection is open
 }
 
 // NewClient checks opts, applies the defaults and builds the Handler. It
@@ -188,6 +189,17 @@ func NewClient(opts ClientOptions) (*Client, error) {
 // Stats returns the handler's counts, reconnects included. It may be
 // called from any goroutine.
 func (c *Client) Stats() Stats { return c.h.Stats() }
+
+// Connected reports whether a websocket connection is open. The books
+// may still wait for their snapshots (Handler.NeedsSnapshot). It may be
+// called from any goroutine.
+func (c *Client) Connected() bool { return c.conn.Load() }
+
+// Handler returns the client's handler. Only the goroutine running Run
+// may use it while Run runs (its callbacks are on that goroutine); once
+// Run has returned, or before it is called, any one goroutine may, e.g.
+// to read the final books.
+func (c *Client) Handler() *Handler { return c.h }
 
 // Run connects and keeps the feed going until ctx ends, then returns nil
 // once every goroutine it started has returned. It returns an error only
@@ -276,6 +288,8 @@ func (c *Client) session(ctx context.Context) (res sessionResult) {
 		return res
 	}
 	res.connected = true
+	c.conn.Store(true)
+	defer c.conn.Store(false)
 	c.log.Info("binance: connected", "venue", c.opts.Handler.Venue, "streams", len(c.h.names))
 
 	sctx, cancel := context.WithCancel(ctx)
