@@ -87,9 +87,9 @@ type depthScratch struct {
 // fullDepth writes every level of m's book into d, reusing m's scratch:
 // d's slices are valid until the next call for m. The match book exposes
 // only its top levels, so the levels are summed from the orders the venue
-// knows rest on it: the flow's and the clients'. Every resting order is
-// one of those; the count is checked against the book's (see
-// depthComplete in the tests).
+// knows rest on it: the flow's, the mirror's and the clients'. Every
+// resting order is one of those; the count is checked against the book's
+// (see depthComplete in the tests).
 func (v *Venue) fullDepth(m *market, d *Depth) int {
 	s := &m.scratch
 	if s.bids == nil {
@@ -112,6 +112,9 @@ func (v *Venue) fullDepth(m *market, d *Depth) int {
 	}
 	for _, id := range m.flow.resting {
 		add(id)
+	}
+	for _, o := range m.mirror.orders {
+		add(o.id) // ids the book no longer holds are skipped
 	}
 	for _, c := range v.clients {
 		if c.market == m {

@@ -27,6 +27,8 @@
 //	engine goroutine                        venue goroutine (Run)
 //	Submit/Cancel/Replace --bounded chan--> delay queue (Latency)
 //	                                          -> match.Book per instrument <- background flow ticks
+//	                                                                      <- Mirror (feed goroutine): the
+//	                                                                         latest book, conflated, undelayed
 //	                                          -> reports: delay queue (Latency) -> Options.Reports
 //	                                          -> trades as they print, then one conflated book
 //	                                             per changed instrument per batch -> MarketSink
@@ -42,6 +44,30 @@
 // in FIFO queues until they are due, and one timer wakes the goroutine for
 // the earliest of them and for the next flow tick. No goroutine or timer is
 // made per order.
+//
+// # Paper trading: Mirror
+//
+// Instead of (or besides) the background flow, a book's outside liquidity
+// can follow an external market: [Venue.Mirror] hands the venue that
+// market's latest book (a domain.BookUpdate from a live feed), and the
+// venue keeps one resting order per level and side of it, tag zero like
+// the flow's, cancelling and placing orders as the levels change. Client
+// orders then trade against the real market's displayed book: a taker
+// fills at the mirrored prices, walking the levels, and a resting client
+// order fills as maker, at its own price, when a later book shows the
+// other side at or through it. Mirror orders never trade with each other
+// and never produce reports.
+//
+// Mirror is safe from any goroutine and never blocks: it copies the book
+// into a per-instrument slot and wakes the venue goroutine, which applies
+// the latest book at once (market data does not wait Options.Latency;
+// client requests and reports still do) and then publishes and delivers
+// reports as after any batch. Use it with Flow.OpsPerTick zero and usually
+// no Options.Market; with flow on, the flow and the mirror share the book.
+// It is an approximation: re-placed mirror liquidity queues behind client
+// orders at its price, the real market never sees desk's paper orders (so
+// liquidity a paper order took comes back with the next book), and only
+// the top domain.BookDepth levels a side are mirrored.
 //
 // # Caveats
 //

@@ -139,10 +139,17 @@ func reasonOf(f domain.OrderFault, o *domain.Intent) string {
 }
 
 // apply turns the book's events into reports for client orders (tagged with
-// their client id; flow orders carry tag zero and get none), public trades,
-// and the bookkeeping of client and flow orders. r is the client request
-// that caused them and rec the record of r's order, both nil for flow (rec
-// is nil too for a request about an order the venue does not hold).
+// their client id; flow and mirror orders carry tag zero and get none),
+// public trades, and the bookkeeping of client and flow orders. r is the
+// client request that caused them and rec the record of r's order, both nil
+// for flow and mirror orders (rec is nil too for a request about an order
+// the venue does not hold).
+//
+// An event with tag zero may be about a mirror order rather than a flow
+// order: flow.forget of a mirror order's id finds nothing and does nothing.
+// The mirror keeps its own list: fill forgets a mirror maker taken entirely,
+// and applyMirror drops the orders it cancels (the only way a mirror order
+// is canceled) and the ones it places that do not rest.
 func (v *Venue) apply(m *market, evs []match.Event, r *request, rec *orderRec) {
 	var stamps domain.Stamps
 	if r != nil {
@@ -243,7 +250,9 @@ func (v *Venue) fill(m *market, e *match.Event, stamps *domain.Stamps, rec *orde
 			v.end(c.rec)
 		}
 	} else if e.MakerLeaves == 0 {
+		// A flow or a mirror order; each list forgets only its own ids.
 		m.flow.forget(e.MakerID)
+		m.mirror.forget(e.MakerID)
 	}
 }
 

@@ -32,6 +32,12 @@ type Venue struct {
 
 	depthSink DepthSink // Options.Market when it implements DepthSink, else nil
 
+	// mirrorWake holds a token while some market has a mirrored book not
+	// yet applied (see Mirror); mirrorUnknown counts the books Mirror
+	// ignored because the venue does not list their instrument.
+	mirrorWake    chan struct{}
+	mirrorUnknown atomic.Uint64
+
 	// Everything below is owned by the goroutine running Run.
 	markets   []*market
 	byID      map[domain.InstrumentID]*market
@@ -61,6 +67,7 @@ type market struct {
 	trade     domain.Trade
 	depth     Depth        // handed to the DepthSink
 	scratch   depthScratch // reused by fullDepth
+	mirror    mirror       // outside liquidity, when Mirror is used
 }
 
 // clientOrder is what the venue remembers of a live client order.
@@ -110,12 +117,13 @@ func New(opts Options) (*Venue, error) {
 		return nil, err
 	}
 	v := &Venue{
-		cfg:     cfg,
-		start:   time.Now(),
-		in:      make(chan request, cfg.QueueSize),
-		queries: make(chan func()),
-		byID:    make(map[domain.InstrumentID]*market, len(cfg.Instruments)),
-		clients: make(map[domain.OrderID]clientOrder),
+		cfg:        cfg,
+		start:      time.Now(),
+		in:         make(chan request, cfg.QueueSize),
+		queries:    make(chan func()),
+		mirrorWake: make(chan struct{}, 1),
+		byID:       make(map[domain.InstrumentID]*market, len(cfg.Instruments)),
+		clients:    make(map[domain.OrderID]clientOrder),
 	}
 	v.depthSink, _ = cfg.Market.(DepthSink)
 	for i, si := range cfg.Instruments {
@@ -277,6 +285,8 @@ func (v *Venue) Run(ctx context.Context) error {
 			v.drain()
 		case q := <-v.queries:
 			q()
+		case <-v.mirrorWake:
+			v.applyMirrors()
 		case <-wake:
 		}
 		timer.Stop()
@@ -325,8 +335,7 @@ func (v *Venue) nextDue() (int64, bool) {
 // instrument and the delivery of the reports that are due. It returns false
 // when ctx ended while a report was waiting to be delivered.
 func (v *Venue) step(ctx context.Context) bool {
-	t := time.Now()
-	v.now, v.wall = int64(t.Sub(v.start)), t.UnixNano()
+	v.setClock()
 	for v.pending.len() > 0 && v.pending.peek().at+int64(v.cfg.Latency) <= v.now {
 		r := v.pending.pop()
 		v.handle(&r)
@@ -345,6 +354,12 @@ func (v *Venue) step(ctx context.Context) bool {
 	}
 	v.publish()
 	return v.flush(ctx)
+}
+
+// setClock sets the time of the current batch.
+func (v *Venue) setClock() {
+	t := time.Now()
+	v.now, v.wall = int64(t.Sub(v.start)), t.UnixNano()
 }
 
 // publish sends each book that changed since it was last published.
