@@ -44,11 +44,22 @@ type Handler struct {
 	opts Options
 	// lastSeq is written only by Book; lastSeen is written by Book and read
 	// by Run, hence atomic.
-	lastSeq  []uint64
-	lastSeen []atomic.Int64
-	stale    []bool // owned by Run
-	dropped  atomic.Uint64
-	log      *slog.Logger
+	lastSeq   []uint64
+	lastSeen  []atomic.Int64
+	stale     []bool // owned by Run
+	staleN    atomic.Int64
+	received  atomic.Uint64
+	forwarded atomic.Uint64
+	dropped   atomic.Uint64
+	log       *slog.Logger
+}
+
+// Stats are a Handler's counts. They may be read from any goroutine.
+type Stats struct {
+	Received   uint64 // books handed to Book
+	Forwarded  uint64 // books passed to the Sink
+	OutOfOrder uint64 // books dropped for a sequence number not above the last
+	Stale      int    // instruments now stale
 }
 
 // NewHandler returns a handler for opts.
@@ -80,6 +91,7 @@ func NewHandler(opts Options) *Handler {
 // and dropped (counted in Dropped).
 func (h *Handler) Book(b *domain.BookUpdate) {
 	recv := domain.Mono()
+	h.received.Add(1)
 	i := int(b.Instrument)
 	if i >= len(h.lastSeq) || b.Seq <= h.lastSeq[i] {
 		h.dropped.Add(1)
@@ -90,6 +102,7 @@ func (h *Handler) Book(b *domain.BookUpdate) {
 	b.Venue = h.opts.Venue
 	b.Stamps.Received = recv
 	b.Stamps.Decoded = domain.Mono()
+	h.forwarded.Add(1)
 	h.opts.Sink.OnBook(b)
 }
 
@@ -103,6 +116,12 @@ func (h *Handler) Trade(t *domain.Trade) {
 
 // Dropped returns how many out-of-order updates were dropped.
 func (h *Handler) Dropped() uint64 { return h.dropped.Load() }
+
+// Stats returns the counts.
+func (h *Handler) Stats() Stats {
+	return Stats{Received: h.received.Load(), Forwarded: h.forwarded.Load(),
+		OutOfOrder: h.dropped.Load(), Stale: int(h.staleN.Load())}
+}
 
 // Run watches for stale instruments until ctx is done. Only instruments
 // that have had at least one update are watched.
@@ -131,6 +150,11 @@ func (h *Handler) checkStale() {
 			continue
 		}
 		h.stale[i] = stale
+		if stale {
+			h.staleN.Add(1)
+		} else {
+			h.staleN.Add(-1)
+		}
 		h.log.Warn("feed staleness changed", "instrument", i, "stale", stale)
 		if h.opts.OnStale != nil {
 			h.opts.OnStale(h.opts.Venue, domain.InstrumentID(i), stale)

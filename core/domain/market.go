@@ -51,3 +51,38 @@ type Trade struct {
 	VenueTime  int64
 	Stamps     Stamps
 }
+
+// FeedStats are one venue's market-data counts as its feed handler keeps
+// them, for operators: is the feed connected, is it keeping up, how often
+// did it resync. The counts are totals since the daemon started.
+type FeedStats struct {
+	Protocol  string // "sim" for an in-process venue, else the venue protocol, e.g. "binance"
+	Connected bool   // a market-data connection is open (always true in-process)
+	// Frames are the messages received: websocket frames, or book
+	// publications of an in-process venue.
+	Frames uint64
+	// Books are the books handed to the engine; OutOfOrder the ones
+	// dropped for arriving behind a newer one.
+	Books, OutOfOrder uint64
+	// DiffsApplied, DiffsDropped, Gaps and Resyncs count the
+	// snapshot-and-diff book procedure (zero in-process): diffs applied to
+	// a synced book, diffs older than the book, sequence gaps seen, and
+	// books discarded for a new snapshot.
+	DiffsApplied, DiffsDropped, Gaps, Resyncs uint64
+	Reconnects uint64 // connections replaced
+	Malformed  uint64 // frames and snapshots that did not decode, skipped
+	Stale      int    // instruments of the venue now stale
+	// Symbols are per-symbol states, for protocols that keep a book per
+	// venue symbol; in configuration order.
+	Symbols []FeedSymbol
+}
+
+// FeedSymbol is one venue symbol's book state within FeedStats.
+type FeedSymbol struct {
+	Symbol       string // as the venue spells it, e.g. "BTCUSDT"
+	Instrument   InstrumentID
+	Synced       bool  // the book follows the venue's diffs
+	LastUpdateID int64 // the venue's update id of the book, 0 before the first snapshot
+	Gaps         uint64
+	Resyncs      uint64
+}

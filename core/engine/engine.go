@@ -81,6 +81,10 @@ type VenueSlot struct {
 	Name  string
 	Venue Venue
 	Fees  router.VenueFees // ID and Name are filled from the slot
+	// Feed, when set, reports the venue's market-data counts; each
+	// Snapshot carries them. It is called from the engine goroutine at
+	// every publication and must not block.
+	Feed FeedReporter
 }
 
 // StrategySlot is a strategy instance and the host that runs it.
@@ -115,6 +119,7 @@ type Engine struct {
 
 	venues     []Venue  // by VenueID; nil where unused
 	venueNames []string // by VenueID
+	feeds      []FeedReporter // by VenueID; nil entries have none
 	strats     []*strategy
 	byInstr    [][]*strategy // subscribers by InstrumentID
 
@@ -240,6 +245,12 @@ func New(opts Options) (*Engine, error) {
 			return nil, fmt.Errorf("engine: venue id %d used twice", v.ID)
 		}
 		e.venues[v.ID], e.venueNames[v.ID] = v.Venue, v.Name
+		if v.Feed != nil {
+			for int(v.ID) >= len(e.feeds) {
+				e.feeds = append(e.feeds, nil)
+			}
+			e.feeds[v.ID] = v.Feed
+		}
 		f := v.Fees
 		f.ID, f.Name = v.ID, v.Name
 		fees = append(fees, f)

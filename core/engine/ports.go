@@ -23,6 +23,14 @@ type Venue interface {
 	Replace(o *domain.Order, price domain.Price, qty domain.Qty) error
 }
 
+// FeedReporter is a venue's market-data feed as the status shows it.
+// FeedStats is called from the engine goroutine at every snapshot
+// publication (at most every SnapshotInterval and after commands), so it
+// must be cheap and must not block: counters read atomically.
+type FeedReporter interface {
+	FeedStats() domain.FeedStats
+}
+
 // Journal is the durable event log.
 //
 // Append is called from the engine goroutine for every order change, fill,

@@ -91,6 +91,7 @@ type VenueSnapshot struct {
 	ID        domain.VenueID
 	Name      string
 	Connected bool
+	Feed      *domain.FeedStats // nil when the venue's slot has no FeedReporter
 }
 
 // snapPlan is the static shape of every snapshot, fixed in New: the
@@ -213,7 +214,12 @@ func (e *Engine) publish() {
 	s.Venues = make([]VenueSnapshot, 0, len(e.venueNames))
 	for id, name := range e.venueNames {
 		if name != "" {
-			s.Venues = append(s.Venues, VenueSnapshot{ID: domain.VenueID(id), Name: name, Connected: e.router.Connected(domain.VenueID(id))})
+			vs := VenueSnapshot{ID: domain.VenueID(id), Name: name, Connected: e.router.Connected(domain.VenueID(id))}
+			if id < len(e.feeds) && e.feeds[id] != nil {
+				f := e.feeds[id].FeedStats()
+				vs.Feed = &f
+			}
+			s.Venues = append(s.Venues, vs)
 		}
 	}
 	s.Latency = e.latency.snapshot()

@@ -297,6 +297,36 @@ type Journal struct {
 type Venue struct {
 	Name      string `json:"name"`
 	Connected bool   `json:"connected"`
+	Feed      *Feed  `json:"feed,omitempty"`
+}
+
+// Feed is a venue's market-data feed: its counts since the daemon
+// started (see domain.FeedStats) and, for protocols with a book per venue
+// symbol, each symbol's state.
+type Feed struct {
+	Protocol     string       `json:"protocol"`
+	Connected    bool         `json:"connected"`
+	Frames       uint64       `json:"frames"`
+	Books        uint64       `json:"books"`
+	OutOfOrder   uint64       `json:"out_of_order"`
+	DiffsApplied uint64       `json:"diffs_applied"`
+	DiffsDropped uint64       `json:"diffs_dropped"`
+	Gaps         uint64       `json:"gaps"`
+	Resyncs      uint64       `json:"resyncs"`
+	Reconnects   uint64       `json:"reconnects"`
+	Malformed    uint64       `json:"malformed"`
+	Stale        int          `json:"stale"` // instruments now stale
+	Symbols      []FeedSymbol `json:"symbols,omitempty"`
+}
+
+// FeedSymbol is one venue symbol's book within a Feed.
+type FeedSymbol struct {
+	Symbol       string `json:"symbol"`     // the venue's
+	Instrument   string `json:"instrument"` // desk's
+	Synced       bool   `json:"synced"`
+	LastUpdateID int64  `json:"last_update_id"`
+	Gaps         uint64 `json:"gaps"`
+	Resyncs      uint64 `json:"resyncs"`
 }
 
 // Orders is the result of CmdOrders: one page of orders, oldest first.

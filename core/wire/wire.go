@@ -40,7 +40,7 @@ func Status(s *engine.Snapshot, n *engine.Names) *protocol.Status {
 	sort.Slice(st.Books, func(a, b int) bool { return st.Books[a].ID < st.Books[b].ID })
 	st.Firm = protocol.Firm{State: s.Firm.State.String(), Breakers: breakers(s.Firm.Breakers), Totals: totals(&s.Firm.Totals)}
 	for _, v := range s.Venues {
-		st.Venues = append(st.Venues, protocol.Venue{Name: v.Name, Connected: v.Connected})
+		st.Venues = append(st.Venues, protocol.Venue{Name: v.Name, Connected: v.Connected, Feed: Feed(v.Feed, n)})
 	}
 	st.Latency = Latency(s.Latency, s.LatencyWindow)
 	st.Journal = protocol.Journal{State: "up", UncleanStart: s.UncleanStart, Pending: s.Journal.Pending}
@@ -238,3 +238,31 @@ func CommitUS(d time.Duration) int64 {
 
 // timestamp is RFC 3339 with nanoseconds, in UTC.
 func timestamp(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+
+// Feed renders a venue's feed counts; nil stays nil.
+func Feed(f *domain.FeedStats, n *engine.Names) *protocol.Feed {
+	if f == nil {
+		return nil
+	}
+	out := &protocol.Feed{
+		Protocol: f.Protocol, Connected: f.Connected, Frames: f.Frames, Books: f.Books, OutOfOrder: f.OutOfOrder,
+		DiffsApplied: f.DiffsApplied, DiffsDropped: f.DiffsDropped, Gaps: f.Gaps, Resyncs: f.Resyncs,
+		Reconnects: f.Reconnects, Malformed: f.Malformed, Stale: f.Stale,
+	}
+	for _, s := range f.Symbols {
+		out.Symbols = append(out.Symbols, protocol.FeedSymbol{
+			Symbol: s.Symbol, Instrument: instrumentSymbol(n, s.Instrument), Synced: s.Synced,
+			LastUpdateID: s.LastUpdateID, Gaps: s.Gaps, Resyncs: s.Resyncs,
+		})
+	}
+	return out
+}
+
+// instrumentSymbol is id's symbol, or "instrument-N" for an id the table
+// lacks.
+func instrumentSymbol(n *engine.Names, id domain.InstrumentID) string {
+	if in := n.Instrument(id); in != nil && in.Symbol != "" {
+		return in.Symbol
+	}
+	return fmt.Sprintf("instrument-%d", id)
+}

@@ -82,6 +82,25 @@ func (b *Book) AppendLevels(dst []Level, s Side) []Level {
 	return dst
 }
 
+// Top copies the best domain.BookDepth levels a side (fewer when the side
+// has fewer) into u's Bids and Asks, best first, and sets NBids and NAsks.
+// It leaves u's other fields alone.
+func (b *Book) Top(u *domain.BookUpdate) {
+	u.NBids = uint8(top(b.side[Bid], u.Bids[:]))
+	u.NAsks = uint8(top(b.side[Ask], u.Asks[:]))
+}
+
+// top copies the best levels of lv (best last) into dst, best first, and
+// returns how many.
+func top(lv []Level, dst []domain.Level) int {
+	n := min(len(lv), len(dst))
+	for i := range n {
+		l := lv[len(lv)-1-i]
+		dst[i] = domain.Level{Price: l.Price, Qty: l.Qty}
+	}
+	return n
+}
+
 // Set sets the quantity at price p on side s; zero quantity deletes the
 // level (deleting a level the book does not have is a no-op, as the venue
 // documents).

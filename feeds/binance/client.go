@@ -229,11 +229,13 @@ func (c *Client) Run(ctx context.Context) error {
 			return nil
 		}
 		r := c.session(ctx)
+		if ctx.Err() != nil {
+			// The books stay as the last connection left them, for
+			// whoever reads them once Run has returned.
+			return nil
+		}
 		if r.connected {
 			c.h.Reset()
-		}
-		if ctx.Err() != nil {
-			return nil
 		}
 		if r.frames > 0 {
 			fails = 0

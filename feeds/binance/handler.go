@@ -46,6 +46,20 @@ type symbolState struct {
 	name   string
 	scales Scales
 	sync   *Sync
+	// What SymbolStats reads from other goroutines, kept by publish.
+	synced     atomic.Bool
+	lastUpdate atomic.Int64
+	gaps       atomic.Uint64
+	resyncs    atomic.Uint64
+}
+
+// SymbolStats are one symbol's book state and counts.
+type SymbolStats struct {
+	Symbol       string
+	Synced       bool  // Sync.Synced
+	LastUpdateID int64 // Sync.LastUpdateID
+	Gaps         uint64
+	Resyncs      uint64
 }
 
 // Handler decodes one venue connection's frames and keeps a Sync per
@@ -98,6 +112,19 @@ func (h *Handler) NeedsSnapshot(symbol string) bool {
 	return st != nil && st.sync.NeedsSnapshot()
 }
 
+// SymbolStats returns each symbol's state, in configuration order. It may
+// be called from any goroutine; each symbol's figures are as of its last
+// frame or snapshot.
+func (h *Handler) SymbolStats() []SymbolStats {
+	out := make([]SymbolStats, len(h.names))
+	for i, name := range h.names {
+		st := h.syms[name]
+		out[i] = SymbolStats{Symbol: name, Synced: st.synced.Load(), LastUpdateID: st.lastUpdate.Load(),
+			Gaps: st.gaps.Load(), Resyncs: st.resyncs.Load()}
+	}
+	return out
+}
+
 // Stats returns the counts.
 func (h *Handler) Stats() Stats {
 	return Stats{
@@ -115,6 +142,7 @@ func (h *Handler) Reset() {
 	h.c.reconnects.Add(1)
 	for _, st := range h.syms {
 		st.sync.Reset()
+		st.publish()
 	}
 }
 
@@ -144,7 +172,7 @@ func (h *Handler) OnFrame(b []byte) error {
 		}
 		before := st.sync.Stats()
 		o := st.sync.OnDiff(&h.depth)
-		h.count(before, st.sync.Stats())
+		h.count(st, before)
 		if o == Applied && h.opts.OnBook != nil {
 			h.opts.OnBook(st.name, st.sync)
 		}
@@ -179,7 +207,7 @@ func (h *Handler) OnSnapshot(symbol string, body []byte) error {
 	}
 	before := st.sync.Stats()
 	st.sync.OnSnapshot(&h.snap)
-	h.count(before, st.sync.Stats())
+	h.count(st, before)
 	h.c.snapshots.Add(1)
 	if st.sync.Synced() && h.opts.OnBook != nil {
 		h.opts.OnBook(st.name, st.sync)
@@ -187,7 +215,11 @@ func (h *Handler) OnSnapshot(symbol string, body []byte) error {
 	return nil
 }
 
-func (h *Handler) count(before, after SyncStats) {
+// count adds what st's Sync counted since before to the handler's counts
+// and publishes st's state.
+func (h *Handler) count(st *symbolState, before SyncStats) {
+	after := st.sync.Stats()
+	st.publish()
 	if d := after.DiffsApplied - before.DiffsApplied; d != 0 {
 		h.c.applied.Add(d)
 	}
@@ -208,4 +240,21 @@ func (h *Handler) malformed(what string, st *symbolState, err error) error {
 		return fmt.Errorf("binance %s: %s %s: %w", h.opts.Venue, st.name, what, err)
 	}
 	return fmt.Errorf("binance %s: %s: %w", h.opts.Venue, what, err)
+}
+
+// publish stores the Sync's state where SymbolStats reads it. Only the
+// update id changes on most diffs; the rest is stored when it changed
+// (a load is cheaper than a store).
+func (st *symbolState) publish() {
+	ss := st.sync.Stats()
+	st.lastUpdate.Store(st.sync.LastUpdateID())
+	if v := st.sync.Synced(); st.synced.Load() != v {
+		st.synced.Store(v)
+	}
+	if st.gaps.Load() != ss.Gaps {
+		st.gaps.Store(ss.Gaps)
+	}
+	if st.resyncs.Load() != ss.Resyncs {
+		st.resyncs.Store(ss.Resyncs)
+	}
 }

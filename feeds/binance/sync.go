@@ -91,6 +91,7 @@ type Sync struct {
 	spare  diffBuffer
 	max    int
 	stats  SyncStats
+	event  int64 // E of the last diff applied, ms; 0 when unknown
 }
 
 // NewSync returns a Sync that needs a snapshot.
@@ -122,6 +123,11 @@ func (s *Sync) LastUpdateID() int64 {
 	}
 	return s.lastID
 }
+
+// EventTime returns the venue's event time (E, in milliseconds) of the
+// last diff applied, 0 when unknown (a book just loaded from a snapshot,
+// whose buffered diffs keep no event time).
+func (s *Sync) EventTime() int64 { return s.event }
 
 // Book returns the book. It is only meaningful while Synced; the caller
 // must not modify it.
@@ -166,6 +172,7 @@ func (s *Sync) OnDiff(d *DepthUpdate) Outcome {
 	}
 	s.book.Apply(d.Bids, d.Asks)
 	s.lastID = d.Final
+	s.event = d.EventTime
 	s.state = live
 	s.stats.DiffsApplied++
 	return Applied
@@ -203,6 +210,7 @@ func (s *Sync) OnSnapshot(snap *Snapshot) {
 	s.stats.Snapshots++
 	s.book.Load(snap.Bids, snap.Asks)
 	s.lastID = snap.LastUpdateID
+	s.event = 0
 	s.state = awaitFirst
 	s.buf, s.spare = s.spare, s.buf
 	s.buf.reset()

@@ -1,0 +1,133 @@
+package binance
+
+import (
+	"context"
+	"sync"
+	"testing"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/desk-trading/desk/core/desktest"
+	"github.com/desk-trading/desk/core/domain"
+)
+
+func TestBookTop(t *testing.T) {
+	b := NewBook(16)
+	for i := range 12 {
+		b.Set(Bid, domain.Price(100-i), domain.Qty(i+1))
+	}
+	b.Set(Ask, 101, 5)
+	b.Set(Ask, 103, 7)
+	var u domain.BookUpdate
+	u.Instrument, u.Seq = 7, 9
+	u.NAsks, u.Asks[5] = 10, domain.Level{Price: 1, Qty: 1} // stale levels past NAsks are not read
+	b.Top(&u)
+	if u.NBids != domain.BookDepth || u.NAsks != 2 || u.Instrument != 7 || u.Seq != 9 {
+		t.Fatalf("NBids %d NAsks %d instrument %d seq %d", u.NBids, u.NAsks, u.Instrument, u.Seq)
+	}
+	for i := range domain.BookDepth {
+		if want := (domain.Level{Price: domain.Price(100 - i), Qty: domain.Qty(i + 1)}); u.Bids[i] != want {
+			t.Errorf("bid %d %v, want %v", i, u.Bids[i], want)
+		}
+	}
+	if u.Asks[0] != (domain.Level{Price: 101, Qty: 5}) || u.Asks[1] != (domain.Level{Price: 103, Qty: 7}) {
+		t.Errorf("asks %v", u.Asks[:2])
+	}
+	b.Reset()
+	b.Top(&u)
+	if u.NBids != 0 || u.NAsks != 0 {
+		t.Errorf("empty book: %d bids %d asks", u.NBids, u.NAsks)
+	}
+}
+
+// TestFeedPublishesSyncedBooks runs a Feed against the simulated venue's
+// server on loopback: every publication is the handler's top of book at
+// that moment, with Seq rising by one per instrument, and Stats maps each
+// symbol to its instrument.
+func TestFeedPublishesSyncedBooks(t *testing.T) {
+	v := startVenue(t, liveFlow)
+	var syms []FeedSymbol
+	for _, sc := range v.syms {
+		in, err := domain.NewInstrument(v.ids[sc.Symbol], domain.InstrumentSpec{Symbol: sc.Symbol[:3] + "-USD",
+			Base: sc.Symbol[:3], Quote: "USD", TickSize: decimal.RequireFromString("0.01"), LotSize: decimal.RequireFromString("1")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		syms = append(syms, FeedSymbol{Symbol: sc.Symbol, Instrument: in})
+	}
+	var f *Feed
+	var mu sync.Mutex
+	seq := map[domain.InstrumentID]uint64{}
+	var bad []string
+	f, err := NewFeed(FeedOptions{
+		Client:  ClientOptions{RESTURL: "http://" + v.base, WSURL: "ws://" + v.base},
+		Symbols: syms,
+		Publish: func(b *domain.BookUpdate) {
+			// On Run's goroutine: the handler's books may be read here.
+			var want domain.BookUpdate
+			sym := ""
+			for _, s := range syms {
+				if s.Instrument.ID == b.Instrument {
+					sym = s.Symbol
+				}
+			}
+			f.c.h.Sync(sym).Book().Top(&want)
+			mu.Lock()
+			defer mu.Unlock()
+			if b.Seq != seq[b.Instrument]+1 || b.NBids != want.NBids || b.NAsks != want.NAsks ||
+				b.Bids != want.Bids || b.Asks != want.Asks || !f.c.h.Sync(sym).Synced() {
+				bad = append(bad, sym)
+			}
+			seq[b.Instrument] = b.Seq
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- f.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	desktest.Eventually(t, clientWait, "50 books of each instrument", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, s := range syms {
+			if seq[s.Instrument.ID] < 50 {
+				return false
+			}
+		}
+		return true
+	})
+	st := f.Stats()
+	if st.Protocol != "binance" || !st.Connected || st.Frames == 0 || st.DiffsApplied == 0 || len(st.Symbols) != len(syms) {
+		t.Fatalf("stats %+v", st)
+	}
+	for i, s := range st.Symbols {
+		if s.Symbol != syms[i].Symbol || s.Instrument != syms[i].Instrument.ID || !s.Synced || s.LastUpdateID == 0 {
+			t.Errorf("symbol %d: %+v", i, s)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(bad) > 0 {
+		t.Errorf("%d publications differ from the handler's book or its sequence, first %s", len(bad), bad[0])
+	}
+}
+
+func TestNewFeedRefuses(t *testing.T) {
+	in, _ := domain.NewInstrument(1, domain.InstrumentSpec{Symbol: "A-USD", Base: "A", Quote: "USD",
+		TickSize: decimal.RequireFromString("0.01"), LotSize: decimal.RequireFromString("1")})
+	ok := ClientOptions{RESTURL: "http://127.0.0.1:1", WSURL: "ws://127.0.0.1:1"}
+	pub := func(*domain.BookUpdate) {}
+	for name, o := range map[string]FeedOptions{
+		"no publish":       {Client: ok, Symbols: []FeedSymbol{{Symbol: "AUSD", Instrument: in}}},
+		"no symbols":       {Client: ok, Publish: pub},
+		"instrument twice": {Client: ok, Publish: pub, Symbols: []FeedSymbol{{Symbol: "AUSD", Instrument: in}, {Symbol: "AUSDT", Instrument: in}}},
+		"symbol twice":     {Client: ok, Publish: pub, Symbols: []FeedSymbol{{Symbol: "AUSD", Instrument: in}, {Symbol: "AUSD", Instrument: domain.Instrument{ID: 2}}}},
+		"bad url":          {Client: ClientOptions{RESTURL: "x", WSURL: "y"}, Publish: pub, Symbols: []FeedSymbol{{Symbol: "AUSD", Instrument: in}}},
+	} {
+		if _, err := NewFeed(o); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}
