@@ -7,8 +7,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"slices"
+	"time"
+
+	"github.com/gorilla/websocket"
 
 	"github.com/desk-trading/desk/feeds/binance"
 )
@@ -43,7 +47,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	asJSON := fs.Bool("json", false, "print JSON")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, ErrUsage.Error())
-		fmt.Fprintln(stderr, "Replays the frames through the feed decoder and book sync directly (no websocket yet).")
+		fmt.Fprintln(stderr, "Serves the recording on a loopback websocket and REST server to the feed's client and prints the final books.")
 		fs.PrintDefaults()
 	}
 	// Flags may come before and after the file.
@@ -65,13 +69,17 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	out, unsynced, err := replayFiles(files[0], *snapFile)
+	res, err := replayFiles(ctx, files[0], *snapFile)
 	if err != nil {
 		return err
 	}
-	for _, s := range unsynced {
+	if n := res.stats.Reconnects; n > 0 || res.server.Conns > 1 {
+		fmt.Fprintf(stderr, "desk replay: the client reconnected (%d reconnects, %d connections): the books and counts are not a clean replay\n", n, res.server.Conns)
+	}
+	for _, s := range res.unsynced {
 		fmt.Fprintf(stderr, "desk replay: %s: no synced book at the end of the recording\n", s)
 	}
+	out := res.out
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		return enc.Encode(out)
@@ -80,62 +88,192 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-func replayFiles(wsPath, snapPath string) (*Output, []string, error) {
+func replayFiles(ctx context.Context, wsPath, snapPath string) (*result, error) {
 	wf, err := os.Open(wsPath)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	defer wf.Close()
 	frames, err := binance.ReadFrames(wf)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", wsPath, err)
+		return nil, fmt.Errorf("%s: %w", wsPath, err)
 	}
 	var snaps []binance.RecordedSnapshot
 	if snapPath != "" {
 		sf, err := os.Open(snapPath)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		defer sf.Close()
 		if snaps, err = binance.ReadSnapshots(sf); err != nil {
-			return nil, nil, fmt.Errorf("%s: %w", snapPath, err)
+			return nil, fmt.Errorf("%s: %w", snapPath, err)
 		}
 	}
-	return replay(frames, snaps)
+	return replay(ctx, frames, snaps)
 }
 
-// replay derives the scales, replays, and builds the output.
-func replay(frames []binance.RecordedFrame, snaps []binance.RecordedSnapshot) (*Output, []string, error) {
+// replayTimeout bounds a replay: the client must have handled every frame
+// and snapshot by then.
+const replayTimeout = 30 * time.Second
+
+// Backoff of the client against the loopback server: short, as a symbol
+// whose recorded snapshots are used up keeps retrying until the end.
+const (
+	backoffMin = 10 * time.Millisecond
+	backoffMax = 100 * time.Millisecond
+)
+
+// result is a replay's output and what the tests check beyond it.
+type result struct {
+	out      *Output
+	unsynced []string
+	stats    binance.Stats // the client's at the end, endOfReplay included
+	server   serverStats
+}
+
+// finalBook is a copy of a synced book.
+type finalBook struct {
+	lastID     int64
+	bids, asks []binance.Level
+}
+
+// replay derives the scales, serves the recording on loopback to a
+// binance.Client, waits for it to handle everything, and builds the output
+// from the client's handler once Run has returned (Run leaves the books as
+// the connection left them when its context ends).
+func replay(ctx context.Context, frames []binance.RecordedFrame, snaps []binance.RecordedSnapshot) (*result, error) {
 	scales, order := deriveScales(frames, snaps)
+	if len(order) == 0 {
+		return nil, errors.New("desk replay: the recording has no depth update and no snapshot: no symbol to replay")
+	}
 	var cfg []binance.SymbolConfig
 	for _, s := range order {
 		cfg = append(cfg, binance.SymbolConfig{Symbol: s, Scales: scales[s]})
 	}
-	h, err := binance.NewHandler(binance.Options{Venue: "replay", Symbols: cfg})
+	srv, err := startServer(frames, snaps)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	binance.Replay(h, frames, snaps)
-	st := h.Stats()
-	out := &Output{Books: map[string]Book{}, Frames: st.Frames, DiffsApplied: st.DiffsApplied, DiffsDropped: st.DiffsDropped, Resyncs: st.Resyncs}
+	defer srv.close()
+	tr := &http.Transport{Proxy: nil, MaxIdleConnsPerHost: binance.DefaultSnapshotWorkers}
+	defer tr.CloseIdleConnections()
+	client, err := binance.NewClient(binance.ClientOptions{
+		RESTURL:    "http://" + srv.addr,
+		WSURL:      "ws://" + srv.addr,
+		Handler:    binance.Options{Venue: "replay", Symbols: cfg},
+		HTTPClient: &http.Client{Transport: tr, Timeout: 10 * time.Second},
+		Dialer:     &websocket.Dialer{HandshakeTimeout: 10 * time.Second},
+		BackoffMin: backoffMin,
+		BackoffMax: backoffMax,
+	})
+	if err != nil {
+		return nil, err
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	runDone := make(chan struct{})
+	go func() {
+		defer close(runDone)
+		_ = client.Run(runCtx) // errors only when already running
+	}()
+	waitErr := waitDone(ctx, client, srv, len(frames), len(order))
+	cancel()
+	<-runDone
+	tr.CloseIdleConnections()
+	if err := srv.close(); err != nil {
+		return nil, fmt.Errorf("replay server: %w", err)
+	}
+	if waitErr != nil {
+		return nil, waitErr
+	}
+
+	// Run has returned: the handler and books are ours.
+	st := client.Stats()
+	frameCount := st.Frames
+	if frameCount > uint64(len(frames)) {
+		frameCount-- // endOfReplay
+	}
+	res := &result{stats: st, server: srv.stats()}
+	final := make(map[string]*finalBook, len(order))
+	h := client.Handler()
+	for _, sym := range order {
+		if sy := h.Sync(sym); sy.Synced() {
+			final[sym] = &finalBook{lastID: sy.LastUpdateID(),
+				bids: sy.Book().AppendLevels(nil, binance.Bid), asks: sy.Book().AppendLevels(nil, binance.Ask)}
+		}
+	}
+	res.out, res.unsynced = output(order, scales, final, st, frameCount)
+	return res, nil
+}
+
+// waitDone waits, polling the client's and the server's counts, until the
+// replay's outcome is final, or a reconnect shows it will not be clean
+// (no error either way; Run reports a reconnect), or ctx ends or
+// replayTimeout passes (an error).
+//
+// The outcome is final once (1) the client has handled endOfReplay, so
+// every recorded frame in full (the Run goroutine handles frames one at a
+// time, resync and snapshot request included, and Stats' counters are
+// atomics), and (2) every symbol that still needs a snapshot has been
+// answered 503. (2) is checked by counting: a symbol needs a snapshot at
+// the start and after each resync, and stops on each loaded snapshot
+// (Client only fetches for a symbol that needs one and only OnSnapshot ends
+// the need), so with no reconnect the symbols that need one number
+// symbols + Resyncs - Snapshots. Those answered 503 ("parked") need one
+// for good (no snapshot is left for them), so when the count equals them
+// no symbol waits for a body (one served but not yet handled keeps its
+// symbol needing and not parked), none will get one, and with no frame
+// left no book changes any more. Snapshots is read before Resyncs (Stats
+// loads them the other way round, hence two calls; a snapshot adds its
+// resync before itself), so the count is never too low.
+func waitDone(ctx context.Context, c *binance.Client, srv *server, frames, symbols int) error {
+	deadline := time.NewTimer(replayTimeout)
+	defer deadline.Stop()
+	tick := time.NewTicker(time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-deadline.C:
+			st, ss := c.Stats(), srv.stats()
+			return fmt.Errorf("desk replay: not done after %v: client handled %d of %d frames, %d snapshots, %d resyncs; server wrote %d frames, served %d snapshots, answered %d requests 503 (%d symbols)",
+				replayTimeout, st.Frames, frames+1, st.Snapshots, st.Resyncs, ss.Written, ss.Bodies, ss.Unavailable, ss.Parked)
+		case <-tick.C:
+		}
+		ss := srv.stats()
+		s1 := c.Stats()
+		s2 := c.Stats()
+		if ss.Conns > 1 || s2.Reconnects > 0 {
+			return nil
+		}
+		needing := int64(symbols) + int64(s2.Resyncs) - int64(s1.Snapshots)
+		if s1.Frames == uint64(frames)+1 && needing == int64(ss.Parked) {
+			return nil
+		}
+	}
+}
+
+// output builds the output: books has the synced symbols' books.
+func output(order []string, scales map[string]binance.Scales, books map[string]*finalBook, st binance.Stats, frames uint64) (*Output, []string) {
+	out := &Output{Books: map[string]Book{}, Frames: frames, DiffsApplied: st.DiffsApplied, DiffsDropped: st.DiffsDropped, Resyncs: st.Resyncs}
 	var unsynced []string
 	for _, sym := range order {
-		s := h.Sync(sym)
-		if !s.Synced() {
+		fb := books[sym]
+		if fb == nil {
 			unsynced = append(unsynced, sym)
 			continue
 		}
 		sc := scales[sym]
-		b := Book{LastUpdateID: s.LastUpdateID(), Bids: [][2]string{}, Asks: [][2]string{}}
-		for _, l := range s.Book().AppendLevels(nil, binance.Bid) {
+		b := Book{LastUpdateID: fb.lastID, Bids: [][2]string{}, Asks: [][2]string{}}
+		for _, l := range fb.bids {
 			b.Bids = append(b.Bids, [2]string{binance.FormatFixed(int64(l.Price), sc.PriceDecimals), binance.FormatFixed(int64(l.Qty), sc.QtyDecimals)})
 		}
-		for _, l := range s.Book().AppendLevels(nil, binance.Ask) {
+		for _, l := range fb.asks {
 			b.Asks = append(b.Asks, [2]string{binance.FormatFixed(int64(l.Price), sc.PriceDecimals), binance.FormatFixed(int64(l.Qty), sc.QtyDecimals)})
 		}
 		out.Books[sym] = b
 	}
-	return out, unsynced, nil
+	return out, unsynced
 }
 
 // significant returns how many of v's scale decimals are significant.
