@@ -69,9 +69,9 @@ type FeedStats struct {
 	// a synced book, diffs older than the book, sequence gaps seen, and
 	// books discarded for a new snapshot.
 	DiffsApplied, DiffsDropped, Gaps, Resyncs uint64
-	Reconnects uint64 // connections replaced
-	Malformed  uint64 // frames and snapshots that did not decode, skipped
-	Stale      int    // instruments of the venue now stale
+	Reconnects                                uint64 // connections replaced
+	Malformed                                 uint64 // frames and snapshots that did not decode, skipped
+	Stale                                     int    // instruments of the venue now stale
 	// Symbols are per-symbol states, for protocols that keep a book per
 	// venue symbol; in configuration order.
 	Symbols []FeedSymbol

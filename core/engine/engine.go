@@ -117,8 +117,8 @@ type Engine struct {
 	risk   *risk.Tree
 	router *router.Router
 
-	venues     []Venue  // by VenueID; nil where unused
-	venueNames []string // by VenueID
+	venues     []Venue        // by VenueID; nil where unused
+	venueNames []string       // by VenueID
 	feeds      []FeedReporter // by VenueID; nil entries have none
 	strats     []*strategy
 	byInstr    [][]*strategy // subscribers by InstrumentID
