@@ -19,8 +19,10 @@ import (
 	"path/filepath"
 	"syscall"
 
+	"github.com/desk-trading/desk/cmd/desk/internal/config"
 	"github.com/desk-trading/desk/cmd/desk/internal/ctl"
 	"github.com/desk-trading/desk/cmd/desk/internal/daemon"
+	"github.com/desk-trading/desk/cmd/desk/internal/netvenues"
 	"github.com/desk-trading/desk/cmd/desk/internal/replay"
 	"github.com/desk-trading/desk/cmd/desk/internal/venue"
 	"github.com/desk-trading/desk/core/client"
@@ -31,6 +33,7 @@ const usage = `usage: desk [COMMAND] [FLAGS]
 
 commands:
   demo     run the daemon on the embedded default with the TUI attached
+           (--venues net: the venues as desk venue processes, traded over loopback)
   serve    run the daemon (--config FILE, --state DIR, --socket PATH)
   attach   attach the TUI to a running daemon (the default command)
   ctl      control a running daemon: desk ctl --help
@@ -84,6 +87,7 @@ func fail(err error) int {
 // daemonFlags are the flags serve and demo share.
 type daemonFlags struct {
 	config, state, socket string
+	venues                string // demo only: "sim" or "net"
 }
 
 // parseDaemonFlags parses serve's or demo's flags; the state dir defaults
@@ -98,6 +102,10 @@ func parseDaemonFlags(name, sub string, args []string) (*daemonFlags, error) {
 	fs.StringVar(&f.config, "config", "", "config `file` (default: $XDG_CONFIG_HOME/desk/desk.toml if present, else the embedded default)")
 	fs.StringVar(&f.state, "state", filepath.Join(state, sub), "state `dir` for the journal")
 	fs.StringVar(&f.socket, "socket", daemon.DefaultSocket(), "control socket `path`")
+	if name == "desk demo" {
+		fs.StringVar(&f.venues, "venues", "sim", "`where` the simulated venues run: sim (in this process) or net "+
+			"(each a desk venue process on loopback, traded over the Binance protocol)")
+	}
 	return &f, fs.Parse(args)
 }
 
@@ -141,6 +149,18 @@ func demo(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	switch f.venues {
+	case "sim":
+	case "net":
+		procs, cfg, err := startNetVenues(ctx, f, opts.Config, logFile)
+		if err != nil {
+			return err
+		}
+		defer netvenues.Stop(procs)
+		opts.Config = cfg
+	default:
+		return fmt.Errorf("desk demo: --venues %q: want sim or net", f.venues)
+	}
 	var tuiErr error
 	if err := daemon.RunWith(ctx, opts, func(ctx context.Context) error {
 		tuiErr = tui.Run(ctx, tui.Options{Dial: dialer(f.socket), Logger: log.With("component", "tui")})
@@ -149,6 +169,20 @@ func demo(ctx context.Context, args []string) error {
 		return fmt.Errorf("demo daemon (log: %s): %w", logPath, err)
 	}
 	return tuiErr
+}
+
+// startNetVenues starts a desk venue process for each simulated venue of
+// cfg and returns the config pointed at them.
+func startNetVenues(ctx context.Context, f *daemonFlags, cfg *config.Config, log io.Writer) ([]*netvenues.Process, *config.Config, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, nil, fmt.Errorf("desk demo: %w", err)
+	}
+	dir := filepath.Join(f.state, "venues")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, nil, fmt.Errorf("desk demo: %w", err)
+	}
+	return netvenues.Start(ctx, netvenues.Options{Exe: exe, Config: f.config, Dir: dir, Log: log}, cfg)
 }
 
 func attach(ctx context.Context, args []string) error {
@@ -186,6 +220,7 @@ func venueCmd(ctx context.Context, args []string) error {
 	fs.StringVar(&o.Config, "config", "", "config file (default: the embedded default)")
 	fs.StringVar(&o.Venue, "venue", "", "the configured sim venue to run (default: the first)")
 	fs.BoolVar(&o.AllowRemote, "allow-remote", false, "listen on a non-loopback address")
+	fs.StringVar(&o.AddrFile, "addr-file", "", "write the address listened on to `file` once serving (for --listen with port 0)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -196,8 +231,8 @@ func venueCmd(ctx context.Context, args []string) error {
 	return venue.Run(ctx, o)
 }
 
-// replayCmd replays a recorded market-data session (frames fed straight to
-// the feed decoder and book sync; no websocket yet).
+// replayCmd replays a recorded market-data session through the feed's
+// client, served to it on a loopback websocket.
 func replayCmd(ctx context.Context, args []string) error {
 	return replay.Run(ctx, args, os.Stdout, os.Stderr)
 }

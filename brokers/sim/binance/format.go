@@ -45,9 +45,10 @@ func appendFixed(b []byte, v int64, dec uint8) []byte {
 
 func fixed(v int64, dec uint8) string { return string(appendFixed(nil, v, dec)) }
 
-// symbolOf is an instrument's Binance symbol: its desk symbol in capitals
-// with everything but letters and digits dropped ("BTC-USD" is "BTCUSD").
-func symbolOf(desk string) string {
+// SymbolOf is the Binance symbol the server lists a desk instrument under:
+// its desk symbol in capitals with everything but letters and digits
+// dropped ("BTC-USD" is "BTCUSD").
+func SymbolOf(desk string) string {
 	var sb strings.Builder
 	for _, r := range strings.ToUpper(desk) {
 		if r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {

@@ -56,7 +56,7 @@ type aggregate struct {
 }
 
 func newMarket(in domain.Instrument, recent int) *market {
-	m := &market{inst: in, name: symbolOf(in.Symbol), trades: make([]domain.Trade, recent)}
+	m := &market{inst: in, name: SymbolOf(in.Symbol), trades: make([]domain.Trade, recent)}
 	m.lower = toLower(m.name)
 	for i := range 2 {
 		m.prev[i], m.cur[i] = map[domain.Price]domain.Qty{}, map[domain.Price]domain.Qty{}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -54,7 +55,18 @@ type Instrument struct {
 	Price Decimal `toml:"price"`
 }
 
-// Venue is one execution venue. Kind "sim" is the built-in simulator.
+// Venue is one execution venue, of a kind:
+//
+//   - "sim", the built-in simulator: an in-process exchange with its own
+//     books and background flow (Flow, Seed, Instruments);
+//   - "binance", a venue speaking the Binance spot protocol (Binance,
+//     Binance.US, or a desk venue process): market data over the network
+//     from RESTURL and WSURL for the venue symbols in Symbols. Orders are
+//     paper-traded (Execution "paper"): they match, after Latency, against
+//     the venue's live displayed book in an in-process simulator, at the
+//     venue's fees; order entry over the network is not built yet.
+//
+// Fees and Latency apply to both kinds.
 type Venue struct {
 	Name        string   `toml:"name"`
 	Kind        string   `toml:"kind"`
@@ -62,9 +74,52 @@ type Venue struct {
 	TakerFeeBps Decimal  `toml:"taker_fee_bps"`
 	Latency     Duration `toml:"latency"`
 	Seed        int64    `toml:"seed"`
-	// Instruments the venue lists; empty means all.
+	// Instruments the venue lists; empty means all. Kind "sim" only: a
+	// "binance" venue lists what Symbols maps.
 	Instruments []string `toml:"instruments"`
 	Flow        Flow     `toml:"flow"`
+
+	// RESTURL is a "binance" venue's REST base, e.g.
+	// "https://api.binance.com" (http or https).
+	RESTURL string `toml:"rest_url"`
+	// WSURL is its websocket base, e.g. "wss://stream.binance.com:9443"
+	// (ws or wss).
+	WSURL string `toml:"ws_url"`
+	// Symbols maps each venue symbol to trade ("BTCUSDT") to the desk
+	// instrument it is ("BTC-USDT"); each instrument at most once.
+	Symbols map[string]string `toml:"symbols"`
+	// Execution is how a "binance" venue's orders are executed; "paper"
+	// (also the default) is the only mode so far.
+	Execution string `toml:"execution"`
+}
+
+// The venue kinds.
+const (
+	KindSim     = "sim"
+	KindBinance = "binance"
+)
+
+// ListedSymbols returns the desk instruments a venue lists, in config
+// order: Instruments (all of the config's when empty) for a simulator,
+// Symbols' values for a networked venue.
+func (c *Config) ListedSymbols(v *Venue) []string {
+	var out []string
+	mapped := map[string]bool{}
+	for _, in := range v.Symbols {
+		mapped[in] = true
+	}
+	listed := map[string]bool{}
+	for _, s := range v.Instruments {
+		listed[s] = true
+	}
+	for _, ic := range c.Instruments {
+		switch {
+		case v.Kind == KindBinance && mapped[ic.Symbol],
+			v.Kind != KindBinance && (len(listed) == 0 || listed[ic.Symbol]):
+			out = append(out, ic.Symbol)
+		}
+	}
+	return out
 }
 
 // Flow is a simulated venue's background order flow: liquidity providers
@@ -266,8 +321,11 @@ func (c *Config) Validate() error {
 			return bad("venues[%d]: name is empty", i)
 		case venues[v.Name]:
 			return bad("venues[%d]: name %s used twice", i, v.Name)
-		case v.Kind != "sim":
-			return bad("venue %s: kind %q: only \"sim\" is built in", v.Name, v.Kind)
+		case v.Kind != KindSim && v.Kind != KindBinance:
+			return bad("venue %s: kind %q: want \"sim\" or \"binance\"", v.Name, v.Kind)
+		}
+		if err := v.validateKind(symbols); err != nil {
+			return err
 		}
 		if err := v.validateNumbers(fmt.Sprintf("venues[%d] (%s)", i, v.Name)); err != nil {
 			return err
@@ -393,7 +451,7 @@ func (c *Config) validateFreshness() error {
 			d, what = k.def, fmt.Sprintf("%s (unset: the default %s)", k.key, fmtDuration(k.def))
 		}
 		for i, v := range c.Venues {
-			if v.Flow.Disabled {
+			if v.Flow.Disabled || v.Kind != KindSim {
 				continue
 			}
 			if iv := or(v.Flow.Interval.D, defFlowInterval); d <= freshnessTicks*iv {
@@ -436,6 +494,52 @@ func (in *Instrument) validateNumbers(where string) error {
 	}
 	if _, err := inst.PriceFromDecimal(in.Price.Decimal); err != nil {
 		return bad("price", in.Price, err)
+	}
+	return nil
+}
+
+// maxVenueSymbols is the most symbols one networked venue may map: the
+// streams one Binance websocket connection may carry.
+const maxVenueSymbols = 1024
+
+// validateKind checks the fields of v's kind, and that it sets none of
+// the other kind's.
+func (v *Venue) validateKind(symbols map[string]bool) error {
+	bad := func(format string, a ...any) error {
+		return fmt.Errorf("venue %s: "+format+": %w", append(append([]any{v.Name}, a...), ErrInvalid)...)
+	}
+	if v.Kind == KindSim {
+		if v.RESTURL != "" || v.WSURL != "" || len(v.Symbols) > 0 || v.Execution != "" {
+			return bad("rest_url, ws_url, symbols and execution are for kind \"binance\"")
+		}
+		return nil
+	}
+	if len(v.Instruments) > 0 || v.Flow != (Flow{}) || v.Seed != 0 {
+		return bad("instruments, flow and seed are for kind \"sim\"; a binance venue lists what symbols maps")
+	}
+	for _, u := range []struct{ key, v, a, b string }{{"rest_url", v.RESTURL, "http", "https"}, {"ws_url", v.WSURL, "ws", "wss"}} {
+		p, err := url.Parse(u.v)
+		if err != nil || (p.Scheme != u.a && p.Scheme != u.b) || p.Host == "" || p.RawQuery != "" {
+			return bad("%s %q: want an absolute %s:// or %s:// URL without a query", u.key, u.v, u.a, u.b)
+		}
+	}
+	if v.Execution != "" && v.Execution != "paper" {
+		return bad("execution %q: only \"paper\" is built (orders match against the venue's live book in process)", v.Execution)
+	}
+	if n := len(v.Symbols); n == 0 || n > maxVenueSymbols {
+		return bad("symbols: %d mapped, want 1 to %d", n, maxVenueSymbols)
+	}
+	seen := map[string]string{}
+	for vs, in := range v.Symbols {
+		switch {
+		case vs == "" || strings.ToUpper(vs) != vs || strings.ContainsAny(vs, "/@ "):
+			return bad("symbols: venue symbol %q must be in capitals, as the venue spells it (\"BTCUSDT\")", vs)
+		case !symbols[in]:
+			return bad("symbols.%s: instrument %s is not configured", vs, in)
+		case seen[in] != "":
+			return bad("symbols: instrument %s mapped twice (%s and %s)", in, min(seen[in], vs), max(seen[in], vs))
+		}
+		seen[in] = vs
 	}
 	return nil
 }

@@ -89,3 +89,50 @@ func TestParseRejects(t *testing.T) {
 		t.Fatalf("error %v is not ErrInvalid", err)
 	}
 }
+
+// binanceVenue replaces minimal's venue with a networked one.
+func binanceVenue(fields string) string {
+	return strings.Replace(minimal, `kind = "sim"`, `kind = "binance"`+"\n"+fields, 1)
+}
+
+const binanceOK = `rest_url = "http://127.0.0.1:9101"
+ws_url = "ws://127.0.0.1:9101"
+[venues.symbols]
+XUSD = "X"
+`
+
+func TestBinanceVenue(t *testing.T) {
+	c, err := Parse([]byte(binanceVenue(binanceOK)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := &c.Venues[0]
+	if v.Kind != KindBinance || v.RESTURL != "http://127.0.0.1:9101" || v.Symbols["XUSD"] != "X" {
+		t.Fatalf("venue %+v", *v)
+	}
+	if got := c.ListedSymbols(v); len(got) != 1 || got[0] != "X" {
+		t.Errorf("listed %v", got)
+	}
+	for _, tc := range []struct{ name, fields, want string }{
+		{"http ws_url", strings.Replace(binanceOK, "ws://", "http://", 1), "ws_url"},
+		{"ws rest_url", strings.Replace(binanceOK, "http://", "ws://", 1), "rest_url"},
+		{"no host", strings.Replace(binanceOK, "http://127.0.0.1:9101", "http://", 1), "rest_url"},
+		{"query", strings.Replace(binanceOK, `:9101"`, `:9101?x=1"`, 1), "rest_url"},
+		{"no symbols", "rest_url = \"http://h\"\nws_url = \"ws://h\"\n", "symbols: 0 mapped"},
+		{"unknown instrument", strings.Replace(binanceOK, `XUSD = "X"`, `YUSD = "Y"`, 1), "instrument Y is not configured"},
+		{"instrument twice", binanceOK + "XUSDT = \"X\"\n", "instrument X mapped twice (XUSD and XUSDT)"},
+		{"lower-case symbol", strings.Replace(binanceOK, "XUSD", "xusd", 1), "in capitals"},
+		{"live execution", "execution = \"live\"\n" + binanceOK, `execution "live"`},
+		{"sim fields", "seed = 3\n" + binanceOK, "are for kind \"sim\""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse([]byte(binanceVenue(tc.fields)))
+			if err == nil || !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %v, want ErrInvalid mentioning %q", err, tc.want)
+			}
+		})
+	}
+	if _, err := Parse([]byte(strings.Replace(minimal, `kind = "sim"`, `kind = "sim"`+"\nws_url = \"ws://h\"", 1))); err == nil || !strings.Contains(err.Error(), "are for kind \"binance\"") {
+		t.Errorf("a sim venue with ws_url: %v", err)
+	}
+}

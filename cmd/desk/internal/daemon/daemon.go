@@ -43,6 +43,7 @@ import (
 	"github.com/desk-trading/desk/core/strategy/demo"
 	"github.com/desk-trading/desk/core/wire"
 	"github.com/desk-trading/desk/feeds"
+	"github.com/desk-trading/desk/feeds/binance"
 	"github.com/desk-trading/desk/risk"
 	"github.com/desk-trading/desk/store"
 )
@@ -333,6 +334,9 @@ func (d *Daemon) run(ctx context.Context) error {
 		venuesWG.Add(2)
 		go func() { defer venuesWG.Done(); v.venue.Run(venueCtx) }()
 		go func() { defer venuesWG.Done(); v.feed.Run(venueCtx) }()
+		if v.net != nil {
+			venuesWG.Go(func() { v.net.Run(venueCtx) })
+		}
 	}
 	if err := w.awaitVenues(ctx, 10*time.Second); err != nil {
 		return fail(err)
@@ -455,10 +459,13 @@ type wiring struct {
 }
 
 type venue struct {
-	id    domain.VenueID
-	cfg   config.Venue
+	id  domain.VenueID
+	cfg config.Venue
+	// venue executes the orders: the simulator of a "sim" venue, the
+	// paper simulator of a networked one.
 	venue *sim.Venue
-	feed  *feeds.Handler
+	feed  *feeds.Handler // market data to the engine, staleness
+	net   *binance.Feed  // a networked venue's market data; nil for "sim"
 }
 
 type strat struct {

@@ -1,9 +1,11 @@
 package daemon
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/desk-trading/desk/brokers/sim"
@@ -13,6 +15,7 @@ import (
 	"github.com/desk-trading/desk/core/router"
 	"github.com/desk-trading/desk/core/strategy"
 	"github.com/desk-trading/desk/feeds"
+	"github.com/desk-trading/desk/feeds/binance"
 )
 
 // engineRef returns the engine once it is built. The venues, feeds and
@@ -24,24 +27,29 @@ type bookSink struct{ eng engineRef }
 
 func (s bookSink) OnBook(b *domain.BookUpdate) { s.eng().OnBook(b) }
 
-// makeVenues builds each simulated venue and the feed handler that carries
-// its market data to the engine.
+// makeVenues builds each venue and the feed handler that carries its
+// market data to the engine. A "sim" venue is the simulator, which
+// publishes its own books to the handler. A "binance" venue is a network
+// feed (feeds/binance) whose books go both to the handler and to an
+// in-process simulator without flow that mirrors them (sim.Venue.Mirror)
+// and executes the venue's orders against them: paper trading on the
+// venue's live book.
 func (w *wiring) makeVenues(cfg *config.Config, reports chan domain.ExecReport, eng engineRef, log *slog.Logger) error {
 	for _, v := range w.venues {
-		listed := v.cfg.Instruments
-		if len(listed) == 0 {
-			for _, ic := range cfg.Instruments {
-				listed = append(listed, ic.Symbol)
-			}
-		}
+		vlog := log.With("venue", v.cfg.Name)
+		networked := v.cfg.Kind == config.KindBinance
 		var insts []sim.SimInstrument
-		for _, sym := range listed {
+		for _, sym := range cfg.ListedSymbols(&v.cfg) {
 			in := w.instruments[w.bySymbol[sym]]
-			px, err := in.PriceFromDecimal(priceOf(cfg, sym).Decimal)
-			if err != nil {
-				return fmt.Errorf("venue %s: %w", v.cfg.Name, err)
+			si := sim.SimInstrument{Instrument: in}
+			if !networked {
+				px, err := in.PriceFromDecimal(priceOf(cfg, sym).Decimal)
+				if err != nil {
+					return fmt.Errorf("venue %s: %w", v.cfg.Name, err)
+				}
+				si.InitialPrice = px
 			}
-			insts = append(insts, sim.SimInstrument{Instrument: in, InitialPrice: px})
+			insts = append(insts, si)
 		}
 		v.feed = feeds.NewHandler(feeds.Options{
 			Venue:       v.id,
@@ -51,9 +59,9 @@ func (w *wiring) makeVenues(cfg *config.Config, reports chan domain.ExecReport, 
 			OnStale: func(vid domain.VenueID, i domain.InstrumentID, stale bool) {
 				eng().FeedStale(vid, i, stale)
 			},
-			Logger: log.With("component", "feed", "venue", v.cfg.Name),
+			Logger: vlog.With("component", "feed"),
 		})
-		sv, err := sim.New(sim.Options{
+		so := sim.Options{
 			Name:        v.cfg.Name,
 			ID:          v.id,
 			Instruments: insts,
@@ -65,13 +73,47 @@ func (w *wiring) makeVenues(cfg *config.Config, reports chan domain.ExecReport, 
 			Market:      v.feed,
 			QueueSize:   16384, // a firm kill sends a cancel per working order at once
 			Logger:      log.With("component", "venue"),
-		})
+		}
+		if networked {
+			// The paper venue's liquidity is the network's; it publishes no
+			// market data of its own.
+			so.Flow, so.Market = sim.FlowOptions{}, nil
+		}
+		sv, err := sim.New(so)
 		if err != nil {
 			return fmt.Errorf("venue %s: %w", v.cfg.Name, err)
 		}
 		v.venue = sv
+		if networked {
+			if v.net, err = w.makeNetFeed(v, vlog); err != nil {
+				return fmt.Errorf("venue %s: %w", v.cfg.Name, err)
+			}
+		}
 	}
 	return nil
+}
+
+// makeNetFeed builds a "binance" venue's network feed: its books go to
+// the paper venue's mirror first, then to the feed handler (the engine).
+func (w *wiring) makeNetFeed(v *venue, log *slog.Logger) (*binance.Feed, error) {
+	var syms []binance.FeedSymbol
+	for vs, in := range v.cfg.Symbols {
+		syms = append(syms, binance.FeedSymbol{Symbol: vs, Instrument: w.instruments[w.bySymbol[in]]})
+	}
+	slices.SortFunc(syms, func(a, b binance.FeedSymbol) int { return cmp.Compare(a.Symbol, b.Symbol) })
+	paper, handler := v.venue, v.feed
+	return binance.NewFeed(binance.FeedOptions{
+		Client: binance.ClientOptions{
+			RESTURL: v.cfg.RESTURL, WSURL: v.cfg.WSURL,
+			Handler: binance.Options{Venue: v.cfg.Name},
+			Logger:  log.With("component", "binance-feed"),
+		},
+		Symbols: syms,
+		Publish: func(b *domain.BookUpdate) {
+			paper.Mirror(b)
+			handler.Book(b)
+		},
+	})
 }
 
 func priceOf(cfg *config.Config, sym string) (d config.Decimal) {
@@ -114,7 +156,7 @@ func (w *wiring) venueSlots() []engine.VenueSlot {
 	var out []engine.VenueSlot
 	for _, v := range w.venues {
 		out = append(out, engine.VenueSlot{
-			ID: v.id, Name: v.cfg.Name, Venue: v.venue,
+			ID: v.id, Name: v.cfg.Name, Venue: v.venue, Feed: v,
 			Fees: router.VenueFees{MakerBps: v.cfg.MakerFeeBps.Decimal, TakerBps: v.cfg.TakerFeeBps.Decimal},
 		})
 	}
@@ -172,4 +214,17 @@ func (w *wiring) watchVenues(ctx context.Context, eng *engine.Engine) {
 			}
 		}
 	}
+}
+
+// FeedStats reports the venue's market data (engine.FeedReporter): the
+// network feed's counts for a networked venue, with what the feed handler
+// counted of the books it passed to the engine.
+func (v *venue) FeedStats() domain.FeedStats {
+	hs := v.feed.Stats()
+	f := domain.FeedStats{Protocol: config.KindSim, Connected: v.venue.Connected(), Frames: hs.Received}
+	if v.net != nil {
+		f = v.net.Stats()
+	}
+	f.Books, f.OutOfOrder, f.Stale = hs.Forwarded, hs.OutOfOrder, hs.Stale
+	return f
 }

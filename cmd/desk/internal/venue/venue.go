@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
 	"sync"
 
 	"github.com/desk-trading/desk/brokers/sim"
@@ -31,6 +32,11 @@ type Options struct {
 	// Ready, when set, is called once with the listener's address after
 	// the venue and server run.
 	Ready func(addr net.Addr)
+	// AddrFile, when set, is where the listener's address (host:port) is
+	// written once the venue serves, for a parent process that asked for
+	// port 0. It is written to a temporary file and renamed, so a reader
+	// never sees a partial address.
+	AddrFile string
 }
 
 // Run runs the venue and its Binance-protocol server until ctx is done,
@@ -95,6 +101,13 @@ func Run(ctx context.Context, o Options) error {
 	log.Info("desk venue listening", "venue", vc.Name, "addr", ln.Addr().String(),
 		"rest", "http://"+ln.Addr().String()+"/api/v3", "ws", "ws://"+ln.Addr().String()+"/ws",
 		"instruments", len(insts))
+	if o.AddrFile != "" {
+		if err := writeAddr(o.AddrFile, ln.Addr().String()); err != nil {
+			cancel()
+			wg.Wait()
+			return err
+		}
+	}
 	if o.Ready != nil {
 		o.Ready(ln.Addr())
 	}
@@ -158,4 +171,16 @@ func pick(cfg *config.Config, name string) (config.Venue, []sim.SimInstrument, e
 		return config.Venue{}, nil, errors.Join(ErrNoVenue, fmt.Errorf("venue %s lists no instrument", vc.Name))
 	}
 	return *vc, out, nil
+}
+
+// writeAddr writes addr to path through a temporary file and a rename.
+func writeAddr(path, addr string) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, []byte(addr+"\n"), 0o600); err != nil {
+		return fmt.Errorf("desk venue: addr file: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("desk venue: addr file: %w", err)
+	}
+	return nil
 }
