@@ -358,7 +358,7 @@ func scanLevels(dst []levelSpan, b []byte, i int) (_ []levelSpan, end int, ok bo
 		if i >= len(b) || b[i] != '[' {
 			return dst, i, false
 		}
-		ps, j, err := scanString(b, skipWS(b, i+1))
+		ps, j, err := scanNumber(b, skipWS(b, i+1))
 		if err != nil {
 			return dst, j, false
 		}
@@ -366,7 +366,7 @@ func scanLevels(dst []levelSpan, b []byte, i int) (_ []levelSpan, end int, ok bo
 		if j >= len(b) || b[j] != ',' {
 			return dst, j, false
 		}
-		qs, j, err := scanString(b, skipWS(b, j+1))
+		qs, j, err := scanNumber(b, skipWS(b, j+1))
 		if err != nil {
 			return dst, j, false
 		}

@@ -1,5 +1,7 @@
 package binance
 
+import "bytes"
+
 // A small JSON scanner for the fixed shapes Binance sends. It works on the
 // frame's bytes in place: strings come back as sub-slices (without their
 // quotes, escapes left as they are) and values as spans, so scanning
@@ -10,11 +12,31 @@ const maxDepth = 32
 
 func isWS(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
+// skipWS returns the index of the first byte at or after i that is not
+// white space. The venue sends none, so the first comparison (every white
+// space byte is at most ' ') usually decides.
 func skipWS(b []byte, i int) int {
-	for i < len(b) && isWS(b[i]) {
+	for i < len(b) && b[i] <= ' ' && isWS(b[i]) {
 		i++
 	}
 	return i
+}
+
+// scanNumber reads the string starting at b[i] == '"' that holds a
+// decimal number and returns its content and the index after the closing
+// quote, finding the quote with bytes.IndexByte. A backslash in it is not
+// taken as an escape: no number has one, so the content (or what follows
+// it) fails to parse as a number or a level, which scanString's reading
+// would make fail too.
+func scanNumber(b []byte, i int) (s []byte, next int, err error) {
+	if i >= len(b) || b[i] != '"' {
+		return nil, i, ErrMalformed
+	}
+	j := bytes.IndexByte(b[i+1:], '"')
+	if j < 0 {
+		return nil, len(b), ErrMalformed
+	}
+	return b[i+1 : i+1+j], i + 2 + j, nil
 }
 
 // scanString reads the string starting at b[i] == '"' and returns its raw
