@@ -236,7 +236,7 @@ func (e *Engine) onReport(r *domain.ExecReport) {
 	}
 	o, fill, err := e.oms.Apply(r, e.now)
 	if err != nil {
-		e.reportRefused(r, err)
+		e.reportRefused(r, prev, err)
 		return
 	}
 	e.afterReport(o, fill, was)
@@ -292,8 +292,15 @@ func (e *Engine) applySynthetic(o *domain.Order, kind domain.ExecKind, reason st
 	e.afterReport(o, fill, was)
 }
 
-func (e *Engine) reportRefused(r *domain.ExecReport, err error) {
+// reportRefused logs or alerts a report the OMS refused; prev is the
+// order's state before it (zero when unknown).
+func (e *Engine) reportRefused(r *domain.ExecReport, prev domain.OrderState, err error) {
 	switch {
+	case (r.Kind == domain.ExecReplaceReject || r.Kind == domain.ExecCancelReject) && prev.Terminal():
+		// The request crossed the order's end (a fill, a cancel) on its
+		// way to the venue, which then no longer knew the order: the
+		// normal outcome of a race every venue has, and nothing to do.
+		e.log.Debug("late reject of an ended order ignored", "order", r.OrderID, "kind", r.Kind, "state", prev)
 	case errors.Is(err, oms.ErrDuplicateFill):
 		e.log.Debug("duplicate fill ignored", "order", r.OrderID, "trade", r.TradeID)
 	case errors.Is(err, oms.ErrOverfill):
