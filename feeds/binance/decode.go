@@ -1,6 +1,10 @@
 package binance
 
-import "github.com/desk-trading/desk/core/domain"
+import (
+	"encoding/binary"
+
+	"github.com/desk-trading/desk/core/domain"
+)
 
 // Kind is what a frame carries.
 type Kind uint8
@@ -594,6 +598,9 @@ func parseFixedFast(s []byte, scale uint8) (int64, error) {
 	if len(s) == 0 || len(s) > 18 || scale > domain.MaxDecimals || int(scale) >= len(pow10) {
 		return ParseFixed(s, scale)
 	}
+	if v, ok := parsePadded(s, scale); ok {
+		return v, nil
+	}
 	var v uint64
 	i := 0
 	for ; i < len(s); i++ {
@@ -631,4 +638,84 @@ func parseFixedFast(s []byte, scale uint8) (int64, error) {
 		return ParseFixed(s, scale)
 	}
 	return int64(v * pow10[int(scale)-frac]), nil
+}
+
+// parsePadded parses the shape Binance sends every price and quantity in,
+// 1 to 9 integer digits, a point and exactly eight decimals ("0.35270000",
+// "9602.00000000"), reading the eight decimals as one word. ok is false for
+// any other shape, and for a value ParseFixed would refuse (a non-zero
+// decimal past scale, a result past 18 digits): the caller then takes the
+// general path, so the result is always ParseFixed's.
+func parsePadded(s []byte, scale uint8) (int64, bool) {
+	n := len(s)
+	ip := n - 9 // integer digits
+	if ip < 1 || ip > 9 || s[ip] != '.' || ip+int(scale) > 18 {
+		return 0, false
+	}
+	frac, ok := eightDigits(s[ip+1:])
+	if !ok {
+		return 0, false
+	}
+	var v uint64
+	for _, c := range s[:ip] {
+		d := c - '0'
+		if d > 9 {
+			return 0, false
+		}
+		v = v*10 + uint64(d)
+	}
+	if scale >= 8 {
+		return int64(v*pow10[scale] + frac*pow10[scale-8]), true
+	}
+	q, r := dropDecimals(frac, 8-scale)
+	if r != 0 {
+		return 0, false // a non-zero digit past the scale: ErrPrecision
+	}
+	return int64(v*pow10[scale] + q), true
+}
+
+// eightDigits reads b[:8] as eight ASCII decimal digits, most significant
+// first, into their value; ok is false when any byte is not a digit. The
+// bytes are taken as one little-endian word and combined in three steps,
+// pairs, then quads, then the two halves, each a multiply and a shift.
+func eightDigits(b []byte) (uint64, bool) {
+	x := binary.LittleEndian.Uint64(b)
+	// A byte is a digit when it is at least '0' (subtracting 0x30 does not
+	// set its top bit) and at most '9' (adding 0x46 does not either).
+	if ((x-0x3030303030303030)|(x+0x4646464646464646))&0x8080808080808080 != 0 {
+		return 0, false
+	}
+	x -= 0x3030303030303030
+	// Each byte pair (low byte the more significant digit) becomes
+	// 10*hi + lo in its low byte.
+	x = (x*10 + x>>8) & 0x00FF00FF00FF00FF
+	// Each 16-bit pair of those becomes 100*hi + lo in its low half.
+	x = (x*100 + x>>16) & 0x0000FFFF0000FFFF
+	// The two 32-bit halves: 10000*hi + lo.
+	return (x*10000 + x>>32) & 0xFFFFFFFF, true
+}
+
+// dropDecimals divides v by 10^k, 0 <= k <= 8, returning quotient and
+// remainder; the divisors are constants, so no division instruction runs.
+func dropDecimals(v uint64, k uint8) (q, r uint64) {
+	switch k {
+	case 0:
+		return v, 0
+	case 1:
+		return v / 10, v % 10
+	case 2:
+		return v / 100, v % 100
+	case 3:
+		return v / 1e3, v % 1e3
+	case 4:
+		return v / 1e4, v % 1e4
+	case 5:
+		return v / 1e5, v % 1e5
+	case 6:
+		return v / 1e6, v % 1e6
+	case 7:
+		return v / 1e7, v % 1e7
+	default:
+		return v / 1e8, v % 1e8
+	}
 }

@@ -97,3 +97,36 @@ func FuzzParseFixed(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseFixedFast checks that the decoder's fast path gives exactly
+// ParseFixed's result and error for every input and scale.
+func FuzzParseFixedFast(f *testing.F) {
+	for _, s := range []string{"0.35270000", "9602.00000000", "123456789.12345678", "1.00000001", "0.3527000a",
+		"12.345678901", "1234567890.00000000", "1.2", "", "0/00000000", ".12345678", "1:00000000", "99999999.99999999"} {
+		f.Add(s, uint8(4))
+		f.Add(s, uint8(8))
+		f.Add(s, uint8(12))
+	}
+	f.Fuzz(func(t *testing.T, s string, scale uint8) {
+		scale %= 20
+		v, err := parseFixedFast([]byte(s), scale)
+		want, wantErr := ParseFixed([]byte(s), scale)
+		if v != want || err != wantErr {
+			t.Fatalf("%q at %d: fast %d %v, ParseFixed %d %v", s, scale, v, err, want, wantErr)
+		}
+	})
+}
+
+func TestEightDigits(t *testing.T) {
+	for _, c := range []struct {
+		s  string
+		v  uint64
+		ok bool
+	}{{"00000000", 0, true}, {"12345678", 12345678, true}, {"99999999", 99999999, true}, {"35270000", 35270000, true},
+		{"1234567/", 0, false}, {"1234567:", 0, false}, {"a2345678", 0, false}, {"1234 678", 0, false}, {"\x80" + "2345678", 0, false}} {
+		v, ok := eightDigits([]byte(c.s))
+		if ok != c.ok || (ok && v != c.v) {
+			t.Errorf("%q: %d %v, want %d %v", c.s, v, ok, c.v, c.ok)
+		}
+	}
+}
