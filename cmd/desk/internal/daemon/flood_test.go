@@ -24,7 +24,7 @@ import (
 // status queries from ten clients (2,000 resting orders: each orders walk
 // is two pages) and compares with the same daemon idle: the engine's
 // inbox latency and the halt round trip stay within twice their idle
-// figures, no breaker trips, and every client, flooders included, keeps
+// figures plus 100 ms (no stall), no breaker trips, and every client, flooders included, keeps
 // being answered.
 func TestQueryFloodLeavesTradingAlone(t *testing.T) {
 	if testing.Short() {
@@ -82,10 +82,12 @@ func TestQueryFloodLeavesTradingAlone(t *testing.T) {
 			t.Logf("flooding client %d: %d answers", k, n)
 		}
 	}
-	// Twice the idle figure, with a floor for the scheduler's noise on a
-	// loaded two-core machine: a stalled engine shows seconds, not this.
-	// Under the race detector the figures mean nothing; the rest holds.
-	const floor = 2 * time.Millisecond
+	// Twice the idle figure, with a floor for the scheduler's noise: this
+	// catches an engine that waits on queries, which shows seconds, not a
+	// loaded machine (a whole `go test ./...` on two cores has shown 15 ms
+	// of p99 here with the engine healthy). The figures themselves are in
+	// the log. Under the race detector they mean nothing; the rest holds.
+	const floor = 100 * time.Millisecond
 	if raceDetector {
 		t.Log("race detector on: latency not compared")
 	} else if limit := 2*time.Duration(idleInbox.P99) + floor; time.Duration(floodInbox.P99) > limit {
