@@ -100,6 +100,12 @@ type ClientOptions struct {
 	// waits (and the venue, whose own queue then fills, closes the
 	// connection).
 	FrameQueue int
+	// BookTicker also subscribes every symbol's <sym>@bookTicker stream,
+	// the venue's real-time best bid and ask, on the same connection (two
+	// streams a symbol, so at most MaxStreams/2 symbols). The diff stream
+	// comes in 100 ms batches; the ticker is how a book's top stays current
+	// between them (see Feed). Its events go to Handler.OnBookTicker.
+	BookTicker bool
 	// Clock is the time source of the backoff, MaxConnAge and retries;
 	// nil: the wall clock.
 	Clock Clock
@@ -135,8 +141,12 @@ func NewClient(opts ClientOptions) (*Client, error) {
 			return nil, fmt.Errorf("binance %s: %s %q is not an absolute URL", opts.Handler.Venue, u.name, u.v)
 		}
 	}
-	if n := len(opts.Handler.Symbols); n == 0 || n > MaxStreams {
-		return nil, fmt.Errorf("binance %s: %d symbols, want 1 to %d", opts.Handler.Venue, n, MaxStreams)
+	perSymbol := 1
+	if opts.BookTicker {
+		perSymbol = 2
+	}
+	if n := len(opts.Handler.Symbols); n == 0 || n*perSymbol > MaxStreams {
+		return nil, fmt.Errorf("binance %s: %d symbols, want 1 to %d", opts.Handler.Venue, n, MaxStreams/perSymbol)
 	}
 	h, err := NewHandler(opts.Handler)
 	if err != nil {
@@ -177,9 +187,12 @@ func NewClient(opts ClientOptions) (*Client, error) {
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
 	}
-	streams := make([]string, len(h.names))
-	for i, s := range h.names {
-		streams[i] = strings.ToLower(s) + streamSuffix
+	streams := make([]string, 0, perSymbol*len(h.names))
+	for _, s := range h.names {
+		streams = append(streams, strings.ToLower(s)+streamSuffix)
+		if opts.BookTicker {
+			streams = append(streams, strings.ToLower(s)+"@bookTicker")
+		}
 	}
 	c.wsURL = strings.TrimRight(opts.WSURL, "/") + "/stream?streams=" + strings.Join(streams, "/")
 	c.restURL = strings.TrimRight(opts.RESTURL, "/") + "/api/v3/depth?limit=" + strconv.Itoa(opts.SnapshotLimit) + "&symbol="

@@ -21,9 +21,10 @@ type FeedOptions struct {
 	// Symbols are the venue symbols to keep books of, each with its desk
 	// instrument (whose tick and lot give the fixed-point scales).
 	Symbols []FeedSymbol
-	// Publish receives each book after a diff or snapshot changed it, as
-	// desk's top of book (domain.BookDepth levels a side), with Seq rising
-	// by one per instrument on each publication. It is called on Run's
+	// Publish receives each book after a diff or snapshot changed it, and
+	// with Client.BookTicker after each best bid and ask newer than the
+	// book, as desk's top of book (domain.BookDepth levels a side), with
+	// Seq rising by one per instrument on each publication. It is called on Run's
 	// goroutine: while it runs no frame is handled, so it must not block
 	// for long (feeds.Handler.Book, which waits only for the engine's
 	// inbox, is the usual one). b is reused after it returns.
@@ -32,6 +33,15 @@ type FeedOptions struct {
 
 // Feed is desk's market-data feed from one Binance-protocol venue: a
 // Client whose synced books are published as desk's BookUpdates.
+//
+// The venue sends its diffs in 100 ms batches, so a book built from them
+// alone is up to 100 ms behind. With ClientOptions.BookTicker the venue's
+// real-time best bid and ask (bookTicker, whose u is the book's update
+// id) come in between: one newer than the book replaces the book's top
+// level on each side, the book's deeper levels kept where they are worse
+// than it, and stays merged into every publication until a diff brings the
+// book to its update id. A ticker not newer than the book, or for a book
+// not synced, is dropped; a reconnect forgets the tickers.
 type Feed struct {
 	c       *Client
 	publish func(*domain.BookUpdate)
@@ -41,6 +51,11 @@ type Feed struct {
 
 type feedSymbol struct {
 	u domain.BookUpdate // reused for every publication
+	// ticker is the last best bid and ask newer than the book, valid when
+	// tickerConn is the connection count it came on.
+	ticker     BookTicker
+	hasTicker  bool
+	tickerConn uint64
 }
 
 // NewFeed builds a feed. It fails on no symbols, a symbol or instrument
@@ -63,6 +78,7 @@ func NewFeed(o FeedOptions) (*Feed, error) {
 		f.order = append(f.order, s.Instrument.ID)
 	}
 	o.Client.Handler.OnBook = f.onBook
+	o.Client.Handler.OnBookTicker = f.onTicker
 	c, err := NewClient(o.Client)
 	if err != nil {
 		return nil, err
@@ -71,7 +87,8 @@ func NewFeed(o FeedOptions) (*Feed, error) {
 	return f, nil
 }
 
-// onBook publishes symbol's synced book.
+// onBook publishes symbol's synced book, with the ticker merged while it
+// is newer than the book.
 func (f *Feed) onBook(symbol string, s *Sync) {
 	fs := f.syms[symbol]
 	if fs == nil {
@@ -81,7 +98,58 @@ func (f *Feed) onBook(symbol string, s *Sync) {
 	u.Seq++
 	u.VenueTime = s.EventTime() * 1e6
 	s.Book().Top(u)
+	if fs.hasTicker {
+		if fs.ticker.UpdateID <= s.LastUpdateID() || fs.tickerConn != f.c.h.c.reconnects.Load() {
+			fs.hasTicker = false
+		} else {
+			mergeTicker(u, &fs.ticker)
+		}
+	}
 	f.publish(u)
+}
+
+// onTicker publishes symbol's book with t as its top when t is newer than
+// the synced book.
+func (f *Feed) onTicker(symbol string, t *BookTicker) {
+	fs := f.syms[symbol]
+	s := f.c.h.Sync(symbol)
+	if fs == nil || s == nil || !s.Synced() || t.UpdateID <= s.LastUpdateID() ||
+		(fs.hasTicker && t.UpdateID <= fs.ticker.UpdateID && fs.tickerConn == f.c.h.c.reconnects.Load()) {
+		return
+	}
+	fs.ticker, fs.hasTicker, fs.tickerConn = *t, true, f.c.h.c.reconnects.Load()
+	u := &fs.u
+	u.Seq++
+	s.Book().Top(u)
+	mergeTicker(u, t)
+	f.publish(u)
+}
+
+// mergeTicker makes t's best bid and ask u's top levels, keeping u's
+// levels worse than them; a side t shows empty (zero quantity) is left as
+// u has it.
+func mergeTicker(u *domain.BookUpdate, t *BookTicker) {
+	if t.BidQty > 0 {
+		u.NBids = uint8(mergeTop(u.Bids[:], int(u.NBids), domain.Level{Price: t.BidPrice, Qty: t.BidQty},
+			func(p domain.Price) bool { return p < t.BidPrice }))
+	}
+	if t.AskQty > 0 {
+		u.NAsks = uint8(mergeTop(u.Asks[:], int(u.NAsks), domain.Level{Price: t.AskPrice, Qty: t.AskQty},
+			func(p domain.Price) bool { return p > t.AskPrice }))
+	}
+}
+
+// mergeTop puts top first in lv[:n] (best first), followed by the levels
+// worse than it (those for which worse is true), and returns the new count.
+func mergeTop(lv []domain.Level, n int, top domain.Level, worse func(domain.Price) bool) int {
+	k := 0
+	for k < n && !worse(lv[k].Price) {
+		k++ // levels as good as top or better: gone by the ticker's word
+	}
+	m := min(n-k, len(lv)-1)
+	copy(lv[1:1+m], lv[k:k+m])
+	lv[0] = top
+	return 1 + m
 }
 
 // Run runs the client until ctx ends (see Client.Run).

@@ -2,6 +2,7 @@ package binance
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"testing"
 
@@ -129,5 +130,113 @@ func TestNewFeedRefuses(t *testing.T) {
 		if _, err := NewFeed(o); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
+	}
+}
+
+func TestMergeTicker(t *testing.T) {
+	book := func(bids, asks []domain.Level) domain.BookUpdate {
+		var u domain.BookUpdate
+		u.NBids, u.NAsks = uint8(copy(u.Bids[:], bids)), uint8(copy(u.Asks[:], asks))
+		return u
+	}
+	lv := func(p, q int64) domain.Level { return domain.Level{Price: domain.Price(p), Qty: domain.Qty(q)} }
+	full := make([]domain.Level, domain.BookDepth)
+	for i := range full {
+		full[i] = lv(int64(100-i), 1)
+	}
+	for _, c := range []struct {
+		name             string
+		bids, asks       []domain.Level
+		tk               BookTicker
+		wantBid, wantAsk []domain.Level
+	}{
+		{"same prices, new sizes", []domain.Level{lv(100, 1), lv(99, 2)}, []domain.Level{lv(101, 1), lv(102, 2)},
+			BookTicker{BidPrice: 100, BidQty: 5, AskPrice: 101, AskQty: 6},
+			[]domain.Level{lv(100, 5), lv(99, 2)}, []domain.Level{lv(101, 6), lv(102, 2)}},
+		{"better prices", []domain.Level{lv(100, 1)}, []domain.Level{lv(102, 1)},
+			BookTicker{BidPrice: 101, BidQty: 3, AskPrice: 101 + 0, AskQty: 0},
+			[]domain.Level{lv(101, 3), lv(100, 1)}, []domain.Level{lv(102, 1)}},
+		{"levels taken out", []domain.Level{lv(100, 1), lv(99, 1), lv(98, 1)}, []domain.Level{lv(101, 1), lv(102, 1), lv(103, 1)},
+			BookTicker{BidPrice: 98, BidQty: 7, AskPrice: 103, AskQty: 8},
+			[]domain.Level{lv(98, 7)}, []domain.Level{lv(103, 8)}},
+		{"full side keeps its depth", full, nil, BookTicker{BidPrice: 101, BidQty: 9},
+			append([]domain.Level{lv(101, 9)}, full[:domain.BookDepth-1]...), nil},
+		{"empty book", nil, nil, BookTicker{BidPrice: 5, BidQty: 1, AskPrice: 6, AskQty: 1},
+			[]domain.Level{lv(5, 1)}, []domain.Level{lv(6, 1)}},
+	} {
+		u := book(c.bids, c.asks)
+		mergeTicker(&u, &c.tk)
+		if got := u.Bids[:u.NBids]; !slices.Equal(got, c.wantBid) {
+			t.Errorf("%s: bids %v, want %v", c.name, got, c.wantBid)
+		}
+		if got := u.Asks[:u.NAsks]; !slices.Equal(got, c.wantAsk) {
+			t.Errorf("%s: asks %v, want %v", c.name, got, c.wantAsk)
+		}
+	}
+}
+
+// TestFeedMergesBookTicker runs a Feed with the bookTicker streams against
+// the simulated venue with live flow: every publication is in sequence and
+// never crossed, its top is the handler's book's or a ticker newer than it,
+// and the levels below the top are the book's.
+func TestFeedMergesBookTicker(t *testing.T) {
+	v := startVenue(t, liveFlow)
+	sc := v.syms[0]
+	in, err := domain.NewInstrument(v.ids[sc.Symbol], domain.InstrumentSpec{Symbol: "AAA-USD", Base: "AAA", Quote: "USD",
+		TickSize: decimal.RequireFromString("0.01"), LotSize: decimal.RequireFromString("1")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f *Feed
+	var mu sync.Mutex
+	var n, merged int
+	var last uint64
+	var bad []string
+	f, err = NewFeed(FeedOptions{
+		Client:  ClientOptions{RESTURL: "http://" + v.base, WSURL: "ws://" + v.base, BookTicker: true},
+		Symbols: []FeedSymbol{{Symbol: sc.Symbol, Instrument: in}},
+		Publish: func(b *domain.BookUpdate) {
+			var book domain.BookUpdate
+			f.c.h.Sync(sc.Symbol).Book().Top(&book)
+			mu.Lock()
+			defer mu.Unlock()
+			n++
+			switch {
+			case b.Seq != last+1:
+				bad = append(bad, "sequence")
+			case b.NBids > 0 && b.NAsks > 0 && b.Bids[0].Price >= b.Asks[0].Price:
+				bad = append(bad, "crossed")
+			case b.Bids != book.Bids || b.Asks != book.Asks || b.NBids != book.NBids || b.NAsks != book.NAsks:
+				merged++ // the ticker's top: the rest must be the book's, below it
+				for i := 1; i < int(b.NBids); i++ {
+					if b.Bids[i].Price >= b.Bids[0].Price || !slices.Contains(book.Bids[:book.NBids], b.Bids[i]) {
+						bad = append(bad, "bid below the ticker not the book's")
+					}
+				}
+				for i := 1; i < int(b.NAsks); i++ {
+					if b.Asks[i].Price <= b.Asks[0].Price || !slices.Contains(book.Asks[:book.NAsks], b.Asks[i]) {
+						bad = append(bad, "ask above the ticker not the book's")
+					}
+				}
+			}
+			last = b.Seq
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- f.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	desktest.Eventually(t, clientWait, "tickers merged into 20 publications", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return merged >= 20
+	})
+	mu.Lock()
+	defer mu.Unlock()
+	if len(bad) > 0 {
+		t.Fatalf("%d of %d publications wrong, first: %s", len(bad), n, bad[0])
 	}
 }

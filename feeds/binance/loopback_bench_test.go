@@ -493,7 +493,19 @@ func lbPercentiles(b *testing.B, d []time.Duration, prefix string) {
 // next one, and the figure is the cadence's worst case (about 100 ms) plus
 // the path, not the half interval a change at a random moment waits on
 // average. Run it with -benchtime=20x or so: each op takes about 100 ms.
+//
+// The bookTicker variant also subscribes AAAUSD@bookTicker
+// (ClientOptions.BookTicker), which the venue sends at once on every change
+// of its best bid or ask, and which the Feed merges into the book's top:
+// the same interval without the cadence's wait, as the daemon runs it.
 func BenchmarkSimVenueOverLoopback(b *testing.B) {
+	b.Run("diffs", func(b *testing.B) { simVenueOverLoopback(b, false) })
+	b.Run("bookTicker", func(b *testing.B) { simVenueOverLoopback(b, true) })
+}
+
+// simVenueOverLoopback is BenchmarkSimVenueOverLoopback with the feed
+// taking the diff streams alone, or the bookTicker streams too.
+func simVenueOverLoopback(b *testing.B, ticker bool) {
 	in := lbSymbols(b, 1)[0]
 	srv, err := simbinance.New(simbinance.Options{Instruments: []domain.Instrument{in.Instrument}})
 	if err != nil {
@@ -548,6 +560,7 @@ func BenchmarkSimVenueOverLoopback(b *testing.B) {
 			}
 		}}
 	opts.Client.Handler.Venue = "sim"
+	opts.Client.BookTicker = ticker
 	f, err := binance.NewFeed(opts)
 	if err != nil {
 		b.Fatal(err)

@@ -106,7 +106,10 @@ func (w *wiring) makeNetFeed(v *venue, log *slog.Logger) (*binance.Feed, error) 
 		Client: binance.ClientOptions{
 			RESTURL: v.cfg.RESTURL, WSURL: v.cfg.WSURL,
 			Handler: binance.Options{Venue: v.cfg.Name},
-			Logger:  log.With("component", "binance-feed"),
+			// The diffs come every 100 ms; the ticker keeps the top of
+			// each book current between them.
+			BookTicker: true,
+			Logger:     log.With("component", "binance-feed"),
 		},
 		Symbols: syms,
 		Publish: func(b *domain.BookUpdate) {
