@@ -38,6 +38,14 @@
 //     MaxConnAge). Every replacement resets every symbol (Handler.Reset,
 //     counted in Stats.Reconnects): a new connection's diffs do not
 //     continue the old one's. A gap resyncs its symbol alone.
+//   - Feed (feed.go) is what the daemon runs: a Client whose synced books
+//     are published as desk's domain.BookUpdate (top ten levels a side, a
+//     sequence per instrument). With ClientOptions.BookTicker the client
+//     also takes <sym>@bookTicker, the venue's real-time best bid and ask,
+//     and Feed merges a ticker newer than the book (by update id) into the
+//     top of the book: the diffs come in 100 ms batches, the ticker at
+//     once. Stats gives the counts and each symbol's state as
+//     domain.FeedStats.
 //   - ReadFrames, ReadSnapshots and Replay read cryptofeed-format
 //     recordings (testdata/binance) and drive a Handler with them in
 //     receive order, for tests and `desk replay`.
