@@ -22,8 +22,8 @@ import (
 // both venues, each venue's feed is counted under it in status --json, and
 // the venue's faults do what they should: dropped connections reconnect
 // and resync that venue alone, skipped update ids resync that symbol
-// alone, and a stalled stream trips stale-data for the strategy trading
-// it, and only that one.
+// alone, a malformed frame is counted and skipped, and a stalled stream
+// trips stale-data for the strategy trading it, and only that one.
 func TestServeOverTwoVenueProcesses(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs desk processes")
@@ -167,6 +167,16 @@ func TestServeOverTwoVenueProcesses(t *testing.T) {
 		if s.Symbol != "ETHUSD" && (s.Gaps != 0 || s.Resyncs != 0) {
 			t.Errorf("sim-a %s resynced with ETHUSD: %+v", s.Symbol, s)
 		}
+	}
+
+	// A malformed frame is counted and skipped: no reconnect, no resync.
+	before := *feed("sim-b")
+	fault("sim-b", url.Values{"kind": {"malformed"}, "stream": {"btcusd@depth@100ms"}})
+	desktest.Eventually(t, within, "sim-b counted a malformed frame", func() bool {
+		return status() && feed("sim-b").Malformed >= 1
+	})
+	if b := feed("sim-b"); b.Reconnects != before.Reconnects || b.Resyncs != before.Resyncs || !synced(b) {
+		t.Errorf("a malformed frame cost sim-b more than a count: before %+v, after %+v", before, *b)
 	}
 
 	// Stalled streams: SOL-USD's book on sim-a, its diffs and its ticker,
