@@ -117,3 +117,29 @@ func TestSyncProcedure(t *testing.T) {
 		t.Fatalf("first diff after an empty buffer: %v", o)
 	}
 }
+
+// TestSearchMatchesBisection checks the galloping search against a plain
+// bisection on random sorted sides of every length up to 70, both sides.
+func TestSearchMatchesBisection(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 9))
+	for n := 0; n <= 70; n++ {
+		for _, s := range []Side{Bid, Ask} {
+			lv := make([]Level, n)
+			k := int64(0)
+			for i := range lv {
+				k += 1 + rng.Int64N(3)
+				p := k
+				if s == Ask {
+					p = -k // keys ascend: ask prices descend
+				}
+				lv[i] = Level{Price: domain.Price(p)}
+			}
+			for probe := int64(-2); probe <= k+2; probe++ {
+				want := sort.Search(n, func(i int) bool { return key(s, lv[i].Price) >= probe })
+				if got := search(lv, s, probe); got != want {
+					t.Fatalf("side %d, %d levels, key %d: %d, want %d", s, n, probe, got, want)
+				}
+			}
+		}
+	}
+}
