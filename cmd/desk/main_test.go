@@ -59,9 +59,12 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
-func startServe(t *testing.T, bin, state, socket string) *proc {
+// startServe starts desk serve on state and socket, with extra flags
+// after them, and kills it at cleanup.
+func startServe(t *testing.T, bin, state, socket string, extra ...string) *proc {
 	t.Helper()
-	p := &proc{cmd: exec.Command(bin, "serve", "--state", state, "--socket", socket), stderr: &lockedBuffer{}}
+	args := append([]string{"serve", "--state", state, "--socket", socket}, extra...)
+	p := &proc{cmd: exec.Command(bin, args...), stderr: &lockedBuffer{}}
 	p.cmd.Stderr = p.stderr
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)

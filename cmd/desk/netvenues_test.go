@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -60,14 +59,8 @@ func TestServeOverTwoVenueProcesses(t *testing.T) {
 		t.Fatal(err)
 	}
 	state, socket := filepath.Join(dir, "state"), filepath.Join(dir, "run", "desk.sock")
-	serve := &proc{cmd: exec.Command(bin, "serve", "--config", cfgPath, "--state", state, "--socket", socket), stderr: &lockedBuffer{}}
-	serve.cmd.Stderr = serve.stderr
-	if err := serve.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	serve := startServe(t, bin, state, socket, "--config", cfgPath)
 	t.Cleanup(func() {
-		serve.cmd.Process.Kill()
-		serve.cmd.Wait()
 		if t.Failed() {
 			t.Logf("desk serve's log, last lines:\n%s", stderrTail(serve, 30))
 		}
