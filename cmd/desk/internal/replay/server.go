@@ -96,13 +96,6 @@ func startServer(frames []binance.RecordedFrame, snaps []binance.RecordedSnapsho
 	return s, nil
 }
 
-// isParked reports whether sym was answered 503.
-func (s *server) isParked(sym string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.parked[sym]
-}
-
 func (s *server) stats() serverStats {
 	s.mu.Lock()
 	parked := len(s.parked)
