@@ -71,6 +71,7 @@ type FeedStats struct {
 	DiffsApplied, DiffsDropped, Gaps, Resyncs uint64
 	Reconnects                                uint64 // connections replaced
 	Malformed                                 uint64 // frames and snapshots that did not decode, skipped
+	Crossed                                   uint64 // books not passed on because their best bid was at or above their best ask
 	Stale                                     int    // instruments of the venue now stale
 	// Symbols are per-symbol states, for protocols that keep a book per
 	// venue symbol; in configuration order.

@@ -315,7 +315,8 @@ type Feed struct {
 	Resyncs      uint64       `json:"resyncs"`
 	Reconnects   uint64       `json:"reconnects"`
 	Malformed    uint64       `json:"malformed"`
-	Stale        int          `json:"stale"` // instruments now stale
+	Crossed      uint64       `json:"crossed"` // books withheld for a bid at or above the ask
+	Stale        int          `json:"stale"`   // instruments now stale
 	Symbols      []FeedSymbol `json:"symbols,omitempty"`
 }
 

@@ -247,7 +247,7 @@ func Feed(f *domain.FeedStats, n *engine.Names) *protocol.Feed {
 	out := &protocol.Feed{
 		Protocol: f.Protocol, Connected: f.Connected, Frames: f.Frames, Books: f.Books, OutOfOrder: f.OutOfOrder,
 		DiffsApplied: f.DiffsApplied, DiffsDropped: f.DiffsDropped, Gaps: f.Gaps, Resyncs: f.Resyncs,
-		Reconnects: f.Reconnects, Malformed: f.Malformed, Stale: f.Stale,
+		Reconnects: f.Reconnects, Malformed: f.Malformed, Crossed: f.Crossed, Stale: f.Stale,
 	}
 	for _, s := range f.Symbols {
 		out.Symbols = append(out.Symbols, protocol.FeedSymbol{

@@ -43,6 +43,10 @@ const (
 	DefaultFrameQueue      = 256
 	// MaxStreams is the most streams the venue allows on one connection.
 	MaxStreams = 1024
+	// HealthyAfter is how long a connection must last, delivering frames,
+	// for its end to count as a fresh failure rather than one more of a
+	// run (ClientOptions.BackoffMin).
+	HealthyAfter = 10 * time.Second
 )
 
 const (
@@ -79,7 +83,10 @@ type ClientOptions struct {
 	// before a failed snapshot's retry: it doubles from BackoffMin on each
 	// consecutive failure up to BackoffMax, and a random part of up to
 	// half of it is taken off (jitter). Zero: DefaultBackoffMin and
-	// DefaultBackoffMax. A connection that delivered a frame resets it.
+	// DefaultBackoffMax. A connection that delivered frames for at least
+	// HealthyAfter resets it; one that fails sooner (a venue that sends a
+	// frame, then garbage) keeps it growing. A snapshot answered 429 or
+	// 418 waits at least its Retry-After.
 	BackoffMin, BackoffMax time.Duration
 	// MaxConnAge is how long a connection is kept before the client
 	// replaces it, ahead of the venue's 24 h limit; zero: 23 h.
@@ -241,6 +248,7 @@ func (c *Client) Run(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return nil
 		}
+		start := c.clock.Now()
 		r := c.session(ctx)
 		if ctx.Err() != nil {
 			// The books stay as the last connection left them, for
@@ -250,7 +258,7 @@ func (c *Client) Run(ctx context.Context) error {
 		if r.connected {
 			c.h.Reset()
 		}
-		if r.frames > 0 {
+		if r.frames > 0 && c.clock.Now().Sub(start) >= HealthyAfter {
 			fails = 0
 		}
 		if r.aged {
@@ -287,9 +295,10 @@ type sessionResult struct {
 }
 
 type snapResult struct {
-	symbol string
-	body   []byte
-	err    error
+	symbol     string
+	body       []byte
+	err        error
+	retryAfter time.Duration // the venue's Retry-After on a 429 or 418
 }
 
 // session runs one connection until it fails, ages or ctx ends.
@@ -391,7 +400,7 @@ func (c *Client) session(ctx context.Context) (res sessionResult) {
 				}
 			}
 			if err != nil {
-				d := c.backoff(fails[r.symbol])
+				d := max(c.backoff(fails[r.symbol]), r.retryAfter)
 				fails[r.symbol]++
 				retryAt[r.symbol] = c.clock.Now().Add(d)
 				c.log.Warn("binance: snapshot failed", "venue", c.opts.Handler.Venue, "symbol", r.symbol, "err", err, "retry in", d)
@@ -454,9 +463,9 @@ func (c *Client) fetch(ctx context.Context, reqs <-chan string, out chan<- snapR
 		case <-ctx.Done():
 			return
 		case s := <-reqs:
-			body, err := c.snapshot(ctx, s)
+			body, retryAfter, err := c.snapshot(ctx, s)
 			select {
-			case out <- snapResult{symbol: s, body: body, err: err}:
+			case out <- snapResult{symbol: s, body: body, err: err, retryAfter: retryAfter}:
 			case <-ctx.Done():
 				return
 			}
@@ -464,22 +473,31 @@ func (c *Client) fetch(ctx context.Context, reqs <-chan string, out chan<- snapR
 	}
 }
 
-func (c *Client) snapshot(ctx context.Context, symbol string) ([]byte, error) {
+// snapshot fetches symbol's depth snapshot. On a 429 (rate limited) or
+// 418 (banned for ignoring 429s) it returns the venue's Retry-After, in
+// seconds on the wire, as the least wait before the next try.
+func (c *Client) snapshot(ctx context.Context, symbol string) ([]byte, time.Duration, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.restURL+url.QueryEscape(symbol), nil)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxSnapshot))
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("GET depth %s: HTTP %d: %.200s", symbol, resp.StatusCode, body)
+		var wait time.Duration
+		if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusTeapot {
+			if n, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && n > 0 {
+				wait = time.Duration(n) * time.Second
+			}
+		}
+		return nil, wait, fmt.Errorf("GET depth %s: HTTP %d: %.200s", symbol, resp.StatusCode, body)
 	}
-	return body, nil
+	return body, 0, nil
 }

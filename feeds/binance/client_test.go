@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
 	"github.com/shopspring/decimal"
 
 	"github.com/desk-trading/desk/brokers/sim"
@@ -459,6 +460,72 @@ func TestClientBackoffBounds(t *testing.T) {
 			if d := c.backoff(fails); d < want/2 || d > want {
 				t.Fatalf("backoff(%d) = %s, want in [%s, %s]", fails, d, want/2, want)
 			}
+		}
+	}
+}
+
+// recClock is a Clock whose waits end at once and are recorded, and
+// whose time does not pass: every connection is short-lived to it.
+type recClock struct {
+	mu    sync.Mutex
+	waits []time.Duration
+}
+
+func (c *recClock) Now() time.Time { return time.Unix(1_700_000_000, 0) }
+func (c *recClock) After(d time.Duration) <-chan time.Time {
+	c.mu.Lock()
+	c.waits = append(c.waits, d)
+	c.mu.Unlock()
+	ch := make(chan time.Time, 1)
+	if d < time.Hour { // the connection's age limit never fires
+		ch <- c.Now()
+	}
+	return ch
+}
+
+// TestClientBackoffGrowsOnShortConnections: a venue that delivers a frame
+// and then drops the connection, again and again, gets reconnects with a
+// growing backoff; only a connection that lasted HealthyAfter resets it.
+func TestClientBackoffGrowsOnShortConnections(t *testing.T) {
+	up := websocket.Upgrader{}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /api/v3/depth", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `{"lastUpdateId":1,"bids":[["1.00","1"]],"asks":[["2.00","1"]]}`)
+	})
+	mux.HandleFunc("GET /stream", func(w http.ResponseWriter, r *http.Request) {
+		c, err := up.Upgrade(w, r, nil)
+		if err != nil {
+			return
+		}
+		_ = c.WriteMessage(websocket.TextMessage, []byte(`{"result":null,"id":1}`))
+		c.Close()
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: mux}
+	go srv.Serve(ln)
+	defer srv.Close()
+	clock := &recClock{}
+	v := &venueFixture{base: ln.Addr().String(), syms: []SymbolConfig{{Symbol: "AAAUSD", Scales: Scales{PriceDecimals: 2}}}}
+	cf := startClient(t, v, func(o *ClientOptions) {
+		o.Clock, o.BackoffMin, o.BackoffMax = clock, time.Millisecond, time.Hour/2
+	})
+	desktest.Eventually(t, clientWait, "8 reconnects", func() bool { return cf.c.Stats().Reconnects >= 8 })
+	cf.stop(t)
+	clock.mu.Lock()
+	defer clock.mu.Unlock()
+	var backoffs []time.Duration
+	for _, d := range clock.waits {
+		if d < time.Hour {
+			backoffs = append(backoffs, d)
+		}
+	}
+	// The k-th consecutive failure waits at least half of BackoffMin*2^k.
+	for k, d := range backoffs[:8] {
+		if floor := time.Millisecond << k / 2; d < floor {
+			t.Fatalf("backoff %d is %v, below %v: the backoff was reset by a short connection (%v)", k, d, floor, backoffs)
 		}
 	}
 }

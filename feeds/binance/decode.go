@@ -467,6 +467,9 @@ func (f *Frame) priceQty(pc, qc byte, sc Scales) (p, q int64, err error) {
 }
 
 func (sc Scales) check(p, q int64) error {
+	if p == 0 && q != 0 {
+		return ErrZeroPrice // zero and zero is an empty side (bookTicker) or a no-op delete
+	}
 	if sc.Tick > 1 && p%int64(sc.Tick) != 0 {
 		return ErrOffTick
 	}

@@ -136,4 +136,18 @@ func TestDecodeSnapshot(t *testing.T) {
 	if err := DecodeSnapshot([]byte(`{"lastUpdateId":1,"bids":[["0.3525","1"]],"asks":[]}`), Scales{PriceDecimals: 4, Tick: domain.Price(10)}, &s); !errors.Is(err, ErrOffTick) {
 		t.Errorf("tick: %v", err)
 	}
+	if err := DecodeSnapshot([]byte(`{"lastUpdateId":1,"bids":[["0.00000000","5"]],"asks":[]}`), sc8, &s); !errors.Is(err, ErrZeroPrice) {
+		t.Errorf("a level with quantity at price zero: %v", err)
+	}
+	var f Frame
+	var d DepthUpdate
+	zero := `{"e":"depthUpdate","E":1,"s":"X","U":1,"u":1,"b":[["0","1"]],"a":[]}`
+	if err := f.Parse([]byte(zero)); err != nil || !errors.Is(f.Depth(sc8, &d), ErrZeroPrice) {
+		t.Errorf("a diff level with quantity at price zero: parse %v", err)
+	}
+	empty := `{"u":1,"s":"X","b":"0","B":"0","a":"1.5","A":"2"}`
+	var tk BookTicker
+	if err := f.Parse([]byte(empty)); err != nil || f.BookTicker(sc8, &tk) != nil || tk.BidQty != 0 {
+		t.Errorf("a ticker with an empty bid side is valid: %v %+v", err, tk)
+	}
 }

@@ -93,9 +93,10 @@
 // make-before-break). Snapshots are fetched as soon as a symbol needs one,
 // without waiting for its first diff; a snapshot older than the first
 // buffered diff makes the symbol resync and fetch again, with a backoff
-// when that repeats. The venue's REST weights and 429/418 Retry-After are
-// not tracked: the backoff (BackoffMin to BackoffMax) is the only
-// throttle. Subscription is by the URL only (no SUBSCRIBE), so the symbols
+// when that repeats. The venue's REST weights are not tracked: the
+// backoff (BackoffMin to BackoffMax, reset only by a connection that
+// lasted HealthyAfter) and a 429 or 418's Retry-After on a snapshot are
+// the only throttles. Subscription is by the URL only (no SUBSCRIBE), so the symbols
 // are fixed for the Client's life and at most MaxStreams (1024); a long
 // list makes a long URL. Frames of a connection that ended and were still
 // queued are dropped, as the reset discards their books anyway.

@@ -19,6 +19,9 @@ var (
 	ErrOffTick = errors.New("price is not a multiple of the tick size")
 	// ErrOffLot is returned when a quantity is not a multiple of the lot size.
 	ErrOffLot = errors.New("quantity is not a multiple of the lot size")
+	// ErrZeroPrice is returned for a level with a quantity at price zero:
+	// no venue quotes one, and a zero bid would read as a market.
+	ErrZeroPrice = errors.New("book level at price zero")
 	// ErrUnknownSymbol is returned for a symbol the handler was not
 	// configured with.
 	ErrUnknownSymbol = errors.New("unknown symbol")

@@ -2,6 +2,7 @@ package binance
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"sync"
 	"testing"
@@ -238,5 +239,110 @@ func TestFeedMergesBookTicker(t *testing.T) {
 	defer mu.Unlock()
 	if len(bad) > 0 {
 		t.Fatalf("%d of %d publications wrong, first: %s", len(bad), n, bad[0])
+	}
+}
+
+// offlineFeed is a Feed whose client never runs: the test drives its
+// handler directly, as Run's goroutine would, and collects publications.
+func offlineFeed(t *testing.T) (*Feed, *[]domain.BookUpdate) {
+	t.Helper()
+	in, err := domain.NewInstrument(3, domain.InstrumentSpec{Symbol: "AAA-USD", Base: "AAA", Quote: "USD",
+		TickSize: decimal.RequireFromString("0.01"), LotSize: decimal.RequireFromString("1")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []domain.BookUpdate
+	f, err := NewFeed(FeedOptions{
+		Client:  ClientOptions{RESTURL: "http://127.0.0.1:1", WSURL: "ws://127.0.0.1:1", BookTicker: true},
+		Symbols: []FeedSymbol{{Symbol: "AAAUSD", Instrument: in}},
+		Publish: func(b *domain.BookUpdate) { got = append(got, *b) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := f.Client().Handler()
+	if err := h.OnSnapshot("AAAUSD", []byte(`{"lastUpdateId":100,"bids":[["10.00","5"],["9.99","5"]],"asks":[["10.02","5"],["10.03","5"]]}`)); err != nil {
+		t.Fatal(err)
+	}
+	return f, &got
+}
+
+func diffFrame(first, final int64, bids, asks string) []byte {
+	return fmt.Appendf(nil, `{"e":"depthUpdate","E":1,"s":"AAAUSD","U":%d,"u":%d,"b":[%s],"a":[%s]}`, first, final, bids, asks)
+}
+
+func tickerFrame(u int64, bid, bidQty, ask, askQty string) []byte {
+	return fmt.Appendf(nil, `{"u":%d,"s":"AAAUSD","b":"%s","B":"%s","a":"%s","A":"%s"}`, u, bid, bidQty, ask, askQty)
+}
+
+// TestFeedDropsATickerTheDiffsNeverReach: a ticker far ahead of the book
+// (a venue's bug or a hostile peer) is merged, but only until TickerDiffs
+// diffs have come without reaching it; then the book's own top is
+// published again and later tickers count.
+func TestFeedDropsATickerTheDiffsNeverReach(t *testing.T) {
+	f, got := offlineFeed(t)
+	h := f.Client().Handler()
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(h.OnFrame(tickerFrame(1<<60, "10.01", "1", "10.02", "1")))
+	if last := (*got)[len(*got)-1]; last.Bids[0].Price != 1001 {
+		t.Fatalf("the ticker was not merged: %v", last.Bids[:last.NBids])
+	}
+	for i := int64(0); i < TickerDiffs; i++ {
+		must(h.OnFrame(diffFrame(101+i, 101+i, `["9.98","1"]`, "")))
+	}
+	if last := (*got)[len(*got)-1]; last.Bids[0].Price != 1001 {
+		t.Fatalf("dropped before TickerDiffs diffs: %v", last.Bids[:last.NBids])
+	}
+	must(h.OnFrame(diffFrame(101+TickerDiffs, 101+TickerDiffs, `["9.97","1"]`, "")))
+	last := (*got)[len(*got)-1]
+	if last.Bids[0].Price != 1000 || last.NBids != 4 {
+		t.Fatalf("after %d diffs the ticker still rules: %v", TickerDiffs+1, last.Bids[:last.NBids])
+	}
+	must(h.OnFrame(tickerFrame(200, "10.01", "2", "10.02", "5")))
+	if last := (*got)[len(*got)-1]; last.Bids[0] != (domain.Level{Price: 1001, Qty: 2}) {
+		t.Fatalf("a ticker after the dropped one was refused: %v", last.Bids[:last.NBids])
+	}
+	for i, b := range *got {
+		if b.Seq != uint64(i+1) {
+			t.Fatalf("publication %d has Seq %d", i, b.Seq)
+		}
+	}
+}
+
+// TestFeedNeverPublishesACrossedBook: a ticker whose bid crosses the
+// book's asks trims them; a book crossed by its own diff is withheld and
+// counted.
+func TestFeedNeverPublishesACrossedBook(t *testing.T) {
+	f, got := offlineFeed(t)
+	h := f.Client().Handler()
+	if err := h.OnFrame(tickerFrame(101, "10.02", "1", "0", "0")); err != nil {
+		t.Fatal(err)
+	}
+	last := (*got)[len(*got)-1]
+	if last.Bids[0].Price != 1002 || last.NAsks != 1 || last.Asks[0].Price != 1003 {
+		t.Fatalf("ticker bid at the ask: bids %v asks %v", last.Bids[:last.NBids], last.Asks[:last.NAsks])
+	}
+	n := len(*got)
+	if err := h.OnFrame(diffFrame(101, 102, `["10.05","1"]`, "")); err != nil {
+		t.Fatal(err)
+	}
+	if len(*got) != n || f.Stats().Crossed != 1 {
+		t.Fatalf("a crossed book was published: %d publications, crossed %d", len(*got)-n, f.Stats().Crossed)
+	}
+}
+
+// TestFeedPublishesEmptyBooksOnReset: a lost connection empties every
+// book, so a paper venue's mirror holds nothing the venue no longer shows.
+func TestFeedPublishesEmptyBooksOnReset(t *testing.T) {
+	f, got := offlineFeed(t)
+	f.Client().Handler().Reset()
+	last := (*got)[len(*got)-1]
+	if last.NBids != 0 || last.NAsks != 0 || last.Seq != uint64(len(*got)) {
+		t.Fatalf("after a reset: %+v", last)
 	}
 }

@@ -40,6 +40,9 @@ type Options struct {
 	// reused after the call returns.
 	OnBookTicker func(symbol string, t *BookTicker)
 	OnTrade      func(symbol string, t *Trade)
+	// OnReset, when set, is called after Reset has discarded every book
+	// (the connection is gone), on the same goroutine.
+	OnReset func()
 }
 
 type symbolState struct {
@@ -144,12 +147,16 @@ func (h *Handler) Reset() {
 		st.sync.Reset()
 		st.publish()
 	}
+	if h.opts.OnReset != nil {
+		h.opts.OnReset()
+	}
 }
 
 // OnFrame takes one websocket frame. A frame that does not decode is
 // counted as malformed and its error returned, wrapping ErrMalformed,
-// ErrNumber, ErrPrecision, ErrOverflow, ErrOffTick or ErrOffLot; the
-// handler's state is unchanged by it. b is not retained.
+// ErrNumber, ErrPrecision, ErrOverflow, ErrOffTick, ErrOffLot or
+// ErrZeroPrice; the handler's state is unchanged by it. b is not
+// retained.
 func (h *Handler) OnFrame(b []byte) error {
 	h.c.frames.Add(1)
 	f := &h.frame

@@ -1,5 +1,7 @@
 package binance
 
+import "math"
+
 // Outcome is what Sync.OnDiff did with a diff.
 type Outcome uint8
 
@@ -71,7 +73,18 @@ type SyncOptions struct {
 	// (counted as dropped) and buffering starts over, so a late snapshot
 	// costs a resync rather than unbounded memory.
 	MaxBuffered int
+	// MaxAhead is how many diffs in a row, after a snapshot, may be older
+	// than it before the snapshot is taken for wrong and the book resyncs
+	// (default DefaultMaxAhead). A snapshot a little ahead of the stream is
+	// normal (REST and the websocket are served apart) and its diffs are
+	// dropped until one straddles it; one far ahead would otherwise wait
+	// forever, dropping every diff.
+	MaxAhead int
 }
+
+// DefaultMaxAhead is SyncOptions.MaxAhead's default: 50 diffs, five
+// seconds of 100 ms batches.
+const DefaultMaxAhead = 50
 
 // Sync keeps one symbol's local order book by the venue's documented
 // procedure: buffer diffs until a snapshot; on the snapshot drop the
@@ -90,6 +103,8 @@ type Sync struct {
 	buf    diffBuffer
 	spare  diffBuffer
 	max    int
+	ahead  int // diffs dropped in a row while awaiting the first after a snapshot
+	maxAh  int
 	stats  SyncStats
 	event  int64 // E of the last diff applied, ms; 0 when unknown
 }
@@ -102,7 +117,10 @@ func NewSync(opts SyncOptions) *Sync {
 	if opts.MaxBuffered <= 0 {
 		opts.MaxBuffered = DefaultMaxBuffered
 	}
-	s := &Sync{max: opts.MaxBuffered}
+	if opts.MaxAhead <= 0 {
+		opts.MaxAhead = DefaultMaxAhead
+	}
+	s := &Sync{max: opts.MaxBuffered, maxAh: opts.MaxAhead}
 	s.book = *NewBook(opts.Depth)
 	return s
 }
@@ -152,6 +170,11 @@ func (s *Sync) OnDiff(d *DepthUpdate) Outcome {
 		return Buffered
 	case awaitFirst:
 		if d.Final <= s.lastID {
+			if s.ahead++; s.ahead > s.maxAh {
+				// The stream has not reached the snapshot in MaxAhead
+				// diffs: the snapshot is wrong, not early.
+				return s.resync(d)
+			}
 			s.stats.DiffsDropped++
 			return Dropped
 		}
@@ -216,11 +239,15 @@ func (s *Sync) OnSnapshot(snap *Snapshot) {
 	s.buf.reset()
 	old := &s.spare
 	var d DepthUpdate
+	// The buffered diffs came before the snapshot was taken: those older
+	// than it are expected, and do not count toward MaxAhead.
+	s.ahead = math.MinInt
 	for _, bd := range old.diffs {
 		d.First, d.Final = bd.first, bd.final
 		d.Bids = old.levels[bd.off : bd.off+bd.nb : bd.off+bd.nb]
 		d.Asks = old.levels[bd.off+bd.nb : bd.off+bd.nb+bd.na : bd.off+bd.nb+bd.na]
 		s.OnDiff(&d)
 	}
+	s.ahead = 0
 	old.reset()
 }

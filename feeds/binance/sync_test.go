@@ -143,3 +143,34 @@ func TestSearchMatchesBisection(t *testing.T) {
 		}
 	}
 }
+
+// TestSyncResyncsASnapshotTooFarAhead: diffs older than the snapshot are
+// dropped while the stream catches up, but past MaxAhead in a row the
+// snapshot is taken for wrong and the book resyncs. Buffered diffs older
+// than a snapshot do not count.
+func TestSyncResyncsASnapshotTooFarAhead(t *testing.T) {
+	s := NewSync(SyncOptions{MaxAhead: 3})
+	for id := int64(1); id <= 10; id++ {
+		s.OnDiff(&DepthUpdate{First: id, Final: id}) // buffered, all older than the snapshot
+	}
+	s.OnSnapshot(&Snapshot{LastUpdateID: 1000})
+	if st := s.Stats(); st.Resyncs != 0 || st.DiffsDropped != 10 || !s.Synced() {
+		t.Fatalf("buffered diffs older than the snapshot: %+v", st)
+	}
+	for id := int64(11); id <= 13; id++ {
+		if o := s.OnDiff(&DepthUpdate{First: id, Final: id}); o != Dropped {
+			t.Fatalf("diff %d: %v, want dropped", id, o)
+		}
+	}
+	if o := s.OnDiff(&DepthUpdate{First: 14, Final: 14}); o != Resynced || !s.NeedsSnapshot() {
+		t.Fatalf("the fourth diff behind the snapshot: %v", o)
+	}
+	// A snapshot the stream reaches within MaxAhead is kept.
+	s.OnSnapshot(&Snapshot{LastUpdateID: 16})
+	for id := int64(15); id <= 16; id++ {
+		s.OnDiff(&DepthUpdate{First: id, Final: id})
+	}
+	if o := s.OnDiff(&DepthUpdate{First: 17, Final: 17}); o != Applied {
+		t.Fatalf("the diff after the snapshot: %v", o)
+	}
+}

@@ -498,9 +498,10 @@ func (in *Instrument) validateNumbers(where string) error {
 	return nil
 }
 
-// maxVenueSymbols is the most symbols one networked venue may map: the
-// streams one Binance websocket connection may carry.
-const maxVenueSymbols = 1024
+// maxVenueSymbols is the most symbols one networked venue may map: a
+// Binance websocket connection carries at most 1024 streams, and the feed
+// takes two a symbol (the diffs and the best bid and ask).
+const maxVenueSymbols = 512
 
 // validateKind checks the fields of v's kind, and that it sets none of
 // the other kind's.

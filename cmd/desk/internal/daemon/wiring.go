@@ -114,6 +114,12 @@ func (w *wiring) makeNetFeed(v *venue, log *slog.Logger) (*binance.Feed, error) 
 		Symbols: syms,
 		Publish: func(b *domain.BookUpdate) {
 			paper.Mirror(b)
+			if b.NBids == 0 && b.NAsks == 0 {
+				// The connection is gone (Feed publishes every book empty
+				// then): the paper venue drops its liquidity, and the
+				// engine keeps the last book until it goes stale.
+				return
+			}
 			handler.Book(b)
 		},
 	})
