@@ -117,6 +117,11 @@ func TestServeOverTwoVenueProcesses(t *testing.T) {
 		if f.Protocol != "binance" || f.Frames == 0 || f.DiffsApplied == 0 || f.Books == 0 || f.Malformed != 0 || f.Reconnects != 0 {
 			t.Errorf("%s feed at the start: %+v", v, *f)
 		}
+		for _, vs := range st.Venues {
+			if b := vs.Budget; vs.Name == v && (b == nil || b.Orders10sLimit != 50 || b.Weight1mLimit != 6000 || b.Orders1d == 0) {
+				t.Errorf("%s rate budget in the status: %+v", v, b)
+			}
+		}
 	}
 
 	fault := func(venue string, q url.Values) {

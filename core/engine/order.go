@@ -7,6 +7,7 @@ import (
 
 	"github.com/desk-trading/desk/core/domain"
 	"github.com/desk-trading/desk/core/oms"
+	"github.com/desk-trading/desk/core/router"
 	"github.com/desk-trading/desk/risk"
 )
 
@@ -14,6 +15,7 @@ import (
 const (
 	reasonInvalid   = "invalid-order"
 	reasonNoVenue   = "no-venue"
+	reasonNoBudget  = "rate-budget" // every venue that could take it has spent its rate budget
 	reasonVenueBusy = "venue-busy"
 	reasonNotOwner  = "not-owner"
 	reasonNoJournal = "journal-down"
@@ -50,7 +52,11 @@ func (e *Engine) newOrder(st *strategy, in *domain.Intent) {
 		return
 	}
 	o.Stamps.RiskPassed = domain.Mono()
-	venue, err := e.router.Route(o)
+	venue, err := e.router.Route(o, e.now)
+	if errors.Is(err, router.ErrNoBudget) {
+		e.deny(st, o, reasonNoBudget)
+		return
+	}
 	if err != nil || int(venue) >= len(e.venues) || e.venues[venue] == nil {
 		e.deny(st, o, reasonNoVenue)
 		return
@@ -77,6 +83,7 @@ func (e *Engine) newOrder(st *strategy, in *domain.Intent) {
 		e.applySynthetic(o, domain.ExecReject, reasonVenueBusy)
 		return
 	}
+	e.router.Spend(venue, e.now, 1, router.WeightOrder)
 	e.latency.order(&o.Stamps)
 	st.Host.OnOrder(o)
 }
@@ -155,6 +162,9 @@ func (e *Engine) requestCancel(o *domain.Order) bool {
 	e.risk.OnMessage(o.Strategy, e.now)
 	if err := e.venues[o.Venue].Cancel(o); err != nil {
 		e.retry = append(e.retry, o.ID)
+	} else {
+		// Spent, never checked: a cancel must not wait for budget.
+		e.router.Spend(o.Venue, e.now, 0, router.WeightCancel)
 	}
 	return true
 }
@@ -185,6 +195,8 @@ func (e *Engine) retryCancels() {
 		}
 		if err := e.venues[o.Venue].Cancel(o); err != nil {
 			e.retry = append(e.retry, id)
+		} else {
+			e.router.Spend(o.Venue, e.now, 0, router.WeightCancel)
 		}
 	}
 }
@@ -206,6 +218,13 @@ func (e *Engine) replace(st *strategy, in *domain.Intent) {
 		st.Host.OnOrder(o)
 		return
 	}
+	if !e.router.Affords(o.Venue, e.now, 1, router.WeightReplace) {
+		// A replace counts as an order on the venue's account.
+		st.denials++
+		e.log.Debug("replace denied", "order", o.ID, "reason", reasonNoBudget)
+		st.Host.OnOrder(o)
+		return
+	}
 	if err := e.oms.ReplaceRequested(o, in.Price, in.Qty, e.now); err != nil {
 		e.log.Debug("replace not possible now", "order", o.ID, "state", o.State, "err", err)
 		st.Host.OnOrder(o)
@@ -217,6 +236,7 @@ func (e *Engine) replace(st *strategy, in *domain.Intent) {
 		e.applySynthetic(o, domain.ExecReplaceReject, reasonVenueBusy)
 		return
 	}
+	e.router.Spend(o.Venue, e.now, 1, router.WeightReplace)
 	st.Host.OnOrder(o)
 }
 

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/desk-trading/desk/core/domain"
+	"github.com/desk-trading/desk/core/router"
 	"github.com/desk-trading/desk/risk"
 )
 
@@ -92,6 +93,9 @@ type VenueSnapshot struct {
 	Name      string
 	Connected bool
 	Feed      *domain.FeedStats // nil when the venue's slot has no FeedReporter
+	// Budget is the venue account's rate budget use in the current
+	// intervals; nil when it has no limits.
+	Budget *router.BudgetUse
 }
 
 // snapPlan is the static shape of every snapshot, fixed in New: the
@@ -215,6 +219,9 @@ func (e *Engine) publish() {
 	for id, name := range e.venueNames {
 		if name != "" {
 			vs := VenueSnapshot{ID: domain.VenueID(id), Name: name, Connected: e.router.Connected(domain.VenueID(id))}
+			if u := e.router.BudgetUse(domain.VenueID(id), e.now); u.Limits != (router.Limits{}) {
+				vs.Budget = &u
+			}
 			if id < len(e.feeds) && e.feeds[id] != nil {
 				f := e.feeds[id].FeedStats()
 				vs.Feed = &f

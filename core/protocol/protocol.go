@@ -298,6 +298,21 @@ type Venue struct {
 	Name      string `json:"name"`
 	Connected bool   `json:"connected"`
 	Feed      *Feed  `json:"feed,omitempty"`
+	// Budget is the venue account's rate budget: what the engine spent
+	// of each limit in its current interval, for every strategy on the
+	// venue; absent when the venue has no limits.
+	Budget *Budget `json:"budget,omitempty"`
+}
+
+// Budget is a venue account's rate-limit use and limits (a limit of 0 is
+// none).
+type Budget struct {
+	Orders10s      int64 `json:"orders_10s"`
+	Orders10sLimit int64 `json:"orders_10s_limit"`
+	Orders1d       int64 `json:"orders_1d"`
+	Orders1dLimit  int64 `json:"orders_1d_limit"`
+	Weight1m       int64 `json:"weight_1m"`
+	Weight1mLimit  int64 `json:"weight_1m_limit"`
 }
 
 // Feed is a venue's market-data feed: its counts since the daemon

@@ -11,16 +11,22 @@ import (
 // ErrNoVenue is returned when no connected venue can take the order.
 var ErrNoVenue = errors.New("no venue available")
 
+// ErrNoBudget is returned when the connected venues that could take the
+// order have spent their rate budget for now.
+var ErrNoBudget = errors.New("every venue's rate budget is spent")
+
 // feeUnit is the number of fee units in one: fees are held in millionths
 // (0.01 basis point) so comparisons stay in integers.
 const feeUnit = 1_000_000
 
-// VenueFees is a venue the router may choose and its fee schedule.
+// VenueFees is a venue the router may choose, its fee schedule and its
+// account's rate limits.
 type VenueFees struct {
 	ID       domain.VenueID
 	Name     string
 	MakerBps decimal.Decimal // negative is a rebate
 	TakerBps decimal.Decimal
+	Limits   Limits // zero: none
 }
 
 type venueState struct {
@@ -28,6 +34,7 @@ type venueState struct {
 	maker     int64 // millionths of notional
 	taker     int64
 	connected bool
+	budget    Budget
 	// Best bid and ask by InstrumentID; zero price means an empty side.
 	bid []domain.Price
 	ask []domain.Price
@@ -53,7 +60,7 @@ func New(venues []VenueFees, nInstruments int) (*Router, error) {
 			return nil, fmt.Errorf("router: venue %s: taker fee: %w", v.Name, err)
 		}
 		r.venues = append(r.venues, venueState{
-			id: v.ID, maker: maker, taker: taker, connected: true,
+			id: v.ID, maker: maker, taker: taker, connected: true, budget: NewBudget(v.Limits),
 			bid: make([]domain.Price, nInstruments),
 			ask: make([]domain.Price, nInstruments),
 		})
@@ -124,15 +131,25 @@ func (r *Router) BBO(i domain.InstrumentID) (bid, ask domain.Price) {
 	return bid, ask
 }
 
-// Route picks the venue for o. It fails with ErrNoVenue when no venue is
-// connected.
-func (r *Router) Route(o *domain.Order) (domain.VenueID, error) {
-	best := -1
+// Route picks the venue for o at now (unix ns): among the connected
+// venues whose rate budget affords a new order, the best by score, else
+// the first of them. It fails with ErrNoVenue when no venue is connected
+// and with ErrNoBudget when every connected one has spent its budget.
+func (r *Router) Route(o *domain.Order, now int64) (domain.VenueID, error) {
+	best, first := -1, -1
 	var bestScore int64
+	spent := false
 	for k := range r.venues {
 		v := &r.venues[k]
 		if !v.connected || int(o.Instrument) >= len(v.bid) {
 			continue
+		}
+		if !v.budget.Affords(now, 1, WeightOrder) {
+			spent = true
+			continue
+		}
+		if first < 0 {
+			first = k
 		}
 		score, ok := r.score(v, o)
 		if !ok {
@@ -142,16 +159,39 @@ func (r *Router) Route(o *domain.Order) (domain.VenueID, error) {
 			best, bestScore = k, score
 		}
 	}
-	if best < 0 {
-		// Connected venues without a quote on the needed side: take the first.
-		for k := range r.venues {
-			if r.venues[k].connected {
-				return r.venues[k].id, nil
-			}
-		}
-		return 0, ErrNoVenue
+	switch {
+	case best >= 0:
+		return r.venues[best].id, nil
+	case first >= 0:
+		// Venues without a quote on the needed side: take the first.
+		return r.venues[first].id, nil
+	case spent:
+		return 0, ErrNoBudget
 	}
-	return r.venues[best].id, nil
+	return 0, ErrNoVenue
+}
+
+// Spend counts orders new orders (or replaces) and weight as sent to
+// venue id at now. Cancels spend weight only, and are never refused.
+func (r *Router) Spend(id domain.VenueID, now, orders, weight int64) {
+	if v := r.venue(id); v != nil {
+		v.budget.Spend(now, orders, weight)
+	}
+}
+
+// Affords reports whether venue id's budget affords orders new orders of
+// weight weight at now; true for an unknown venue (nothing to spend).
+func (r *Router) Affords(id domain.VenueID, now, orders, weight int64) bool {
+	v := r.venue(id)
+	return v == nil || v.budget.Affords(now, orders, weight)
+}
+
+// BudgetUse returns venue id's budget use at now.
+func (r *Router) BudgetUse(id domain.VenueID, now int64) BudgetUse {
+	if v := r.venue(id); v != nil {
+		return v.budget.Use(now)
+	}
+	return BudgetUse{}
 }
 
 // score ranks venue v for o; higher is better. For a taker it is the touch

@@ -56,7 +56,7 @@ func TestRouteBestPriceNetOfFees(t *testing.T) {
 			if tc.down != 0 {
 				r.SetConnected(tc.down, false)
 			}
-			got, err := r.Route(&domain.Order{Instrument: 0, Side: tc.side, PostOnly: tc.postOnly, Qty: 1})
+			got, err := r.Route(&domain.Order{Instrument: 0, Side: tc.side, PostOnly: tc.postOnly, Qty: 1}, 0)
 			if err != nil || got != tc.want {
 				t.Fatalf("Route = %d, %v; want venue %d", got, err, tc.want)
 			}
@@ -68,7 +68,7 @@ func TestRouteNoVenue(t *testing.T) {
 	r := newRouter(t)
 	r.SetConnected(1, false)
 	r.SetConnected(2, false)
-	if _, err := r.Route(&domain.Order{Side: domain.Buy, Qty: 1}); !errors.Is(err, ErrNoVenue) {
+	if _, err := r.Route(&domain.Order{Side: domain.Buy, Qty: 1}, 0); !errors.Is(err, ErrNoVenue) {
 		t.Fatalf("Route with every venue down: err = %v, want ErrNoVenue", err)
 	}
 }
@@ -99,7 +99,7 @@ func BenchmarkRoute(b *testing.B) {
 	o := &domain.Order{Side: domain.Buy, Qty: 1}
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := r.Route(o); err != nil {
+		if _, err := r.Route(o, 0); err != nil {
 			b.Fatal(err)
 		}
 	}

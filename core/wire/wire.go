@@ -40,7 +40,12 @@ func Status(s *engine.Snapshot, n *engine.Names) *protocol.Status {
 	sort.Slice(st.Books, func(a, b int) bool { return st.Books[a].ID < st.Books[b].ID })
 	st.Firm = protocol.Firm{State: s.Firm.State.String(), Breakers: breakers(s.Firm.Breakers), Totals: totals(&s.Firm.Totals)}
 	for _, v := range s.Venues {
-		st.Venues = append(st.Venues, protocol.Venue{Name: v.Name, Connected: v.Connected, Feed: Feed(v.Feed, n)})
+		pv := protocol.Venue{Name: v.Name, Connected: v.Connected, Feed: Feed(v.Feed, n)}
+		if b := v.Budget; b != nil {
+			pv.Budget = &protocol.Budget{Orders10s: b.Orders10s, Orders10sLimit: b.Limits.Orders10s,
+				Orders1d: b.Orders1d, Orders1dLimit: b.Limits.Orders1d, Weight1m: b.Weight1m, Weight1mLimit: b.Limits.Weight1m}
+		}
+		st.Venues = append(st.Venues, pv)
 	}
 	st.Latency = Latency(s.Latency, s.LatencyWindow)
 	st.Journal = protocol.Journal{State: "up", UncleanStart: s.UncleanStart, Pending: s.Journal.Pending}

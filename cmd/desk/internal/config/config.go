@@ -91,6 +91,19 @@ type Venue struct {
 	// Execution is how a "binance" venue's orders are executed; "paper"
 	// (also the default) is the only mode so far.
 	Execution string `toml:"execution"`
+	// RateLimits is the venue account's rate budget, spent by the engine
+	// for every strategy on the venue (zero fields: no limit).
+	RateLimits RateLimits `toml:"rate_limits"`
+}
+
+// RateLimits are a venue account's published rate limits (Binance spot:
+// 50 orders per 10 s, 160000 per day, 6000 request weight per minute).
+// New orders and replaces that would exceed them are routed elsewhere or
+// denied ("rate-budget"); cancels are never held back. Zero: no limit.
+type RateLimits struct {
+	Orders10s int `toml:"orders_10s"`
+	Orders1d  int `toml:"orders_1d"`
+	Weight1m  int `toml:"weight_1m"`
 }
 
 // The venue kinds.
@@ -498,6 +511,9 @@ func (in *Instrument) validateNumbers(where string) error {
 	return nil
 }
 
+// maxRateLimit bounds each of a venue's rate limits.
+const maxRateLimit = 100_000_000
+
 // maxVenueSymbols is the most symbols one networked venue may map: a
 // Binance websocket connection carries at most 1024 streams, and the feed
 // takes two a symbol (the diffs and the best bid and ask).
@@ -557,6 +573,14 @@ func (v *Venue) validateNumbers(where string) error {
 	}
 	if err := checkDuration(where+".latency", v.Latency, 0, maxLatency, 0); err != nil {
 		return err
+	}
+	for _, k := range []struct {
+		key string
+		v   int
+	}{{"orders_10s", v.RateLimits.Orders10s}, {"orders_1d", v.RateLimits.Orders1d}, {"weight_1m", v.RateLimits.Weight1m}} {
+		if err := checkInt(where+".rate_limits."+k.key, k.v, 0, maxRateLimit, 0); err != nil {
+			return err
+		}
 	}
 	f := &v.Flow
 	if err := checkDuration(where+".flow.interval", f.Interval, minFlowInterval, maxFlowInterval, defFlowInterval); err != nil {

@@ -124,6 +124,7 @@ func TestBinanceVenue(t *testing.T) {
 		{"lower-case symbol", strings.Replace(binanceOK, "XUSD", "xusd", 1), "in capitals"},
 		{"live execution", "execution = \"live\"\n" + binanceOK, `execution "live"`},
 		{"sim fields", "seed = 3\n" + binanceOK, "are for kind \"sim\""},
+		{"negative rate limit", binanceOK + "[venues.rate_limits]\norders_10s = -1\n", "rate_limits.orders_10s = -1"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Parse([]byte(binanceVenue(tc.fields)))

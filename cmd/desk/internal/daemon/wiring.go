@@ -166,7 +166,9 @@ func (w *wiring) venueSlots() []engine.VenueSlot {
 	for _, v := range w.venues {
 		out = append(out, engine.VenueSlot{
 			ID: v.id, Name: v.cfg.Name, Venue: v.venue, Feed: v,
-			Fees: router.VenueFees{MakerBps: v.cfg.MakerFeeBps.Decimal, TakerBps: v.cfg.TakerFeeBps.Decimal},
+			Fees: router.VenueFees{MakerBps: v.cfg.MakerFeeBps.Decimal, TakerBps: v.cfg.TakerFeeBps.Decimal,
+				Limits: router.Limits{Orders10s: int64(v.cfg.RateLimits.Orders10s),
+					Orders1d: int64(v.cfg.RateLimits.Orders1d), Weight1m: int64(v.cfg.RateLimits.Weight1m)}},
 		})
 	}
 	return out
