@@ -182,7 +182,13 @@ func startNetVenues(ctx context.Context, f *daemonFlags, cfg *config.Config, log
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, nil, fmt.Errorf("desk demo: %w", err)
 	}
-	return netvenues.Start(ctx, netvenues.Options{Exe: exe, Config: f.config, Dir: dir, Log: log}, cfg)
+	// The venue processes load the file the daemon loaded, so both list
+	// the same instruments and venues.
+	path := f.config
+	if path == "" {
+		path = daemon.DefaultConfig()
+	}
+	return netvenues.Start(ctx, netvenues.Options{Exe: exe, Config: path, Dir: dir, Log: log}, cfg)
 }
 
 func attach(ctx context.Context, args []string) error {
