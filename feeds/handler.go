@@ -44,14 +44,13 @@ type Handler struct {
 	opts Options
 	// lastSeq is written only by Book; lastSeen is written by Book and read
 	// by Run, hence atomic.
-	lastSeq   []uint64
-	lastSeen  []atomic.Int64
-	stale     []bool // owned by Run
-	staleN    atomic.Int64
-	received  atomic.Uint64
-	forwarded atomic.Uint64
-	dropped   atomic.Uint64
-	log       *slog.Logger
+	lastSeq  []uint64
+	lastSeen []atomic.Int64
+	stale    []bool // owned by Run
+	staleN   atomic.Int64
+	received atomic.Uint64
+	dropped  atomic.Uint64
+	log      *slog.Logger
 }
 
 // Stats are a Handler's counts. They may be read from any goroutine.
@@ -102,7 +101,6 @@ func (h *Handler) Book(b *domain.BookUpdate) {
 	b.Venue = h.opts.Venue
 	b.Stamps.Received = recv
 	b.Stamps.Decoded = domain.Mono()
-	h.forwarded.Add(1)
 	h.opts.Sink.OnBook(b)
 }
 
@@ -114,13 +112,13 @@ func (h *Handler) Trade(t *domain.Trade) {
 	}
 }
 
-// Dropped returns how many out-of-order updates were dropped.
-func (h *Handler) Dropped() uint64 { return h.dropped.Load() }
-
-// Stats returns the counts.
+// Stats returns the counts. Every book received is either dropped or
+// forwarded, so Forwarded is derived; while a book is in Book it may be
+// counted as forwarded a moment early.
 func (h *Handler) Stats() Stats {
-	return Stats{Received: h.received.Load(), Forwarded: h.forwarded.Load(),
-		OutOfOrder: h.dropped.Load(), Stale: int(h.staleN.Load())}
+	dropped := h.dropped.Load()
+	return Stats{Received: h.received.Load(), Forwarded: h.received.Load() - dropped,
+		OutOfOrder: dropped, Stale: int(h.staleN.Load())}
 }
 
 // Run watches for stale instruments until ctx is done. Only instruments

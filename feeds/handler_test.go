@@ -45,7 +45,7 @@ func TestHandlerDropsOutOfOrderAndStamps(t *testing.T) {
 			t.Fatalf("forwarded %v, want %v", got, want)
 		}
 	}
-	if d := h.Dropped(); d != 4 {
+	if d := h.Stats().OutOfOrder; d != 4 {
 		t.Fatalf("dropped %d, want 4", d)
 	}
 }
