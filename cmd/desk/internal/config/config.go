@@ -8,6 +8,7 @@ import (
 	"math"
 	"net/url"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -88,9 +89,21 @@ type Venue struct {
 	// Symbols maps each venue symbol to trade ("BTCUSDT") to the desk
 	// instrument it is ("BTC-USDT"); each instrument at most once.
 	Symbols map[string]string `toml:"symbols"`
-	// Execution is how a "binance" venue's orders are executed; "paper"
-	// (also the default) is the only mode so far.
+	// Execution is how a "binance" venue's orders are executed: "paper"
+	// (the default) matches them against the venue's live book inside the
+	// daemon; "live" sends them to the venue, signed with Keys.
 	Execution string `toml:"execution"`
+	// Keys is the file of a "live" venue's API key and secret (one pair a
+	// line, "KEY SECRET"; readable by its owner only). Empty: the
+	// environment's DESK_<VENUE>_API_KEY and DESK_<VENUE>_API_SECRET, the
+	// venue's name in capitals with "-" as "_".
+	Keys string `toml:"keys"`
+	// Balances are the venue account's opening balances by asset
+	// ({BTC = "10", USD = "1000000"}): what a simulated venue's accounts
+	// hold when first opened, and what a live venue's account held before
+	// desk traded on it, so that reconciliation can compare each traded
+	// asset's balance less its opening balance with desk's net position.
+	Balances map[string]Decimal `toml:"balances"`
 	// RateLimits is the venue account's rate budget, spent by the engine
 	// for every strategy on the venue (zero fields: no limit).
 	RateLimits RateLimits `toml:"rate_limits"`
@@ -110,6 +123,12 @@ type RateLimits struct {
 const (
 	KindSim     = "sim"
 	KindBinance = "binance"
+)
+
+// The execution modes of a "binance" venue.
+const (
+	ExecPaper = "paper"
+	ExecLive  = "live"
 )
 
 // ListedSymbols returns the desk instruments a venue lists, in config
@@ -514,6 +533,15 @@ func (in *Instrument) validateNumbers(where string) error {
 // maxRateLimit bounds each of a venue's rate limits.
 const maxRateLimit = 100_000_000
 
+// Opening balances: an asset is named in capitals, and holds 0 to 10^15
+// units with at most 18 decimals.
+var (
+	assetRE    = regexp.MustCompile(`^[A-Z0-9]{1,20}$`)
+	maxBalance = decimal.New(1, 15)
+)
+
+const balancePlaces = 18
+
 // maxVenueSymbols is the most symbols one networked venue may map: a
 // Binance websocket connection carries at most 1024 streams, and the feed
 // takes two a symbol (the diffs and the best bid and ask).
@@ -526,8 +554,8 @@ func (v *Venue) validateKind(symbols map[string]bool) error {
 		return fmt.Errorf("venue %s: "+format+": %w", append(append([]any{v.Name}, a...), ErrInvalid)...)
 	}
 	if v.Kind == KindSim {
-		if v.RESTURL != "" || v.WSURL != "" || len(v.Symbols) > 0 || v.Execution != "" {
-			return bad("rest_url, ws_url, symbols and execution are for kind \"binance\"")
+		if v.RESTURL != "" || v.WSURL != "" || len(v.Symbols) > 0 || v.Execution != "" || v.Keys != "" {
+			return bad("rest_url, ws_url, symbols, execution and keys are for kind \"binance\"")
 		}
 		return nil
 	}
@@ -540,8 +568,11 @@ func (v *Venue) validateKind(symbols map[string]bool) error {
 			return bad("%s %q: want an absolute %s:// or %s:// URL without a query", u.key, u.v, u.a, u.b)
 		}
 	}
-	if v.Execution != "" && v.Execution != "paper" {
-		return bad("execution %q: only \"paper\" is built (orders match against the venue's live book in process)", v.Execution)
+	if v.Execution != "" && v.Execution != ExecPaper && v.Execution != ExecLive {
+		return bad("execution %q: want %q (match against the venue's live book in process) or %q (send orders to the venue)", v.Execution, ExecPaper, ExecLive)
+	}
+	if v.Keys != "" && v.Execution != ExecLive {
+		return bad("keys: only a venue with execution = %q signs orders", ExecLive)
 	}
 	if n := len(v.Symbols); n == 0 || n > maxVenueSymbols {
 		return bad("symbols: %d mapped, want 1 to %d", n, maxVenueSymbols)
@@ -579,6 +610,14 @@ func (v *Venue) validateNumbers(where string) error {
 		v   int
 	}{{"orders_10s", v.RateLimits.Orders10s}, {"orders_1d", v.RateLimits.Orders1d}, {"weight_1m", v.RateLimits.Weight1m}} {
 		if err := checkInt(where+".rate_limits."+k.key, k.v, 0, maxRateLimit, 0); err != nil {
+			return err
+		}
+	}
+	for asset, b := range v.Balances {
+		if !assetRE.MatchString(asset) {
+			return fmt.Errorf("%s.balances: asset %q: want 1 to 20 capitals or digits (\"BTC\"): %w", where, asset, ErrInvalid)
+		}
+		if err := checkDecimal(where+".balances."+asset, b, decimal.Zero, maxBalance, balancePlaces, ""); err != nil {
 			return err
 		}
 	}

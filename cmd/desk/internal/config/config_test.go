@@ -122,7 +122,10 @@ func TestBinanceVenue(t *testing.T) {
 		{"unknown instrument", strings.Replace(binanceOK, `XUSD = "X"`, `YUSD = "Y"`, 1), "instrument Y is not configured"},
 		{"instrument twice", binanceOK + "XUSDT = \"X\"\n", "instrument X mapped twice (XUSD and XUSDT)"},
 		{"lower-case symbol", strings.Replace(binanceOK, "XUSD", "xusd", 1), "in capitals"},
-		{"live execution", "execution = \"live\"\n" + binanceOK, `execution "live"`},
+		{"unknown execution", "execution = \"margin\"\n" + binanceOK, `execution "margin"`},
+		{"keys on paper", "keys = \"/k\"\n" + binanceOK, "keys: only a venue with execution"},
+		{"lower-case asset", binanceOK + "[venues.balances]\nbtc = \"1\"\n", `asset "btc"`},
+		{"negative balance", binanceOK + "[venues.balances]\nBTC = \"-1\"\n", `balances.BTC = "-1"`},
 		{"sim fields", "seed = 3\n" + binanceOK, "are for kind \"sim\""},
 		{"negative rate limit", binanceOK + "[venues.rate_limits]\norders_10s = -1\n", "rate_limits.orders_10s = -1"},
 	} {
