@@ -20,4 +20,9 @@ var (
 	// ErrInvalidOrder is wrapped by every error of ValidateOrder and
 	// ValidateReplace: the order is not an order at all on its instrument.
 	ErrInvalidOrder = errors.New("invalid order")
+	// ErrNotAtVenue is returned by a venue's order query when the venue
+	// answered that it does not hold the order and never will: it was
+	// never accepted, and the window in which it could still arrive has
+	// passed. Only then may desk end the order without the venue's report.
+	ErrNotAtVenue = errors.New("order not at venue")
 )

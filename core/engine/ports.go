@@ -23,6 +23,69 @@ type Venue interface {
 	Replace(o *domain.Order, price domain.Price, qty domain.Qty) error
 }
 
+// The optional ports below are what a venue over a network adds to
+// Venue; the engine and the daemon look for each with a type assertion,
+// in the manner of bbgo's and NautilusTrader's exchange interfaces, so a
+// venue implements only what it can answer. The in-process simulator
+// implements them too. Their methods are called off the engine goroutine
+// (by reconciliation) unless they say otherwise, and may block on the
+// network until ctx is done.
+
+// SessionReporter is a venue whose session can drop and come back.
+type SessionReporter interface {
+	// Session reports whether the session is up (orders can be sent and
+	// reports arrive) and how many times it has come up since start. A
+	// new generation means the venue reconnected: what happened while it
+	// was away is known only after reconciliation, which must finish
+	// before the venue's strategies trade on it again.
+	Session() (up bool, generation uint64)
+}
+
+// OpenOrderLister is a venue that can say which of desk's orders it holds.
+// Reconcile uses it when the venue is no OrderHistory.
+type OpenOrderLister interface {
+	OpenOrders(ctx context.Context) ([]domain.OrderID, error)
+}
+
+// OrderHistory is a venue that can list every order it holds under desk's
+// ids, live or recently ended (a networked venue: open orders, and those
+// of the last day), each with every report it issued about it
+// (domain.VenueOrder). Reconcile prefers it to OpenOrderLister: the venue
+// is the source of truth for what it received.
+type OrderHistory interface {
+	Orders(ctx context.Context) ([]domain.VenueOrder, error)
+}
+
+// OrderQuerier is a venue that answers the status of one order.
+type OrderQuerier interface {
+	// QueryOrder returns the venue's record of o (found by its client
+	// order id), with a report for each thing the venue says happened to
+	// it: the ack or reject, every fill (with its trade id), a replace,
+	// the final state. It fails with domain.ErrNotAtVenue only when the
+	// venue certainly does not hold o and never will; any other failure
+	// leaves o's outcome unknown, and o stays as it is.
+	QueryOrder(ctx context.Context, o domain.Order) (domain.VenueOrder, error)
+}
+
+// ExternalOrderLister is a venue that lists the open orders of desk's
+// account that are not desk's (domain.ExternalOrder).
+type ExternalOrderLister interface {
+	ExternalOrders(ctx context.Context) ([]domain.ExternalOrder, error)
+}
+
+// BalanceReporter is a venue that reports its account's balances, which
+// reconciliation compares with desk's positions.
+type BalanceReporter interface {
+	Balances(ctx context.Context) ([]domain.Balance, error)
+}
+
+// RateReporter is a venue that relays the rate-limit use its venue
+// reports. RateUse is called from the engine goroutine at every snapshot
+// and must not block.
+type RateReporter interface {
+	RateUse() domain.RateUse
+}
+
 // FeedReporter is a venue's market-data feed as the status shows it.
 // FeedStats is called from the engine goroutine at every snapshot
 // publication (at most every SnapshotInterval and after commands), so it

@@ -131,20 +131,6 @@ func (e *Engine) FinishRestore(sum *RestoreSummary) {
 	e.publish()
 }
 
-// OpenOrderLister is a venue that can say which of desk's orders it holds.
-// Reconcile uses it when the venue is no OrderHistory.
-type OpenOrderLister interface {
-	OpenOrders(ctx context.Context) ([]domain.OrderID, error)
-}
-
-// OrderHistory is a venue that can list every order it holds under desk's
-// ids, live or recently ended, each with every report it issued about it
-// (domain.VenueOrder). Reconcile prefers it to OpenOrderLister: the venue
-// is the source of truth for what it received.
-type OrderHistory interface {
-	Orders(ctx context.Context) ([]domain.VenueOrder, error)
-}
-
 // ReconcileSummary says what Reconcile changed.
 type ReconcileSummary struct {
 	// Adopted are orders a venue holds under desk's ids that the journal
