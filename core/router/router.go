@@ -1,56 +1,97 @@
 package router
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/desk-trading/desk/core/domain"
 	"github.com/shopspring/decimal"
 )
 
-// ErrNoVenue is returned when no connected venue can take the order.
-var ErrNoVenue = errors.New("no venue available")
-
-// ErrNoBudget is returned when the connected venues that could take the
-// order have spent their rate budget for now.
-var ErrNoBudget = errors.New("every venue's rate budget is spent")
+// MaxVenues is the most venues one Router holds. It bounds the fixed
+// arrays of a Decision, so that planning allocates nothing.
+const MaxVenues = 8
 
 // feeUnit is the number of fee units in one: fees are held in millionths
 // (0.01 basis point) so comparisons stay in integers.
 const feeUnit = 1_000_000
 
-// VenueFees is a venue the router may choose, its fee schedule and its
-// account's rate limits.
+// VenueFees is a venue the router may choose, its fee schedule, its
+// account's rate limits and the instruments it lists.
 type VenueFees struct {
 	ID       domain.VenueID
 	Name     string
 	MakerBps decimal.Decimal // negative is a rebate
 	TakerBps decimal.Decimal
 	Limits   Limits // zero: none
+	// Instruments are the instruments the venue lists; the router never
+	// sends it an order for another. Nil: every instrument.
+	Instruments []domain.InstrumentID
 }
 
+// venueState is one venue as the router sees it. Everything but id and
+// the fees changes at run time, on the engine goroutine.
 type venueState struct {
-	id        domain.VenueID
-	maker     int64 // millionths of notional
-	taker     int64
-	connected bool
-	budget    Budget
-	// Best bid and ask by InstrumentID; zero price means an empty side.
-	bid []domain.Price
-	ask []domain.Price
+	id          domain.VenueID
+	maker       int64 // millionths of notional
+	taker       int64
+	connected   bool
+	reconciling bool
+	budget      Budget
+	ack         ackLatency
+	books       []book // by InstrumentID
 }
 
-// Router holds each venue's fees, connectivity and top of book.
+// venueTable is what a Decision needs to name its venues. It is built by
+// New and never written again, so a Decision may be formatted on any
+// goroutine.
+type venueTable struct {
+	ids   [MaxVenues]domain.VenueID
+	names [MaxVenues]string
+	n     int
+}
+
+func (t *venueTable) name(id domain.VenueID) string {
+	if t != nil {
+		for k := 0; k < t.n; k++ {
+			if t.ids[k] == id {
+				return t.names[k]
+			}
+		}
+	}
+	return "?"
+}
+
+// instrument is what the router knows of an instrument: its lot, for
+// splitting, and its scales, for Decision's text.
+type instrument struct {
+	lot      domain.Qty // 1 until SetInstruments
+	priceDec uint8
+	qtyDec   uint8
+}
+
+// Router holds each venue's fees, state, rate budget and displayed book,
+// and plans where each order goes.
 type Router struct {
 	venues []venueState
+	inst   []instrument // by InstrumentID
+	tab    *venueTable
 }
 
 // New returns a router for venues over nInstruments instrument ids, with
-// every venue connected. It fails when a fee has more precision than 0.01
-// basis point or is out of range.
+// every venue connected, none reconciling, no market data stale and no
+// ack latency measured. Until SetInstruments, every lot is one quantity
+// unit. It fails with ErrTooManyVenues for more than MaxVenues venues, and
+// when a fee has more precision than 0.01 basis point or is out of range,
+// or a venue lists an instrument at or beyond nInstruments.
 func New(venues []VenueFees, nInstruments int) (*Router, error) {
-	r := &Router{}
-	for _, v := range venues {
+	if len(venues) > MaxVenues {
+		return nil, fmt.Errorf("router: %d venues, at most %d: %w", len(venues), MaxVenues, ErrTooManyVenues)
+	}
+	r := &Router{inst: make([]instrument, nInstruments), tab: &venueTable{n: len(venues)}}
+	for i := range r.inst {
+		r.inst[i].lot = 1
+	}
+	for k, v := range venues {
 		maker, err := feeRate(v.MakerBps)
 		if err != nil {
 			return nil, fmt.Errorf("router: venue %s: maker fee: %w", v.Name, err)
@@ -59,13 +100,43 @@ func New(venues []VenueFees, nInstruments int) (*Router, error) {
 		if err != nil {
 			return nil, fmt.Errorf("router: venue %s: taker fee: %w", v.Name, err)
 		}
+		books := make([]book, nInstruments)
+		for i := range books {
+			books[i].listed = v.Instruments == nil
+		}
+		for _, i := range v.Instruments {
+			if int(i) >= nInstruments {
+				return nil, fmt.Errorf("router: venue %s lists instrument %d of %d: %w", v.Name, i, nInstruments, ErrUnknownInstrument)
+			}
+			books[i].listed = true
+		}
+		r.tab.ids[k], r.tab.names[k] = v.ID, v.Name
 		r.venues = append(r.venues, venueState{
-			id: v.ID, maker: maker, taker: taker, connected: true, budget: NewBudget(v.Limits),
-			bid: make([]domain.Price, nInstruments),
-			ask: make([]domain.Price, nInstruments),
+			id: v.ID, maker: maker, taker: taker, connected: true, budget: NewBudget(v.Limits), books: books,
 		})
 	}
 	return r, nil
+}
+
+// SetInstruments takes each instrument's lot size and price and quantity
+// scales from ins, indexed by InstrumentID as the engine's table is:
+// Plan rounds split legs to the lot, and Decision's text prints prices
+// and quantities in the instrument's decimals. An entry with no lot size
+// (a hole in the table) keeps a lot of one unit. It fails with
+// ErrUnknownInstrument when ins is longer than the router's table.
+func (r *Router) SetInstruments(ins []domain.Instrument) error {
+	if len(ins) > len(r.inst) {
+		return fmt.Errorf("router: %d instruments for a table of %d: %w", len(ins), len(r.inst), ErrUnknownInstrument)
+	}
+	for i := range ins {
+		in := &ins[i]
+		lot := in.LotSize
+		if lot <= 0 {
+			lot = 1
+		}
+		r.inst[i] = instrument{lot: lot, priceDec: in.PriceDecimals, qtyDec: in.QtyDecimals}
+	}
+	return nil
 }
 
 func feeRate(bps decimal.Decimal) (int64, error) {
@@ -85,90 +156,38 @@ func (r *Router) venue(id domain.VenueID) *venueState {
 	return nil
 }
 
-// OnBook records a venue's top of book.
-func (r *Router) OnBook(b *domain.BookUpdate) {
-	v := r.venue(b.Venue)
-	if v == nil || int(b.Instrument) >= len(v.bid) {
-		return
-	}
-	v.bid[b.Instrument], v.ask[b.Instrument] = 0, 0
-	if l, ok := b.BestBid(); ok {
-		v.bid[b.Instrument] = l.Price
-	}
-	if l, ok := b.BestAsk(); ok {
-		v.ask[b.Instrument] = l.Price
-	}
-}
-
-// SetConnected marks a venue up or down; a down venue is never chosen.
-func (r *Router) SetConnected(id domain.VenueID, up bool) {
-	if v := r.venue(id); v != nil {
-		v.connected = up
-	}
-}
-
-// Connected reports whether venue id is up.
-func (r *Router) Connected(id domain.VenueID) bool {
-	v := r.venue(id)
-	return v != nil && v.connected
-}
-
 // BBO returns the best bid and ask for instrument i over the connected
-// venues; a zero price means that side is empty everywhere.
+// venues that list it and whose market data is not stale; a zero price
+// means that side is empty everywhere.
 func (r *Router) BBO(i domain.InstrumentID) (bid, ask domain.Price) {
 	for k := range r.venues {
 		v := &r.venues[k]
-		if !v.connected || int(i) >= len(v.bid) {
+		if !v.connected || int(i) >= len(v.books) {
 			continue
 		}
-		if b := v.bid[i]; b > 0 && b > bid {
+		bk := &v.books[i]
+		if !bk.listed || bk.stale {
+			continue
+		}
+		if b, ok := bk.bids.best(); ok && b > bid {
 			bid = b
 		}
-		if a := v.ask[i]; a > 0 && (ask == 0 || a < ask) {
+		if a, ok := bk.asks.best(); ok && (ask == 0 || a < ask) {
 			ask = a
 		}
 	}
 	return bid, ask
 }
 
-// Route picks the venue for o at now (unix ns): among the connected
-// venues whose rate budget affords a new order, the best by score, else
-// the first of them. It fails with ErrNoVenue when no venue is connected
-// and with ErrNoBudget when every connected one has spent its budget.
+// Route picks the venue for o at now (unix ns): the venue of the first leg
+// of Plan(o, now). It fails as Plan does, with ErrNoVenue or ErrNoBudget.
+// The engine sends the whole order there; Plan says how it would split.
 func (r *Router) Route(o *domain.Order, now int64) (domain.VenueID, error) {
-	best, first := -1, -1
-	var bestScore int64
-	spent := false
-	for k := range r.venues {
-		v := &r.venues[k]
-		if !v.connected || int(o.Instrument) >= len(v.bid) {
-			continue
-		}
-		if !v.budget.Affords(now, 1, WeightOrder) {
-			spent = true
-			continue
-		}
-		if first < 0 {
-			first = k
-		}
-		score, ok := r.score(v, o)
-		if !ok {
-			continue
-		}
-		if best < 0 || score > bestScore {
-			best, bestScore = k, score
-		}
+	d, err := r.Plan(o, now)
+	if err != nil {
+		return 0, err
 	}
-	switch {
-	case best >= 0:
-		return r.venues[best].id, nil
-	case first >= 0:
-		// Venues without a quote on the needed side: take the first.
-		return r.venues[first].id, nil
-	case spent:
-		return 0, ErrNoBudget
-	}
-	return 0, ErrNoVenue
+	return d.Legs[0].Venue, nil
 }
 
 // Spend counts orders new orders (or replaces) and weight as sent to
@@ -192,30 +211,4 @@ func (r *Router) BudgetUse(id domain.VenueID, now int64) BudgetUse {
 		return v.budget.Use(now)
 	}
 	return BudgetUse{}
-}
-
-// score ranks venue v for o; higher is better. For a taker it is the touch
-// net of the taker fee, signed so that a lower cost to buy or a higher net
-// to sell scores higher. For a post-only order it is the negative maker fee:
-// a resting order earns the maker rate wherever it rests.
-func (r *Router) score(v *venueState, o *domain.Order) (int64, bool) {
-	var touch domain.Price
-	if o.Side == domain.Buy {
-		touch = v.ask[o.Instrument]
-	} else {
-		touch = v.bid[o.Instrument]
-	}
-	if o.PostOnly {
-		return -v.maker, true
-	}
-	if touch <= 0 {
-		return 0, false
-	}
-	// net = touch * (1 ± fee); scaled by feeUnit to stay integral.
-	if o.Side == domain.Buy {
-		net, ok := domain.MulDiv(int64(touch), feeUnit+v.taker, 1)
-		return -net, ok
-	}
-	net, ok := domain.MulDiv(int64(touch), feeUnit-v.taker, 1)
-	return net, ok
 }

@@ -8,7 +8,7 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-func book(v domain.VenueID, bid, ask domain.Price) *domain.BookUpdate {
+func top(v domain.VenueID, bid, ask domain.Price) *domain.BookUpdate {
 	b := &domain.BookUpdate{Venue: v, Instrument: 0}
 	if bid > 0 {
 		b.Bids[0], b.NBids = domain.Level{Price: bid, Qty: 1}, 1
@@ -51,8 +51,8 @@ func TestRouteBestPriceNetOfFees(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := newRouter(t)
-			r.OnBook(book(1, tc.b1, tc.a1))
-			r.OnBook(book(2, tc.b2, tc.a2))
+			r.OnBook(top(1, tc.b1, tc.a1))
+			r.OnBook(top(2, tc.b2, tc.a2))
 			if tc.down != 0 {
 				r.SetConnected(tc.down, false)
 			}
@@ -75,8 +75,8 @@ func TestRouteNoVenue(t *testing.T) {
 
 func TestBBOAcrossVenues(t *testing.T) {
 	r := newRouter(t)
-	r.OnBook(book(1, 9_990, 10_010))
-	r.OnBook(book(2, 9_995, 10_020))
+	r.OnBook(top(1, 9_990, 10_010))
+	r.OnBook(top(2, 9_995, 10_020))
 	if bid, ask := r.BBO(0); bid != 9_995 || ask != 10_010 {
 		t.Fatalf("BBO = %d/%d, want 9995/10010", bid, ask)
 	}
@@ -94,8 +94,8 @@ func TestNewRejectsBadFee(t *testing.T) {
 
 func BenchmarkRoute(b *testing.B) {
 	r, _ := New([]VenueFees{{ID: 1, Name: "a"}, {ID: 2, Name: "b"}}, 1)
-	r.OnBook(book(1, 9_990, 10_010))
-	r.OnBook(book(2, 9_995, 10_020))
+	r.OnBook(top(1, 9_990, 10_010))
+	r.OnBook(top(2, 9_995, 10_020))
 	o := &domain.Order{Side: domain.Buy, Qty: 1}
 	b.ReportAllocs()
 	for b.Loop() {
