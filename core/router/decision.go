@@ -130,7 +130,8 @@ type Decision struct {
 	RunnerUpNet Net
 	HasRunnerUp bool
 	// Skipped are the venues listing the instrument that were passed over,
-	// in listing order, Skipped[:NSkipped].
+	// Skipped[:NSkipped]: first those skipped for their state, then those
+	// skipped for their quote, each in listing order.
 	Skipped  [MaxVenues]Skip
 	NSkipped uint8
 
@@ -181,7 +182,9 @@ func (d Decision) AppendText(b []byte) ([]byte, error) {
 		b = append(b, d.Tie.String()...)
 		b = append(b, ')')
 	}
-	b = append(b, ':')
+	if d.NLegs > 0 {
+		b = append(b, ':')
+	}
 	for k := 0; k < int(d.NLegs); k++ {
 		l := &d.Legs[k]
 		if k > 0 {
