@@ -29,6 +29,7 @@ type Venue struct {
 	in      chan request // bounded; Submit, Cancel and Replace never block on it
 	queries chan func()  // OpenOrders and Orders: run by the venue goroutine between batches
 	session atomic.Pointer[session]
+	runs    atomic.Uint64 // calls of Run so far: the session generation
 
 	depthSink DepthSink // Options.Market when it implements DepthSink, else nil
 
@@ -149,6 +150,14 @@ func New(opts Options) (*Venue, error) {
 // requests. Safe to call from any goroutine.
 func (v *Venue) Connected() bool { return v.session.Load() != nil }
 
+// Session reports whether Run is running and how many times it has been
+// called (engine.SessionReporter): a venue stopped and run again is a
+// session that came back, and must be reconciled.
+func (v *Venue) Session() (up bool, generation uint64) {
+	g := v.runs.Load()
+	return v.Connected(), g
+}
+
 // Submit queues a new order o for the book of o.Instrument and returns at
 // once, copying what it needs so o may change afterwards. Its outcome comes
 // back on Options.Reports: ExecAck then fills, or ExecReject. It returns
@@ -250,6 +259,7 @@ func (v *Venue) Run(ctx context.Context) error {
 	if !v.session.CompareAndSwap(nil, s) {
 		return ErrRunning
 	}
+	v.runs.Add(1)
 	defer close(s.done)
 	defer v.session.Store(nil)
 	log := v.cfg.Logger.With("venue", v.cfg.Name)

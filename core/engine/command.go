@@ -21,6 +21,8 @@ const (
 	cmdKill
 	cmdReset
 	cmdLimitsSet
+	cmdReconcileBegin
+	cmdReconcileApply
 )
 
 // command is an operator or supervisor request for the engine goroutine.
@@ -38,7 +40,10 @@ type command struct {
 	scope string
 	key   string
 	value string
-	reply chan reply // buffered 1: the engine never waits for the asker
+	// payload carries a command's data that fits no field above (a
+	// reconciliation's venue record).
+	payload any
+	reply   chan reply // buffered 1: the engine never waits for the asker
 }
 
 type reply struct {
@@ -257,6 +262,12 @@ func (e *Engine) command(c *command) {
 		if !n.down {
 			e.journalRecovered()
 		}
+	case cmdReconcileBegin:
+		r.value = e.beginReconcile(c.venue)
+	case cmdReconcileApply:
+		r.value = e.applyRecord(c.payload.(*venueRecord))
+		e.handView()
+		e.publish()
 	case cmdVenueState:
 		e.router.SetConnected(c.venue, c.flag)
 		if c.flag {
@@ -271,6 +282,7 @@ func (e *Engine) command(c *command) {
 		if int(c.instr) < len(e.opts.Instruments) {
 			sym = e.opts.Instruments[c.instr].Symbol
 		}
+		e.router.SetStale(c.venue, c.instr, c.flag)
 		if c.flag {
 			e.alert("warning", "", fmt.Sprintf("market data for %s on %s is stale", sym, e.venueName(c.venue)))
 			e.handleTrips(e.risk.Stale(c.instr, true, e.now))

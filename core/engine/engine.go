@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/desk-trading/desk/core/oms"
 	"github.com/desk-trading/desk/core/router"
 	"github.com/desk-trading/desk/risk"
+	"github.com/shopspring/decimal"
 )
 
 // Options configure an Engine.
@@ -85,6 +87,12 @@ type VenueSlot struct {
 	// Snapshot carries them. It is called from the engine goroutine at
 	// every publication and must not block.
 	Feed FeedReporter
+	// Instruments are the instruments the venue lists; empty: all.
+	Instruments []domain.InstrumentID
+	// Balances are the venue account's opening balances by asset, which
+	// reconciliation compares with the venue's balances less desk's net
+	// position there (BalanceReporter). Nil: every asset opened at zero.
+	Balances map[string]decimal.Decimal
 }
 
 // StrategySlot is a strategy instance and the host that runs it.
@@ -120,6 +128,7 @@ type Engine struct {
 	venues     []Venue        // by VenueID; nil where unused
 	venueNames []string       // by VenueID
 	feeds      []FeedReporter // by VenueID; nil entries have none
+	accounts   []venueAccount // by VenueID
 	strats     []*strategy
 	byInstr    [][]*strategy // subscribers by InstrumentID
 
@@ -252,11 +261,32 @@ func New(opts Options) (*Engine, error) {
 			e.feeds[v.ID] = v.Feed
 		}
 		f := v.Fees
-		f.ID, f.Name = v.ID, v.Name
+		f.ID, f.Name, f.Instruments = v.ID, v.Name, v.Instruments
 		fees = append(fees, f)
+	}
+	e.accounts = make([]venueAccount, len(e.venues))
+	for _, v := range opts.Venues {
+		a := &e.accounts[v.ID]
+		a.pos = make([]domain.Qty, n)
+		a.opening = make(map[string]decimal.Decimal, len(v.Balances))
+		for asset, b := range v.Balances {
+			a.opening[strings.ToUpper(asset)] = b
+		}
+		if len(v.Instruments) > 0 {
+			a.listed = make([]bool, n)
+			for _, i := range v.Instruments {
+				if int(i) >= n {
+					return nil, fmt.Errorf("engine: venue %s lists instrument %d, of %d", v.Name, i, n)
+				}
+				a.listed[i] = true
+			}
+		}
 	}
 	r, err := router.New(fees, n)
 	if err != nil {
+		return nil, fmt.Errorf("engine: %w", err)
+	}
+	if err := r.SetInstruments(opts.Instruments); err != nil {
 		return nil, fmt.Errorf("engine: %w", err)
 	}
 	e.router = r

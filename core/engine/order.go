@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/desk-trading/desk/core/domain"
 	"github.com/desk-trading/desk/core/oms"
@@ -19,6 +20,9 @@ const (
 	reasonVenueBusy = "venue-busy"
 	reasonNotOwner  = "not-owner"
 	reasonNoJournal = "journal-down"
+	// reasonReconciling: the only venues that could take the order are
+	// being reconciled after their session came back.
+	reasonReconciling = "venue-reconciling"
 )
 
 // onIntent handles a strategy's new, cancel or replace request.
@@ -52,20 +56,56 @@ func (e *Engine) newOrder(st *strategy, in *domain.Intent) {
 		return
 	}
 	o.Stamps.RiskPassed = domain.Mono()
-	venue, err := e.router.Route(o, e.now)
+	d, err := e.router.Plan(o, e.now)
+	if err != nil {
+		e.deny(st, o, denialOf(&d, err))
+		return
+	}
+	legs := d.Legs[:d.NLegs]
+	for k := range legs {
+		if int(legs[k].Venue) >= len(e.venues) || e.venues[legs[k].Venue] == nil {
+			e.deny(st, o, reasonNoVenue)
+			return
+		}
+	}
+	if len(legs) > 1 {
+		// A split: the strategy's order is the first leg, and each other
+		// leg a new order of the strategy's (it sees them through
+		// OnOrder, as any order of its own it did not place itself).
+		o.Qty = legs[0].Qty
+		if o.Type == domain.Limit && legs[0].Price > 0 {
+			o.Price = legs[0].Price
+		}
+	}
+	e.send(st, o, legs[0].Venue, &d)
+	for k := 1; k < len(legs); k++ {
+		e.sendLeg(st, o, &legs[k], &d)
+	}
+}
+
+// denialOf is the reason a new order that Plan could not place is denied
+// for: the budget, a reconciling venue, or no venue at all.
+func denialOf(d *router.Decision, err error) string {
 	if errors.Is(err, router.ErrNoBudget) {
-		e.deny(st, o, reasonNoBudget)
-		return
+		return reasonNoBudget
 	}
-	if err != nil || int(venue) >= len(e.venues) || e.venues[venue] == nil {
-		e.deny(st, o, reasonNoVenue)
-		return
+	for _, s := range d.Skipped[:d.NSkipped] {
+		if s.Reason == router.SkipReconciling {
+			return reasonReconciling
+		}
 	}
+	return reasonNoVenue
+}
+
+// send sends o, which passed risk, to venue: the OMS marks it sent, the
+// journal gets it before the venue does, and the strategy is told.
+func (e *Engine) send(st *strategy, o *domain.Order, venue domain.VenueID, d *router.Decision) {
 	o.Stamps.Routed = domain.Mono()
 	if err := e.oms.Sent(o, venue, e.now); err != nil {
 		e.log.Error("oms refused send", "order", o.ID, "err", err)
 		return
 	}
+	e.delta.routes = append(e.delta.routes, routed{id: o.ID, d: *d})
 	e.risk.Admit(o, e.now)
 	// Journal before the order leaves: the journal must never know less
 	// than the venue.
@@ -86,6 +126,28 @@ func (e *Engine) newOrder(st *strategy, in *domain.Intent) {
 	e.router.Spend(venue, e.now, 1, router.WeightOrder)
 	e.latency.order(&o.Stamps)
 	st.Host.OnOrder(o)
+}
+
+// sendLeg sends one further leg of a split parent as a new order of the
+// parent's strategy, with the next id of its sequence. The parent passed
+// risk for the whole quantity, so the leg is not checked again; it is
+// admitted, and counts as working, like any order sent.
+func (e *Engine) sendLeg(st *strategy, parent *domain.Order, leg *router.Leg, d *router.Decision) {
+	in := domain.Intent{
+		Kind: domain.IntentNew, ID: e.NextOrderID(st.ID), Strategy: st.ID, Instrument: parent.Instrument,
+		Side: parent.Side, Type: parent.Type, TIF: parent.TIF, ReduceOnly: parent.ReduceOnly,
+		Price: parent.Price, StopPrice: parent.StopPrice, Qty: leg.Qty, ExpireAt: parent.ExpireAt, Stamps: parent.Stamps,
+	}
+	if in.Type == domain.Limit && leg.Price > 0 {
+		in.Price = leg.Price
+	}
+	o, err := e.oms.Create(&in, e.now)
+	if err != nil {
+		e.log.Error("split leg refused", "order", parent.ID, "leg", in.ID, "err", err)
+		return
+	}
+	o.Stamps = parent.Stamps
+	e.send(st, o, leg.Venue, d)
 }
 
 // deny rejects a new order before it reaches a venue, journals the denial
@@ -262,6 +324,9 @@ func (e *Engine) onReport(r *domain.ExecReport) {
 	e.afterReport(o, fill, was)
 	if r.Kind == domain.ExecAck && prev == domain.StatePendingNew {
 		e.latency.record(StageAck, o.Stamps.Sent, o.Stamps.Acked)
+		if o.Stamps.Sent != 0 && o.Stamps.Acked > o.Stamps.Sent {
+			e.router.ObserveAck(o.Venue, time.Duration(o.Stamps.Acked-o.Stamps.Sent))
+		}
 	}
 	if r.Kind == domain.ExecReject {
 		e.handleTrips(e.risk.OnReject(o.Strategy, e.now))
@@ -282,6 +347,7 @@ func (e *Engine) afterReport(o *domain.Order, fill *domain.Fill, was risk.OrderW
 	// One call for the ledger and the working orders, whatever the change.
 	e.risk.OnOrder(o, was, fill)
 	if fill != nil {
+		e.bookVenueFill(fill)
 		if st != nil {
 			st.fills++
 			var pos domain.Qty

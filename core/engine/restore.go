@@ -1,8 +1,6 @@
 package engine
 
 import (
-	"context"
-	"fmt"
 	"slices"
 
 	"github.com/desk-trading/desk/core/domain"
@@ -42,6 +40,7 @@ func (e *Engine) Restore(ev *domain.Event, sum *RestoreSummary) {
 			return // journaled twice: booked once
 		}
 		e.risk.OnOrder(nil, risk.OrderWas{}, &f) // the working orders are restored after the replay
+		e.bookVenueFill(&f)
 		if st := e.strategy(f.Strategy); st != nil {
 			st.fills++
 		}
@@ -129,168 +128,4 @@ func (e *Engine) FinishRestore(sum *RestoreSummary) {
 	e.notifyStates()
 	e.handView()
 	e.publish()
-}
-
-// ReconcileSummary says what Reconcile changed.
-type ReconcileSummary struct {
-	// Adopted are orders a venue holds under desk's ids that the journal
-	// lacked (sent, then a crash before their group commit), now the
-	// desk's, attributed to the strategy their id names.
-	Adopted int
-	// Fills are venue fills the journal lacked, of adopted or known
-	// orders, applied once each.
-	Fills int
-	// Updated are known orders whose state the venue's reports moved on.
-	Updated int
-	// Canceled are working orders no venue knows: they were lost with the
-	// venue's state (a restarted simulator, an expired session).
-	Canceled int
-	// Foreign are orders under desk's ids of a strategy this desk does not
-	// run: listed in the log, left alone.
-	Foreign int
-}
-
-// Reconcile makes the restored orders agree with what each venue says it
-// holds, before strategies may trade. Call after FinishRestore and before
-// Run.
-//
-// The journal may know less than a venue: an order's record is queued
-// before its send, but the send does not wait for the group commit, so a
-// crash can lose the record of an order the venue received, and fills
-// with it. From a venue that is an OrderHistory, Reconcile takes every
-// order under desk's ids with the venue's reports and replays the reports
-// through the OMS: an order the journal lacks is adopted (journaled now,
-// attributed to the strategy in its id, counted by risk), and each report
-// an order missed is applied, each fill once (the OMS knows fills by
-// trade id, and refuses a transition it already made). A working order
-// that no venue lists, of a venue that answered, is canceled as
-// not-at-venue. Every change is journaled and alerted.
-//
-// It fails when a venue's query fails; what it applied before that stays
-// applied and journaled.
-func (e *Engine) Reconcile(ctx context.Context) (ReconcileSummary, error) {
-	var sum ReconcileSummary
-	listed := make(map[domain.OrderID]bool)
-	asked := make(map[domain.VenueID]bool)
-	e.now = e.clock().UnixNano()
-	for id, v := range e.venues {
-		vid := domain.VenueID(id)
-		switch v := v.(type) {
-		case OrderHistory:
-			orders, err := v.Orders(ctx)
-			if err != nil {
-				return sum, fmt.Errorf("engine: reconcile venue %s: %w", e.venueName(vid), err)
-			}
-			asked[vid] = true
-			for k := range orders {
-				listed[orders[k].Order.ID] = true
-				e.reconcileOrder(vid, &orders[k], &sum)
-			}
-		case OpenOrderLister:
-			ids, err := v.OpenOrders(ctx)
-			if err != nil {
-				return sum, fmt.Errorf("engine: reconcile venue %s: %w", e.venueName(vid), err)
-			}
-			asked[vid] = true
-			for _, oid := range ids {
-				listed[oid] = true
-			}
-		}
-	}
-	var gone []domain.OrderID
-	e.oms.Working(func(o *domain.Order) bool {
-		if asked[o.Venue] && !listed[o.ID] {
-			gone = append(gone, o.ID)
-		}
-		return true
-	})
-	for _, id := range gone {
-		o, _ := e.oms.Get(id)
-		e.applySynthetic(o, domain.ExecCanceled, "not-at-venue")
-	}
-	sum.Canceled = len(gone)
-	if sum.Adopted > 0 || sum.Fills > 0 || sum.Updated > 0 || sum.Canceled > 0 {
-		msg := fmt.Sprintf("reconcile: adopted %d orders the journal lacked, applied %d missed fills, updated %d orders, canceled %d working orders no venue holds",
-			sum.Adopted, sum.Fills, sum.Updated, sum.Canceled)
-		e.audit1(risk.FirmNode, actionReconcile, "engine", "", fmt.Sprintf("adopted=%d fills=%d updated=%d canceled=%d", sum.Adopted, sum.Fills, sum.Updated, sum.Canceled), msg)
-		e.alert("warning", "", msg)
-	}
-	e.handView()
-	e.publish()
-	return sum, nil
-}
-
-// reconcileOrder brings one order in line with the venue's record of it.
-func (e *Engine) reconcileOrder(vid domain.VenueID, vo *domain.VenueOrder, sum *ReconcileSummary) {
-	id := vo.Order.ID
-	sid := id.Strategy()
-	if e.strategy(sid) == nil && e.risk.Strategy(sid) == nil {
-		sum.Foreign++
-		e.log.Warn("reconcile: order of a strategy this desk does not run, left alone", "order", id, "venue", e.venueName(vid))
-		return
-	}
-	o, known := e.oms.Get(id)
-	if !known && e.journaled(id) {
-		// The journal had it, the OMS has since let it go: it ended long
-		// ago, and its fills are in the positions already.
-		return
-	}
-	if !known {
-		skel := vo.Order
-		skel.Strategy, skel.Venue, skel.State = sid, vid, domain.StatePendingNew
-		skel.Filled, skel.FilledNotional, skel.Fees = 0, 0, 0
-		if skel.Created == 0 {
-			skel.Created = e.now
-		}
-		skel.Updated = e.now
-		skel.Stamps = domain.Stamps{Routed: domain.Mono()} // it reached a venue
-		e.oms.Restore(&skel)
-		e.noteJournaledID(id)
-		o, _ = e.oms.Get(id)
-		e.risk.OnOrder(o, risk.OrderWas{}, nil) // working from now
-		e.journalOrder(domain.EventOrder, o)
-		if st := e.strategy(sid); st != nil {
-			st.ordersSent++
-		}
-		sum.Adopted++
-		e.log.Warn("reconcile: adopted an order the journal lacked", "order", id, "strategy", e.strategyName(sid), "venue", e.venueName(vid))
-	}
-	before := o.State
-	for k := range vo.Reports {
-		r := vo.Reports[k]
-		r.Venue, r.OrderID = vid, id
-		if e.reconcileReport(&r) {
-			sum.Fills++
-		}
-	}
-	if known && o.State != before {
-		sum.Updated++
-	}
-}
-
-// reconcileReport applies one of a venue's recorded reports and reports
-// whether it was a fill the desk lacked. A report the order already
-// reflects is refused by the OMS (a duplicate trade id, a transition
-// already made) and skipped.
-func (e *Engine) reconcileReport(r *domain.ExecReport) bool {
-	o, ok := e.oms.Get(r.OrderID)
-	if !ok {
-		return false
-	}
-	was := risk.WasOf(o)
-	if r.Kind == domain.ExecReplaced && o.State.Working() && o.State != domain.StatePendingReplace {
-		// The venue replaced an order whose replace request the journal
-		// lost (or never had, for an adopted order): make the request
-		// the venue answered, so its answer and what follows apply.
-		if err := e.oms.ReplaceRequested(o, r.Price, r.Qty, e.now); err != nil {
-			e.log.Warn("reconcile: venue replace cannot be applied", "order", r.OrderID, "err", err)
-		}
-	}
-	o, fill, err := e.oms.Apply(r, e.now)
-	if err != nil {
-		e.log.Debug("reconcile: venue report already reflected", "order", r.OrderID, "kind", r.Kind, "err", err)
-		return false
-	}
-	e.afterReport(o, fill, was)
-	return fill != nil
 }

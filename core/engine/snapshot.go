@@ -96,6 +96,16 @@ type VenueSnapshot struct {
 	// Budget is the venue account's rate budget use in the current
 	// intervals; nil when it has no limits.
 	Budget *router.BudgetUse
+	// Reconciling is set while desk reconciles with the venue; Reconciled
+	// is when it last finished (unix ns; 0: never).
+	Reconciling bool
+	Reconciled  int64
+	// RateUse is what the venue last said of its rate limits; nil for a
+	// venue that is no RateReporter.
+	RateUse *domain.RateUse
+	// External and Balances are as of the last reconciliation.
+	External []domain.ExternalOrder
+	Balances []BalanceCheck
 }
 
 // snapPlan is the static shape of every snapshot, fixed in New: the
@@ -226,6 +236,12 @@ func (e *Engine) publish() {
 				f := e.feeds[id].FeedStats()
 				vs.Feed = &f
 			}
+			if rr, ok := e.venues[id].(RateReporter); ok {
+				u := rr.RateUse()
+				vs.RateUse = &u
+			}
+			a := &e.accounts[id]
+			vs.Reconciling, vs.Reconciled, vs.External, vs.Balances = a.reconciling, a.reconciled, a.external, a.balances
 			s.Venues = append(s.Venues, vs)
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 
 	"github.com/desk-trading/desk/core/domain"
+	"github.com/desk-trading/desk/core/router"
 )
 
 // Query defaults and bounds.
@@ -66,6 +67,7 @@ type view struct {
 type viewOrder struct {
 	seq uint64
 	domain.Order
+	route string // why the router sent it where it went; "" for an order never routed here
 }
 
 // viewDelta is what changed since the last hand-over, oldest first.
@@ -77,6 +79,15 @@ type viewDelta struct {
 	// than keep a stale state.
 	gone   []domain.OrderID
 	audits []AuditRecord
+	// routes are the routing decisions of the orders sent since the last
+	// hand-over; the view formats them, off the engine goroutine.
+	routes []routed
+}
+
+// routed is one order's routing decision.
+type routed struct {
+	id domain.OrderID
+	d  router.Decision
 }
 
 // orderKey is an order's place in the view: the order in which the view
@@ -192,7 +203,7 @@ func (v *view) run(ctx context.Context) {
 func (v *view) recycle(d *viewDelta) {
 	clear(d.orders) // drop the strings they reference
 	clear(d.audits)
-	d.orders, d.gone, d.audits = d.orders[:0], d.gone[:0], d.audits[:0]
+	d.orders, d.gone, d.audits, d.routes = d.orders[:0], d.gone[:0], d.audits[:0], d.routes[:0]
 	select {
 	case v.free <- d:
 	default:
@@ -225,6 +236,11 @@ func (v *view) apply(d *viewDelta) {
 		v.sorted = append(v.sorted, orderKey{c.seq, o.ID}) // in seq order by construction
 		if o.State.Terminal() {
 			v.ended = append(v.ended, o.ID)
+		}
+	}
+	for k := range d.routes {
+		if o, ok := v.orders[d.routes[k].id]; ok {
+			o.route = d.routes[k].d.String()
 		}
 	}
 	for k := range d.audits {
@@ -274,6 +290,10 @@ func (v *view) forget(o *viewOrder) {
 // next page ("" when this is the last).
 type OrdersPage struct {
 	Orders []domain.Order
+	// Routes are why the router sent each order where it went, by index
+	// of Orders ("" for an order not routed by this run: restored, or
+	// denied before routing).
+	Routes []string
 	Next   string
 }
 
@@ -298,6 +318,7 @@ func (v *view) ordersPage(after string, limit int) (OrdersPage, error) {
 		from = k
 	}
 	page := make([]domain.Order, 0, min(limit, 256))
+	routes := make([]string, 0, min(limit, 256))
 	next := ""
 	v.mu.RLock()
 	i := 0
@@ -310,7 +331,8 @@ func (v *view) ordersPage(after string, limit int) (OrdersPage, error) {
 	last := -1
 	for ; i < len(v.sorted) && len(page) < limit; i++ {
 		if k := v.sorted[i]; k.id != 0 {
-			page = append(page, v.orders[k.id].Order)
+			o := v.orders[k.id]
+			page, routes = append(page, o.Order), append(routes, o.route)
 			last = i
 		}
 	}
@@ -321,7 +343,7 @@ func (v *view) ordersPage(after string, limit int) (OrdersPage, error) {
 		next = formatCursor(v.sorted[last])
 	}
 	v.mu.RUnlock()
-	return OrdersPage{Orders: page, Next: next}, nil
+	return OrdersPage{Orders: page, Routes: routes, Next: next}, nil
 }
 
 // formatCursor and parseCursor spell a page cursor: the last order's place

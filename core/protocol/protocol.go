@@ -302,6 +302,52 @@ type Venue struct {
 	// of each limit in its current interval, for every strategy on the
 	// venue; absent when the venue has no limits.
 	Budget *Budget `json:"budget,omitempty"`
+	// Reconciling is set from the moment the venue's session came (back)
+	// up until desk has reconciled with it: no new order goes to it.
+	Reconciling bool `json:"reconciling,omitempty"`
+	// Reconciled is when desk last reconciled with the venue (RFC 3339);
+	// empty before the first time.
+	Reconciled string `json:"reconciled,omitempty"`
+	// RateUse is the rate-limit use the venue itself last reported
+	// (Binance's X-MBX headers); absent for a venue that reports none.
+	RateUse *RateUse `json:"rate_use,omitempty"`
+	// External are the open orders on desk's account under ids that are
+	// not desk's: shown, never canceled by desk.
+	External []ExternalOrder `json:"external,omitempty"`
+	// Balances compare each traded asset's balance at the venue with
+	// desk's record, as of the last reconciliation.
+	Balances []Balance `json:"balances,omitempty"`
+}
+
+// RateUse is a venue account's rate-limit use as the venue reported it.
+type RateUse struct {
+	At         string `json:"at"` // RFC 3339
+	Weight1m   int64  `json:"weight_1m"`
+	Orders10s  int64  `json:"orders_10s"`
+	Orders1d   int64  `json:"orders_1d"`
+	RetryUntil string `json:"retry_until,omitempty"` // the venue refuses requests until then (429, 418)
+	Status     int    `json:"status,omitempty"`      // 429 or 418 while refused
+}
+
+// ExternalOrder is an open order at a venue that desk did not place.
+type ExternalOrder struct {
+	ClientOrderID  string `json:"client_order_id"`
+	VenueOrderID   uint64 `json:"venue_order_id"`
+	Instrument     string `json:"instrument"`
+	Side           string `json:"side"`
+	Price          string `json:"price"`
+	Quantity       string `json:"quantity"`
+	FilledQuantity string `json:"filled_quantity"`
+}
+
+// Balance is one asset's balance at a venue against desk's record: Venue
+// less Opening must be Desk, desk's net position from its fills there.
+type Balance struct {
+	Asset   string `json:"asset"`
+	Venue   string `json:"venue"`
+	Opening string `json:"opening"`
+	Desk    string `json:"desk"`
+	Match   bool   `json:"match"`
 }
 
 // Budget is a venue account's rate-limit use and limits (a limit of 0 is
@@ -367,6 +413,10 @@ type Order struct {
 	AvgFillPrice   string `json:"avg_fill_price"` // "" before the first fill
 	State          string `json:"state"`
 	Reason         string `json:"reason,omitempty"`
-	Created        string `json:"created"` // RFC 3339 with nanoseconds
-	Updated        string `json:"updated"`
+	// Route is why the router sent the order where it went (the venues
+	// compared, the legs of a split, the venues skipped and why); empty
+	// for an order not routed in this run of the daemon.
+	Route   string `json:"route,omitempty"`
+	Created string `json:"created"` // RFC 3339 with nanoseconds
+	Updated string `json:"updated"`
 }

@@ -45,6 +45,7 @@ func Status(s *engine.Snapshot, n *engine.Names) *protocol.Status {
 			pv.Budget = &protocol.Budget{Orders10s: b.Orders10s, Orders10sLimit: b.Limits.Orders10s,
 				Orders1d: b.Orders1d, Orders1dLimit: b.Limits.Orders1d, Weight1m: b.Weight1m, Weight1mLimit: b.Limits.Weight1m}
 		}
+		venue(&pv, &v, n)
 		st.Venues = append(st.Venues, pv)
 	}
 	st.Latency = Latency(s.Latency, s.LatencyWindow)
@@ -116,6 +117,9 @@ func Orders(p engine.OrdersPage, n *engine.Names) protocol.Orders {
 	out := protocol.Orders{Orders: make([]protocol.Order, len(p.Orders)), Next: p.Next}
 	for k := range p.Orders {
 		out.Orders[k] = Order(&p.Orders[k], n)
+		if k < len(p.Routes) {
+			out.Orders[k].Route = p.Routes[k]
+		}
 	}
 	return out
 }
@@ -270,4 +274,30 @@ func instrumentSymbol(n *engine.Names, id domain.InstrumentID) string {
 		return in.Symbol
 	}
 	return fmt.Sprintf("instrument-%d", id)
+}
+
+// venue fills pv's reconciliation fields from v.
+func venue(pv *protocol.Venue, v *engine.VenueSnapshot, n *engine.Names) {
+	pv.Reconciling = v.Reconciling
+	if v.Reconciled != 0 {
+		pv.Reconciled = timestamp(time.Unix(0, v.Reconciled))
+	}
+	if u := v.RateUse; u != nil && u.At != 0 {
+		pv.RateUse = &protocol.RateUse{At: timestamp(time.Unix(0, u.At)), Weight1m: u.Weight1m, Orders10s: u.Orders10s, Orders1d: u.Orders1d, Status: u.Status}
+		if u.RetryUntil != 0 {
+			pv.RateUse.RetryUntil = timestamp(time.Unix(0, u.RetryUntil))
+		}
+	}
+	for _, x := range v.External {
+		in := n.Instrument(x.Instrument)
+		po := protocol.ExternalOrder{ClientOrderID: x.ClientID, VenueOrderID: x.VenueOrderID, Side: x.Side.String()}
+		if in != nil {
+			po.Instrument, po.Price, po.Quantity, po.FilledQuantity = in.Symbol, in.FormatPrice(x.Price), in.FormatQty(x.Qty), in.FormatQty(x.Filled)
+		}
+		pv.External = append(pv.External, po)
+	}
+	for _, b := range v.Balances {
+		pv.Balances = append(pv.Balances, protocol.Balance{Asset: b.Asset, Venue: b.Venue.String(),
+			Opening: b.Opening.String(), Desk: b.Desk.String(), Match: b.Match})
+	}
 }

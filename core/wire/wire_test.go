@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"reflect"
 	"testing"
 	"time"
 
@@ -110,7 +111,7 @@ func TestStatusDisplayOrder(t *testing.T) {
 	if got := join(books); got != "a:reduce-only b:active c:" {
 		t.Errorf("books %s", got)
 	}
-	if len(st.Venues) != 2 || st.Venues[0] != (protocol.Venue{Name: "sim", Connected: true}) || st.Venues[1].Name != "other" {
+	if len(st.Venues) != 2 || !reflect.DeepEqual(st.Venues[0], protocol.Venue{Name: "sim", Connected: true}) || st.Venues[1].Name != "other" {
 		t.Errorf("venues %+v", st.Venues)
 	}
 	if len(st.Latency) != 2 || st.Latency[0].Stage != "inbox" || st.Latency[0].Recent != nil ||

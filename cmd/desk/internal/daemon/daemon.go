@@ -199,7 +199,7 @@ func (d *Daemon) build() error {
 	j := d.j
 	d.eng, err = engine.New(engine.Options{
 		Instruments:      w.instruments,
-		Venues:           w.venueSlots(),
+		Venues:           w.venueSlots(cfg),
 		Strategies:       w.strategySlots(),
 		Risk:             w.tree,
 		Journal:          j,
@@ -361,7 +361,7 @@ func (d *Daemon) run(ctx context.Context) error {
 	// watcher stops with the strategies, before the venues are shut down,
 	// so a shutdown never reads as a venue failure.
 	hostsWG.Add(1)
-	go func() { defer hostsWG.Done(); w.watchVenues(hostCtx, eng) }()
+	go func() { defer hostsWG.Done(); w.watchVenues(hostCtx, eng, log) }()
 	for _, h := range w.hosts {
 		hostsWG.Add(1)
 		go func() {
@@ -462,10 +462,20 @@ type venue struct {
 	id  domain.VenueID
 	cfg config.Venue
 	// venue executes the orders: the simulator of a "sim" venue, the
-	// paper simulator of a networked one.
-	venue *sim.Venue
+	// paper simulator of a networked one, or the Binance adapter of a
+	// live one.
+	venue executor
+	paper *sim.Venue     // a paper-traded venue's simulator; nil otherwise
 	feed  *feeds.Handler // market data to the engine, staleness
 	net   *binance.Feed  // a networked venue's market data; nil for "sim"
+}
+
+// executor is a venue as the daemon runs it: the engine's port, and a
+// session it runs and watches.
+type executor interface {
+	engine.Venue
+	Run(ctx context.Context) error
+	Connected() bool
 }
 
 type strat struct {

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/desk-trading/desk/brokers/sim"
@@ -16,6 +18,7 @@ import (
 	"github.com/desk-trading/desk/core/strategy"
 	"github.com/desk-trading/desk/feeds"
 	"github.com/desk-trading/desk/feeds/binance"
+	"github.com/shopspring/decimal"
 )
 
 // engineRef returns the engine once it is built. The venues, feeds and
@@ -85,6 +88,7 @@ func (w *wiring) makeVenues(cfg *config.Config, reports chan domain.ExecReport, 
 		}
 		v.venue = sv
 		if networked {
+			v.paper = sv
 			if v.net, err = w.makeNetFeed(v, vlog); err != nil {
 				return fmt.Errorf("venue %s: %w", v.cfg.Name, err)
 			}
@@ -101,7 +105,7 @@ func (w *wiring) makeNetFeed(v *venue, log *slog.Logger) (*binance.Feed, error) 
 		syms = append(syms, binance.FeedSymbol{Symbol: vs, Instrument: w.instruments[w.bySymbol[in]]})
 	}
 	slices.SortFunc(syms, func(a, b binance.FeedSymbol) int { return cmp.Compare(a.Symbol, b.Symbol) })
-	paper, handler := v.venue, v.feed
+	paper, handler := v.paper, v.feed
 	return binance.NewFeed(binance.FeedOptions{
 		Client: binance.ClientOptions{
 			RESTURL: v.cfg.RESTURL, WSURL: v.cfg.WSURL,
@@ -161,11 +165,19 @@ func (w *wiring) makeHosts(eng engineRef, log *slog.Logger) error {
 	return nil
 }
 
-func (w *wiring) venueSlots() []engine.VenueSlot {
+func (w *wiring) venueSlots(cfg *config.Config) []engine.VenueSlot {
 	var out []engine.VenueSlot
 	for _, v := range w.venues {
+		var listed []domain.InstrumentID
+		for _, sym := range cfg.ListedSymbols(&v.cfg) {
+			listed = append(listed, w.bySymbol[sym])
+		}
+		bal := make(map[string]decimal.Decimal, len(v.cfg.Balances))
+		for a, b := range v.cfg.Balances {
+			bal[a] = b.Decimal
+		}
 		out = append(out, engine.VenueSlot{
-			ID: v.id, Name: v.cfg.Name, Venue: v.venue, Feed: v,
+			ID: v.id, Name: v.cfg.Name, Venue: v.venue, Feed: v, Instruments: listed, Balances: bal,
 			Fees: router.VenueFees{MakerBps: v.cfg.MakerFeeBps.Decimal, TakerBps: v.cfg.TakerFeeBps.Decimal,
 				Limits: router.Limits{Orders10s: int64(v.cfg.RateLimits.Orders10s),
 					Orders1d: int64(v.cfg.RateLimits.Orders1d), Weight1m: int64(v.cfg.RateLimits.Weight1m)}},
@@ -204,12 +216,21 @@ func (w *wiring) awaitVenues(ctx context.Context, limit time.Duration) error {
 }
 
 // watchVenues tells the engine when a venue's session goes down or comes
-// back, polling every 100ms until ctx is done.
-func (w *wiring) watchVenues(ctx context.Context, eng *engine.Engine) {
+// back, polling every 100ms until ctx is done, and reconciles a venue
+// whose session came back (engine.SessionReporter: a new generation)
+// before its strategies may trade on it again.
+func (w *wiring) watchVenues(ctx context.Context, eng *engine.Engine, log *slog.Logger) {
 	up := make([]bool, len(w.venues))
+	gen := make([]uint64, len(w.venues))
 	for k, v := range w.venues {
 		up[k] = v.venue.Connected()
+		if s, ok := v.venue.(engine.SessionReporter); ok {
+			_, gen[k] = s.Session()
+		}
 	}
+	var reconciling sync.WaitGroup
+	defer reconciling.Wait()
+	busy := make([]atomic.Bool, len(w.venues))
 	t := time.NewTicker(100 * time.Millisecond)
 	defer t.Stop()
 	for {
@@ -223,7 +244,43 @@ func (w *wiring) watchVenues(ctx context.Context, eng *engine.Engine) {
 				up[k] = c
 				eng.VenueState(v.id, c)
 			}
+			s, ok := v.venue.(engine.SessionReporter)
+			if !ok {
+				continue
+			}
+			if sup, g := s.Session(); sup && g != gen[k] && busy[k].CompareAndSwap(false, true) {
+				gen[k] = g
+				reconciling.Go(func() {
+					defer busy[k].Store(false)
+					reconcileUntilDone(ctx, eng, v, log)
+				})
+			}
 		}
+	}
+}
+
+// reconcileUntilDone reconciles venue v after its session came back,
+// trying again with a growing pause (100ms to 5s) until it succeeds or
+// ctx is done. The venue takes no new order meanwhile.
+func reconcileUntilDone(ctx context.Context, eng *engine.Engine, v *venue, log *slog.Logger) {
+	pause := 100 * time.Millisecond
+	for {
+		rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		sum, err := eng.ReconcileVenue(rctx, v.id)
+		cancel()
+		if err == nil {
+			log.Info("reconciled after the session came back", "venue", v.cfg.Name, "adopted", sum.Adopted,
+				"fills", sum.Fills, "updated", sum.Updated, "canceled", sum.Canceled, "external", sum.External,
+				"mismatches", sum.Mismatches)
+			return
+		}
+		log.Warn("reconcile failed; trying again", "venue", v.cfg.Name, "err", err, "in", pause)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(pause):
+		}
+		pause = min(2*pause, 5*time.Second)
 	}
 }
 
