@@ -1,6 +1,11 @@
 package router
 
-import "github.com/desk-trading/desk/core/domain"
+import (
+	"math"
+	"math/bits"
+
+	"github.com/desk-trading/desk/core/domain"
+)
 
 // cand is a venue Plan ranks.
 type cand struct {
@@ -13,13 +18,21 @@ type cand struct {
 	timed bool
 }
 
-// netOf returns p net of fee for an order on side; ok false on overflow.
+// netOf returns p net of fee for an order on side; ok false when p is not
+// positive or the net overflows an int64 (a price above about 9.2e12
+// units). The factor feeUnit±fee is positive: |fee| <= 10%.
 func netOf(side domain.Side, p domain.Price, fee int64) (Net, bool) {
 	if side == domain.Sell {
 		fee = -fee
 	}
-	v, ok := domain.MulDiv(int64(p), feeUnit+fee, 1)
-	return Net(v), ok
+	if p <= 0 {
+		return 0, false
+	}
+	hi, lo := bits.Mul64(uint64(p), uint64(feeUnit+fee))
+	if hi != 0 || lo > math.MaxInt64 {
+		return 0, false
+	}
+	return Net(lo), true
 }
 
 // better reports whether net a beats net b for an order on side.
@@ -213,9 +226,10 @@ func (r *Router) take(d *Decision, o *domain.Order, c []cand) {
 	if o.Type == domain.Limit {
 		limit = o.Price
 	}
-	var t [MaxVenues]cand
-	var why [MaxVenues]SkipReason
-	m := 0
+	// The venues that can take compact to the front of c, in place: when
+	// none can, c is untouched for rest.
+	var skips [MaxVenues]Skip
+	m, ns := 0, 0
 	for j := range c {
 		v := &r.venues[c[j].k]
 		s := v.books[o.Instrument].opposite(o.Side)
@@ -226,12 +240,13 @@ func (r *Router) take(d *Decision, o *domain.Order, c []cand) {
 		}
 		switch {
 		case !ok:
-			why[j] = SkipNoQuote
+			skips[ns], ns = Skip{Venue: v.id, Reason: SkipNoQuote}, ns+1
 		case !reaches(o.Side, p, limit):
-			why[j] = SkipOutsideLimit
+			skips[ns], ns = Skip{Venue: v.id, Reason: SkipOutsideLimit}, ns+1
 		default:
-			t[m] = c[j]
-			t[m].touch, t[m].net, t[m].fee, t[m].avail = p, net, v.taker, s.within(o.Side, limit)
+			t := c[j]
+			t.touch, t.net, t.fee, t.avail = p, net, v.taker, s.within(o.Side, limit)
+			c[m] = t
 			m++
 		}
 	}
@@ -244,12 +259,10 @@ func (r *Router) take(d *Decision, o *domain.Order, c []cand) {
 		d.leg(Leg{Venue: r.venues[c[0].k].id, Qty: o.Qty, Price: o.Price})
 		return
 	}
-	for j := range c {
-		if why[j] != SkipNone {
-			d.skip(r.venues[c[j].k].id, why[j])
-		}
+	for _, s := range skips[:ns] {
+		d.skip(s.Venue, s.Reason)
 	}
-	ranked := t[:m]
+	ranked := c[:m]
 	sortCands(ranked, true, o.Side)
 	if m == 1 || o.Qty <= ranked[0].avail {
 		r.single(d, o, ranked, ReasonBestNetPrice, true)
@@ -261,34 +274,43 @@ func (r *Router) take(d *Decision, o *domain.Order, c []cand) {
 // split sweeps the displayed levels of the ranked venues best net first
 // until o is filled or the levels within limit run out; see Plan.
 func (r *Router) split(d *Decision, o *domain.Order, ranked []cand, limit domain.Price) {
-	var next [MaxVenues]uint8
-	var alloc [MaxVenues]domain.Qty
-	var worst [MaxVenues]domain.Price
-	left := o.Qty
-	for left > 0 {
-		bj, bn := -1, Net(0)
+	var (
+		side  [MaxVenues]*levels
+		next  [MaxVenues]uint8 // each venue's next level
+		nnet  [MaxVenues]Net   // its net
+		open  [MaxVenues]bool  // it has a next level within the limit
+		alloc [MaxVenues]domain.Qty
+		worst [MaxVenues]domain.Price
+	)
+	// advance looks at venue j's next level.
+	advance := func(j int) {
+		s := side[j]
+		open[j] = false
+		if next[j] < s.n && reaches(o.Side, s.lv[next[j]].Price, limit) {
+			nnet[j], open[j] = netOf(o.Side, s.lv[next[j]].Price, ranked[j].fee)
+		}
+	}
+	for j := range ranked {
+		side[j] = r.venues[ranked[j].k].books[o.Instrument].opposite(o.Side)
+		advance(j)
+	}
+	for left := o.Qty; left > 0; {
+		bj := -1
 		for j := range ranked {
-			s := r.venues[ranked[j].k].books[o.Instrument].opposite(o.Side)
-			if next[j] >= s.n {
-				continue
-			}
-			p := s.lv[next[j]].Price
-			if !reaches(o.Side, p, limit) {
-				continue
-			}
-			if net, ok := netOf(o.Side, p, ranked[j].fee); ok && (bj < 0 || better(o.Side, net, bn)) {
-				bj, bn = j, net
+			if open[j] && (bj < 0 || better(o.Side, nnet[j], nnet[bj])) {
+				bj = j
 			}
 		}
 		if bj < 0 {
 			break
 		}
-		l := &r.venues[ranked[bj].k].books[o.Instrument].opposite(o.Side).lv[next[bj]]
+		l := &side[bj].lv[next[bj]]
 		q := min(left, l.Qty)
 		alloc[bj] += q
 		worst[bj] = l.Price
-		next[bj]++
 		left -= q
+		next[bj]++
+		advance(bj)
 	}
 	lot := r.inst[o.Instrument].lot
 	var sum domain.Qty
