@@ -25,10 +25,11 @@ const (
 	ReasonPostOnly            // post-only: the best maker fee
 	ReasonRests               // a limit that crosses no eligible venue: it rests, at the best maker fee
 	ReasonStop                // a stop triggers into a taker: the best taker fee
+	ReasonFillOrKill          // a fill-or-kill more than the best venue shows: the best that shows it all, never a split
 )
 
 var reasonNames = [...]string{"none", "best-net-price", "only-venue", "no-quote-first-venue",
-	"split-by-size", "post-only-maker-fee", "rests-maker-fee", "stop-taker-fee"}
+	"split-by-size", "post-only-maker-fee", "rests-maker-fee", "stop-taker-fee", "fok-full-size"}
 
 // String returns the reason as a kebab-case constant such as "split-by-size".
 func (r Reason) String() string {
@@ -74,9 +75,10 @@ const (
 	SkipBudget                  // its rate budget does not afford a new order now
 	SkipNoQuote                 // the order takes and the venue shows nothing on the side it would take
 	SkipOutsideLimit            // the order takes and the venue's touch is beyond the limit
+	SkipWouldCross              // post-only, and the venue's touch would take it (it would be rejected); only while another venue would not
 )
 
-var skipNames = [...]string{"none", "down", "reconciling", "stale", "rate-budget", "no-quote", "outside-limit"}
+var skipNames = [...]string{"none", "down", "reconciling", "stale", "rate-budget", "no-quote", "outside-limit", "would-cross"}
 
 // String returns the skip reason as a constant such as "stale".
 func (s SkipReason) String() string {

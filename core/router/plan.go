@@ -131,7 +131,12 @@ func tieOf(c []cand, take bool) Tie {
 //     is left (what nobody displays, and the rounding) goes to the best
 //     venue, which rests it at the limit or works it as a market order.
 //     A market order no venue quotes goes to the first eligible venue.
+//   - A fill-or-kill is never split: when the best venue shows less than
+//     all of it within the limit, it goes to the best venue that shows
+//     all of it, if any.
 //   - A limit that crosses no venue rests: the best maker fee.
+//   - A post-only order skips the venues where its price would take (they
+//     would reject it), unless it would take at every venue.
 //
 // Ties on the fee break on ack latency, then listing order. The
 // Decision's legs are best first, so Legs[0] is the venue Route returns.
@@ -204,8 +209,39 @@ func (r *Router) rest(d *Decision, o *domain.Order, c []cand, why Reason) {
 			c[j].net, _ = netOf(o.Side, ref, c[j].fee) // on overflow 0: shown as none; the fee ranks
 		}
 	}
+	if why == ReasonPostOnly && o.Price > 0 {
+		c = r.resting(d, o, c)
+	}
 	sortCands(c, false, o.Side)
 	r.single(d, o, c, why, false)
+}
+
+// resting returns the venues of c where post-only o would not take, and
+// records the others as skipped; when o would take everywhere, all of c,
+// and each venue rejects it as post-only orders ask.
+func (r *Router) resting(d *Decision, o *domain.Order, c []cand) []cand {
+	var crosses [MaxVenues]bool
+	m := 0
+	for j := range c {
+		p, ok := r.venues[c[j].k].books[o.Instrument].opposite(o.Side).best()
+		crosses[j] = ok && reaches(o.Side, p, o.Price)
+		if !crosses[j] {
+			m++
+		}
+	}
+	if m == 0 || m == len(c) {
+		return c
+	}
+	m = 0
+	for j := range c {
+		if crosses[j] {
+			d.skip(r.venues[c[j].k].id, SkipWouldCross)
+			continue
+		}
+		c[m] = c[j]
+		m++
+	}
+	return c[:m]
 }
 
 // single sends o whole to c[0], c sorted.
@@ -264,11 +300,35 @@ func (r *Router) take(d *Decision, o *domain.Order, c []cand) {
 	}
 	ranked := c[:m]
 	sortCands(ranked, true, o.Side)
-	if m == 1 || o.Qty <= ranked[0].avail {
+	switch {
+	case m == 1 || o.Qty <= ranked[0].avail:
+		r.single(d, o, ranked, ReasonBestNetPrice, true)
+	case o.TIF == domain.FOK:
+		r.fillOrKill(d, o, ranked)
+	default:
+		r.split(d, o, ranked, limit)
+	}
+}
+
+// fillOrKill sends o, more than the best venue shows, whole to the best
+// venue that shows all of it within the limit, else to the best venue:
+// split legs would each fill or die alone, and o must fill whole or not
+// at all.
+func (r *Router) fillOrKill(d *Decision, o *domain.Order, ranked []cand) {
+	j := 0
+	for j < len(ranked) && ranked[j].avail < o.Qty {
+		j++
+	}
+	if j == len(ranked) {
 		r.single(d, o, ranked, ReasonBestNetPrice, true)
 		return
 	}
-	r.split(d, o, ranked, limit)
+	// Move ranked[j] to the front; the best by net becomes the runner-up.
+	first := ranked[j]
+	copy(ranked[1:j+1], ranked[:j])
+	ranked[0] = first
+	r.single(d, o, ranked, ReasonFillOrKill, true)
+	d.Tie = TieNone
 }
 
 // split sweeps the displayed levels of the ranked venues best net first

@@ -68,7 +68,10 @@ func TestPlanProperties(t *testing.T) {
 		qty := lot * domain.Qty(1+rng.IntN(40))
 		px := domain.Price(10_000 + rng.IntN(21) - 10)
 		var o domain.Order
-		switch rng.IntN(4) {
+		switch rng.IntN(5) {
+		case 4:
+			o = lim(side, px, qty)
+			o.TIF = domain.FOK
 		case 0:
 			o = mkt(side, qty)
 		case 1:
@@ -168,6 +171,16 @@ func TestPlanProperties(t *testing.T) {
 			}
 		}
 		switch {
+		case o.TIF == domain.FOK && takers > 0:
+			if d.NLegs != 1 {
+				fail("a fill-or-kill in %d legs", d.NLegs)
+			}
+			if _, ok := touch(first); !ok {
+				fail("fill-or-kill at %c, which cannot take", 'a'+first)
+			}
+			if net(first) != best && r.Displayed(d.Legs[0].Venue, 0, side, limit) < qty {
+				fail("fill-or-kill at %c, neither the best net nor showing it all", 'a'+first)
+			}
 		case !o.PostOnly && takers > 0:
 			if _, ok := touch(first); !ok || net(first) != best {
 				fail("first venue %c nets %d, the best eligible %d", 'a'+first, net(first), best)
@@ -176,7 +189,27 @@ func TestPlanProperties(t *testing.T) {
 				fail("%d legs, reason %s", d.NLegs, d.Reason)
 			}
 		case o.PostOnly || limit > 0:
+			// A post-only order avoids the venues where it would take,
+			// while it can.
+			crosses := func(k int) bool {
+				ls := vs[k].asks
+				if side == domain.Sell {
+					ls = vs[k].bids
+				}
+				return o.PostOnly && len(ls) > 0 && reaches(side, ls[0].Price, o.Price)
+			}
+			pool := eligible[:0:0]
 			for _, k := range eligible {
+				if !crosses(k) {
+					pool = append(pool, k)
+				}
+			}
+			if len(pool) == 0 {
+				pool = eligible
+			} else if crosses(first) {
+				fail("post-only at %c, where it would take", 'a'+first)
+			}
+			for _, k := range pool {
 				if vs[k].makerM < vs[first].makerM {
 					fail("rests at %c, maker %d; %c charges %d", 'a'+first, vs[first].makerM, 'a'+k, vs[k].makerM)
 				}
@@ -188,7 +221,7 @@ func TestPlanProperties(t *testing.T) {
 		}
 	}
 	// The random books must reach every way of routing but the stop's.
-	for _, why := range []Reason{ReasonBestNetPrice, ReasonOnlyVenue, ReasonNoQuote, ReasonSplit, ReasonPostOnly, ReasonRests} {
+	for _, why := range []Reason{ReasonBestNetPrice, ReasonOnlyVenue, ReasonNoQuote, ReasonSplit, ReasonPostOnly, ReasonRests, ReasonFillOrKill} {
 		if reasons[why] == 0 {
 			t.Errorf("no random order was routed %s: %v", why, reasons)
 		}

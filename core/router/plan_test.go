@@ -113,6 +113,8 @@ func lim(side domain.Side, px domain.Price, qty domain.Qty) domain.Order {
 func TestPlan(t *testing.T) {
 	postOnly := lim(domain.Buy, 9_999, 10)
 	postOnly.PostOnly = true
+	fok := lim(domain.Buy, 101, 30)
+	fok.TIF = domain.FOK
 	stop := domain.Order{Side: domain.Sell, Type: domain.Stop, TIF: domain.GTC, StopPrice: 9_900, Qty: 10}
 	for _, tc := range []struct {
 		name    string
@@ -213,6 +215,39 @@ func TestPlan(t *testing.T) {
 				{maker: "-0.5", taker: "30", asks: []domain.Level{lv(10_000, 1)}},
 			},
 			order: postOnly, reason: ReasonPostOnly, legs: []wantLeg{{'b', 10, 9_999}},
+		},
+		{
+			name: "post-only skips a venue where it would take",
+			venues: []testVenue{
+				{maker: "-1", asks: []domain.Level{lv(9_999, 1)}},
+				{maker: "1", asks: []domain.Level{lv(10_000, 1)}},
+			},
+			order: postOnly, reason: ReasonOnlyVenue, legs: []wantLeg{{'b', 10, 9_999}},
+			skipped: "a:would-cross ",
+		},
+		{
+			name: "post-only that would take everywhere: the best maker fee, rejected there as asked",
+			venues: []testVenue{
+				{maker: "1", asks: []domain.Level{lv(9_998, 1)}},
+				{maker: "-1", asks: []domain.Level{lv(9_999, 1)}},
+			},
+			order: postOnly, reason: ReasonPostOnly, legs: []wantLeg{{'b', 10, 9_999}},
+		},
+		{
+			name: "fill-or-kill goes whole to the best venue that shows it all",
+			venues: []testVenue{
+				{taker: "1", asks: []domain.Level{lv(100, 5)}},
+				{taker: "5", asks: []domain.Level{lv(100, 50)}},
+			},
+			order: fok, reason: ReasonFillOrKill, legs: []wantLeg{{'b', 30, 101}},
+		},
+		{
+			name: "fill-or-kill that no venue shows: the best venue, never a split",
+			venues: []testVenue{
+				{taker: "1", asks: []domain.Level{lv(100, 5)}},
+				{taker: "5", asks: []domain.Level{lv(100, 20)}},
+			},
+			order: fok, reason: ReasonBestNetPrice, legs: []wantLeg{{'a', 30, 101}},
 		},
 		{
 			name: "a limit that crosses nowhere rests at the best maker fee",
