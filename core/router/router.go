@@ -180,8 +180,8 @@ func (r *Router) BBO(i domain.InstrumentID) (bid, ask domain.Price) {
 }
 
 // Route picks the venue for o at now (unix ns): the venue of the first leg
-// of Plan(o, now). It fails as Plan does, with ErrNoVenue or ErrNoBudget.
-// The engine sends the whole order there; Plan says how it would split.
+// of Plan(o, now), for a caller that sends o whole to one venue. It fails
+// as Plan does, with ErrNoVenue or ErrNoBudget.
 func (r *Router) Route(o *domain.Order, now int64) (domain.VenueID, error) {
 	d, err := r.Plan(o, now)
 	if err != nil {
