@@ -227,6 +227,8 @@ func venueCmd(ctx context.Context, args []string) error {
 	fs.StringVar(&o.Venue, "venue", "", "the configured sim venue to run (default: the first)")
 	fs.BoolVar(&o.AllowRemote, "allow-remote", false, "listen on a non-loopback address")
 	fs.StringVar(&o.AddrFile, "addr-file", "", "write the address listened on to `file` once serving (for --listen with port 0)")
+	fs.StringVar(&o.Keys, "keys", "", "serve order entry to the API keys of `file` (\"KEY SECRET\" a line, mode 0600), one account each")
+	fs.StringVar(&o.StateDir, "state", "", "keep the venue of record (orders, trades, balances) in `dir` (needed with --keys)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

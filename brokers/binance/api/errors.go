@@ -39,6 +39,7 @@ const (
 	CodeEmptyNewClOrdID         = -1118 // EMPTY_NEW_CL_ORD_ID
 	CodeEmptyOrgClOrdID         = -1119 // EMPTY_ORG_CL_ORD_ID
 	CodeInvalidSymbol           = -1121 // BAD_SYMBOL ("Invalid symbol.")
+	CodeInvalidListenKey        = -1125 // INVALID_LISTEN_KEY ("This listenKey does not exist.")
 	CodeBadCombo                = -1128 // OPTIONAL_PARAMS_BAD_COMBO
 	CodeInvalidParameter        = -1130 // INVALID_PARAMETER
 	CodeInvalidJSON             = -1135 // INVALID_JSON

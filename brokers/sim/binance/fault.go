@@ -67,6 +67,9 @@ func (s *Server) fault(w http.ResponseWriter, r *http.Request) {
 		s.mu.RUnlock()
 		writeJSON(w, http.StatusOK, map[string]any{"stream": canon(st), "sent": n})
 	default:
-		bad("unknown fault kind; want drop-connections, skip-updates, stall or malformed")
+		if !s.orderFault(w, q) {
+			bad("unknown fault kind; want drop-connections, skip-updates, stall, malformed, delay-acks, drop-acks, " +
+				"duplicate-report, fill-after-cancel, http-429, http-5xx or drop-user-stream")
+		}
 	}
 }

@@ -206,9 +206,9 @@ func (s *Server) exchangeInfo(w http.ResponseWriter, r *http.Request) {
 		ExchangeFilters []any        `json:"exchangeFilters"`
 		Symbols         []symbolInfo `json:"symbols"`
 	}{"UTC", time.Now().UnixMilli(), []rateLimit{
-		{"REQUEST_WEIGHT", "MINUTE", 1, 6000},
-		{"ORDERS", "SECOND", 10, 100},
-		{"ORDERS", "DAY", 1, 200000},
+		{"REQUEST_WEIGHT", "MINUTE", 1, s.limits.cfg.Weight1m},
+		{"ORDERS", "SECOND", 10, s.limits.cfg.Orders10s},
+		{"ORDERS", "DAY", 1, s.limits.cfg.Orders1d},
 		{"RAW_REQUESTS", "MINUTE", 5, 61000},
 	}, []any{}, syms})
 }

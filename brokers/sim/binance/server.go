@@ -11,6 +11,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/shopspring/decimal"
+
+	"github.com/desk-trading/desk/brokers/binance/api"
 	"github.com/desk-trading/desk/brokers/sim"
 	"github.com/desk-trading/desk/core/domain"
 )
@@ -30,6 +33,53 @@ type Options struct {
 	RecentTrades int
 	// Logger receives the server's few log lines. Zero (nil): none.
 	Logger *slog.Logger
+
+	// Accounts are the API keys order entry accepts, each with its secret
+	// and each its own account. Zero (none): order entry answers every
+	// request as Binance answers an unknown key (-2015, HTTP 401).
+	Accounts []api.Credentials
+	// Balances are an account's opening balances by asset, given to each
+	// account the record does not hold yet (a new key, a new state dir).
+	// Zero: accounts open empty.
+	Balances map[string]decimal.Decimal
+	// StateDir is the directory of the venue of record (the bbolt file
+	// venue.db), created 0700 if missing. Zero: allowed only without
+	// Accounts; New fails otherwise.
+	StateDir string
+	// Reports is the venue's execution reports (the channel passed as
+	// sim.Options.Reports); Serve drains it. Zero (nil): allowed only
+	// without Accounts.
+	Reports <-chan domain.ExecReport
+	// Fees is the venue's fee schedule (sim.Options.Fees): what a buy
+	// locks beyond its notional, and the rates GET /api/v3/account
+	// shows. The venue charges the fees; this only has to agree with it.
+	// Zero: free.
+	Fees sim.Fees
+	// RateLimits are order entry's limits; each zero field is Binance's
+	// default.
+	RateLimits RateLimits
+	// RequestQueue bounds the queue of order-entry requests waiting for
+	// the ledger; a request that finds it full is answered -1008 (HTTP
+	// 503), not executed. Zero: 1024.
+	RequestQueue int
+}
+
+// RateLimits are order entry's rate limits, counted per account (an API
+// key); the ban counts per client address.
+type RateLimits struct {
+	// Weight1m is the request weight per minute. Zero: 6000.
+	Weight1m int
+	// Orders10s is the new orders per 10 seconds. Zero: 50.
+	Orders10s int
+	// Orders1d is the new orders per day (UTC). Zero: 160000.
+	Orders1d int
+	// BanAfter is how many 429 answers a client address may get within
+	// BanFor before the next request is answered 418 (banned) for
+	// BanFor. Zero: 5.
+	BanAfter int
+	// BanFor is how long a ban lasts, and the window BanAfter counts in.
+	// Zero: 2 minutes.
+	BanFor time.Duration
 }
 
 // Server serves a simulated venue over the Binance spot market-data
@@ -56,6 +106,18 @@ type Server struct {
 
 	faultMu sync.Mutex
 	stalled map[string]time.Time // stream -> until when its frames are dropped
+	faults  map[faultKind]int    // order-entry faults still to inject, guarded by faultMu
+	delay   time.Duration        // delay-acks' hold, guarded by faultMu
+
+	// Order entry (nil without Accounts).
+	keys    map[string]api.Credentials // by API key
+	store   *store
+	ledger  *ledger
+	limits  *limiter
+	users   *userHub
+	listen  *listenKeys
+	broken  atomic.Bool // a commit failed: order entry answers -1001
+	closeMu sync.Mutex
 }
 
 var (
@@ -74,7 +136,14 @@ func New(opts Options) (*Server, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
+	if opts.RequestQueue == 0 {
+		opts.RequestQueue = 1024
+	}
 	switch {
+	case len(opts.Accounts) > 0 && (opts.StateDir == "" || opts.Reports == nil):
+		return nil, fmt.Errorf("%w: Accounts need StateDir and Reports", ErrInvalidOptions)
+	case opts.RequestQueue < 0:
+		return nil, fmt.Errorf("%w: RequestQueue %d", ErrInvalidOptions, opts.RequestQueue)
 	case len(opts.Instruments) == 0:
 		return nil, fmt.Errorf("%w: no Instruments", ErrInvalidOptions)
 	case opts.SendQueue < 0 || opts.RecentTrades < 0:
@@ -82,7 +151,9 @@ func New(opts Options) (*Server, error) {
 	}
 	s := &Server{opts: opts, log: opts.Logger, start: time.Now(),
 		byName: map[string]*market{}, byInst: map[domain.InstrumentID]*market{},
-		subs: map[string]map[*conn]struct{}{}, conns: map[*conn]struct{}{}, stalled: map[string]time.Time{}}
+		subs: map[string]map[*conn]struct{}{}, conns: map[*conn]struct{}{}, stalled: map[string]time.Time{},
+		faults: map[faultKind]int{}, keys: map[string]api.Credentials{}, limits: newLimiter(opts.RateLimits),
+		users: newUserHub(), listen: newListenKeys()}
 	for _, in := range opts.Instruments {
 		m := newMarket(in, opts.RecentTrades)
 		if m.name == "" || s.byName[m.name] != nil {
@@ -92,7 +163,39 @@ func New(opts Options) (*Server, error) {
 		s.byName[m.name] = m
 		s.byInst[in.ID] = m
 	}
+	for _, c := range opts.Accounts {
+		s.keys[c.APIKey] = c
+	}
+	if len(opts.Accounts) > 0 {
+		st, err := openStore(opts.StateDir)
+		if err != nil {
+			return nil, err
+		}
+		rec, err := st.load()
+		if err != nil {
+			st.close()
+			return nil, err
+		}
+		s.store = st
+		s.ledger = newLedger(s, st, rec)
+	}
 	return s, nil
+}
+
+// Close closes the venue of record's file. Call it after Serve returned;
+// a Server without Accounts has nothing to close. Close is idempotent.
+func (s *Server) Close() error {
+	s.closeMu.Lock()
+	defer s.closeMu.Unlock()
+	if s.store == nil {
+		return nil
+	}
+	err := s.store.close()
+	s.store = nil
+	if err != nil {
+		return fmt.Errorf("binance server: close record: %w", err)
+	}
+	return nil
 }
 
 // Listen listens on TCP address addr, refusing with ErrNotLoopback an
@@ -128,6 +231,15 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, v *sim.Venue) error
 	done := make(chan struct{})
 	var fl sync.WaitGroup
 	fl.Go(func() { s.runFlusher(done) })
+	lctx, lcancel := context.WithCancel(context.Background())
+	defer lcancel()
+	var lg sync.WaitGroup
+	switch {
+	case s.ledger != nil:
+		lg.Go(func() { s.ledger.run(lctx, v, s.opts.Reports) })
+	case s.opts.Reports != nil:
+		lg.Go(func() { drainReports(lctx, s.opts.Reports) })
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	s.log.Info("binance protocol server listening", "addr", ln.Addr().String(), "symbols", len(s.markets))
@@ -146,6 +258,8 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, v *sim.Venue) error
 	s.mu.Unlock()
 	s.dropAll("server stopping")
 	s.wg.Wait()
+	lcancel()
+	lg.Wait()
 	s.mu.Lock()
 	s.stopping = false // for a later Serve
 	s.mu.Unlock()
@@ -170,10 +284,26 @@ func (s *Server) Handler() http.Handler {
 	// clients such as go-binance use.
 	mux.HandleFunc("GET /api/v1/trades", s.trades)
 	mux.HandleFunc("GET /ws", s.wsRaw)
-	mux.HandleFunc("GET /ws/{stream}", s.wsRaw)
+	mux.HandleFunc("GET /ws/{stream}", s.wsStream)
 	mux.HandleFunc("GET /stream", s.wsCombined)
 	mux.HandleFunc("POST /admin/fault", s.fault)
+	s.orderRoutes(mux)
 	return mux
+}
+
+// drainReports discards the venue's execution reports when nobody trades
+// on the server, so that the venue never stalls on them.
+func drainReports(ctx context.Context, reports <-chan domain.ExecReport) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case _, ok := <-reports:
+			if !ok {
+				return
+			}
+		}
+	}
 }
 
 // hasSubs reports whether stream has a subscriber, so that the venue

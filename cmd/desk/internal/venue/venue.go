@@ -9,6 +9,9 @@ import (
 	"os"
 	"sync"
 
+	"github.com/shopspring/decimal"
+
+	"github.com/desk-trading/desk/brokers/binance/api"
 	"github.com/desk-trading/desk/brokers/sim"
 	"github.com/desk-trading/desk/brokers/sim/binance"
 	"github.com/desk-trading/desk/cmd/desk/internal/config"
@@ -37,7 +40,20 @@ type Options struct {
 	// port 0. It is written to a temporary file and renamed, so a reader
 	// never sees a partial address.
 	AddrFile string
+	// Keys is the file of the API keys order entry accepts ("KEY SECRET",
+	// one pair a line, readable by its owner only: see
+	// api.LoadCredentials); each key is one account, opening with the
+	// venue's configured balances. Empty: no order entry (every signed
+	// request is -2015).
+	Keys string
+	// StateDir is the directory of the venue of record (venue.db), which
+	// outlives a restart. Required with Keys.
+	StateDir string
 }
+
+// reportQueue bounds the venue's execution reports waiting for the
+// server's ledger.
+const reportQueue = 1 << 14
 
 // Run runs the venue and its Binance-protocol server until ctx is done,
 // then stops both and returns nil; it returns an error when the config,
@@ -59,15 +75,36 @@ func Run(ctx context.Context, o Options) error {
 	for _, si := range insts {
 		dis = append(dis, si.Instrument)
 	}
-	srv, err := binance.New(binance.Options{Instruments: dis, Logger: log.With("component", "binance")})
-	if err != nil {
-		return err
+	var creds []api.Credentials
+	if o.Keys != "" {
+		if o.StateDir == "" {
+			return fmt.Errorf("desk venue %s: %w", vc.Name, ErrNoState)
+		}
+		if creds, err = api.LoadCredentials(o.Keys); err != nil {
+			return fmt.Errorf("desk venue %s: %w", vc.Name, err)
+		}
 	}
-	reports := make(chan domain.ExecReport, 1024)
+	balances := make(map[string]decimal.Decimal, len(vc.Balances))
+	for asset, d := range vc.Balances {
+		balances[asset] = d.Decimal
+	}
+	fees := sim.Fees{MakerBps: vc.MakerFeeBps.Decimal, TakerBps: vc.TakerFeeBps.Decimal}
+	// Reports are read by the server's ledger, which never blocks on
+	// anything but its own commit; the buffer absorbs a burst of fills
+	// while a commit is fsyncing.
+	reports := make(chan domain.ExecReport, reportQueue)
+	srv, err := binance.New(binance.Options{Instruments: dis, Logger: log.With("component", "binance"),
+		Accounts: creds, Balances: balances, StateDir: o.StateDir, Reports: reports, Fees: fees,
+		RateLimits: binance.RateLimits{Weight1m: vc.RateLimits.Weight1m, Orders10s: vc.RateLimits.Orders10s,
+			Orders1d: vc.RateLimits.Orders1d}})
+	if err != nil {
+		return fmt.Errorf("desk venue %s: %w", vc.Name, err)
+	}
+	defer srv.Close()
 	v, err := sim.New(sim.Options{
 		Name:        vc.Name,
 		Instruments: insts,
-		Fees:        sim.Fees{MakerBps: vc.MakerFeeBps.Decimal, TakerBps: vc.TakerFeeBps.Decimal},
+		Fees:        fees,
 		Latency:     vc.Latency.D,
 		Seed:        vc.Seed,
 		Flow:        vc.Flow.SimFlow(),
@@ -85,22 +122,13 @@ func Run(ctx context.Context, o Options) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
-	wg.Go(func() {
-		for {
-			select {
-			case <-reports:
-			case <-ctx.Done():
-				return
-			}
-		}
-	})
 	venueErr := make(chan error, 1)
 	wg.Go(func() { venueErr <- v.Run(ctx) })
 	serveErr := make(chan error, 1)
 	wg.Go(func() { serveErr <- srv.Serve(ctx, ln, v) })
 	log.Info("desk venue listening", "venue", vc.Name, "addr", ln.Addr().String(),
 		"rest", "http://"+ln.Addr().String()+"/api/v3", "ws", "ws://"+ln.Addr().String()+"/ws",
-		"instruments", len(insts))
+		"instruments", len(insts), "accounts", len(creds), "state", o.StateDir)
 	if o.AddrFile != "" {
 		if err := writeAddr(o.AddrFile, ln.Addr().String()); err != nil {
 			cancel()
@@ -119,6 +147,9 @@ func Run(ctx context.Context, o Options) error {
 	}
 	cancel()
 	wg.Wait()
+	if err := srv.Close(); err != nil && runErr == nil {
+		runErr = err
+	}
 	log.Info("desk venue stopped", "venue", vc.Name)
 	return runErr
 }

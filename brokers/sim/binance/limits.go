@@ -1,0 +1,174 @@
+package binance
+
+import (
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/desk-trading/desk/brokers/binance/api"
+)
+
+// Binance's default order-entry limits.
+const (
+	defaultWeight1m  = 6000
+	defaultOrders10s = 50
+	defaultOrders1d  = 160000
+	defaultBanAfter  = 5
+	defaultBanFor    = 2 * time.Minute
+)
+
+// limiter counts request weight and orders per account in fixed windows
+// aligned as Binance's are (the minute, ten seconds, the UTC day), and
+// 429s per client address for the ban. Its lock guards every map; it is
+// held for a few map operations, never across I/O.
+type limiter struct {
+	cfg RateLimits
+
+	mu      sync.Mutex
+	counts  map[string]*usage    // by account
+	naughty map[string]*offender // by client address
+}
+
+// usage is one account's counts in the current windows.
+type usage struct {
+	minute, tenSec, day       int64 // window starts, unix s
+	weight, orders10, ordersD int
+}
+
+type offender struct {
+	since       time.Time // the first 429 of the window
+	n           int
+	bannedUntil time.Time
+}
+
+func newLimiter(c RateLimits) *limiter {
+	if c.Weight1m == 0 {
+		c.Weight1m = defaultWeight1m
+	}
+	if c.Orders10s == 0 {
+		c.Orders10s = defaultOrders10s
+	}
+	if c.Orders1d == 0 {
+		c.Orders1d = defaultOrders1d
+	}
+	if c.BanAfter == 0 {
+		c.BanAfter = defaultBanAfter
+	}
+	if c.BanFor == 0 {
+		c.BanFor = defaultBanFor
+	}
+	return &limiter{cfg: c, counts: map[string]*usage{}, naughty: map[string]*offender{}}
+}
+
+// spent is the counts after a request, for the headers and rateLimits.
+type spent struct {
+	weight, orders10, ordersD int
+}
+
+// spend charges weight (and orders new orders) to acct at now, refusing
+// with 429 (-1003 for weight, -1015 for orders) and the seconds to wait
+// when a window is full, or 418 when addr is banned. A refused request
+// still counts its weight, as Binance counts it. The refusals say how
+// long to wait in retryAfter.
+func (l *limiter) spend(acct, addr string, weight, orders int, now time.Time) (s spent, err *api.Error, retryAfter int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if off := l.naughty[addr]; off != nil && now.Before(off.bannedUntil) {
+		secs := int(off.bannedUntil.Sub(now).Seconds()) + 1
+		e := &api.Error{Code: api.CodeTooManyRequests, HTTPStatus: http.StatusTeapot,
+			Msg: "Way too many requests; IP(" + addr + ") banned until " + strconv.FormatInt(off.bannedUntil.UnixMilli(), 10) +
+				". Please use the websocket for live updates to avoid bans."}
+		return l.snapshot(acct), e, secs
+	}
+	u := l.counts[acct]
+	if u == nil {
+		u = &usage{}
+		l.counts[acct] = u
+	}
+	sec := now.Unix()
+	if m := sec - sec%60; m != u.minute {
+		u.minute, u.weight = m, 0
+	}
+	if t := sec - sec%10; t != u.tenSec {
+		u.tenSec, u.orders10 = t, 0
+	}
+	if d := sec - sec%86400; d != u.day {
+		u.day, u.ordersD = d, 0
+	}
+	u.weight += weight
+	switch {
+	case u.weight > l.cfg.Weight1m:
+		err = &api.Error{Code: api.CodeTooManyRequests, HTTPStatus: http.StatusTooManyRequests,
+			Msg: "Too much request weight used; current limit is " + strconv.Itoa(l.cfg.Weight1m) +
+				" request weight per 1 MINUTE. Please use WebSocket Streams for live updates to avoid polling the API."}
+		retryAfter = int(u.minute + 60 - sec)
+	case orders > 0 && u.orders10+orders > l.cfg.Orders10s:
+		err = &api.Error{Code: api.CodeTooManyOrders, HTTPStatus: http.StatusTooManyRequests,
+			Msg: "Too many new orders; current limit is " + strconv.Itoa(l.cfg.Orders10s) + " orders per 10 SECOND."}
+		retryAfter = int(u.tenSec + 10 - sec)
+	case orders > 0 && u.ordersD+orders > l.cfg.Orders1d:
+		err = &api.Error{Code: api.CodeTooManyOrders, HTTPStatus: http.StatusTooManyRequests,
+			Msg: "Too many new orders; current limit is " + strconv.Itoa(l.cfg.Orders1d) + " orders per 1 DAY."}
+		retryAfter = int(u.day + 86400 - sec)
+	default:
+		u.orders10 += orders
+		u.ordersD += orders
+	}
+	if err != nil {
+		l.offend(addr, now)
+	}
+	return l.snapshot(acct), err, max(retryAfter, 1)
+}
+
+// offend counts a 429 answered to addr; the BanAfter-th within BanFor
+// bans addr for BanFor.
+func (l *limiter) offend(addr string, now time.Time) {
+	off := l.naughty[addr]
+	if off == nil || now.Sub(off.since) > l.cfg.BanFor {
+		off = &offender{since: now}
+		l.naughty[addr] = off
+	}
+	off.n++
+	if off.n >= l.cfg.BanAfter {
+		off.bannedUntil = now.Add(l.cfg.BanFor)
+		off.n, off.since = 0, now
+	}
+}
+
+// refused counts a 429 the server answered for another reason (the
+// http-429 fault) towards addr's ban.
+func (l *limiter) refused(addr string, now time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.offend(addr, now)
+}
+
+func (l *limiter) snapshot(acct string) spent {
+	u := l.counts[acct]
+	if u == nil {
+		return spent{}
+	}
+	return spent{u.weight, u.orders10, u.ordersD}
+}
+
+// headers sets the REST rate-limit headers.
+func (s spent) headers(h http.Header, orders bool) {
+	h.Set(api.HeaderUsedWeightPrefix+"1M", strconv.Itoa(s.weight))
+	if orders {
+		h.Set(api.HeaderOrderCountPrefix+"10S", strconv.Itoa(s.orders10))
+		h.Set(api.HeaderOrderCountPrefix+"1D", strconv.Itoa(s.ordersD))
+	}
+}
+
+// wsLimits is the WebSocket API's rateLimits.
+func (l *limiter) wsLimits(s spent, orders bool) []api.WSRateLimit {
+	out := []api.WSRateLimit{{RateLimitType: "REQUEST_WEIGHT", Interval: "MINUTE", IntervalNum: 1,
+		Limit: l.cfg.Weight1m, Count: s.weight}}
+	if orders {
+		out = append(out,
+			api.WSRateLimit{RateLimitType: "ORDERS", Interval: "SECOND", IntervalNum: 10, Limit: l.cfg.Orders10s, Count: s.orders10},
+			api.WSRateLimit{RateLimitType: "ORDERS", Interval: "DAY", IntervalNum: 1, Limit: l.cfg.Orders1d, Count: s.ordersD})
+	}
+	return out
+}
