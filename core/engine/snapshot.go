@@ -237,8 +237,13 @@ func (e *Engine) publish() {
 				vs.Feed = &f
 			}
 			if rr, ok := e.venues[id].(RateReporter); ok {
+				// What the venue says it counted raises the budget's
+				// count: one budget per account, whoever spent it.
 				u := rr.RateUse()
 				vs.RateUse = &u
+				if u.At != 0 {
+					e.router.ObserveUse(domain.VenueID(id), e.now, u.At, u.Orders10s, u.Orders1d, u.Weight1m, u.RetryUntil)
+				}
 			}
 			a := &e.accounts[id]
 			vs.Reconciling, vs.Reconciled, vs.External, vs.Balances = a.reconciling, a.reconciled, a.external, a.balances

@@ -50,6 +50,9 @@ func (w *window) fits(now, n int64) bool {
 // must never wait for budget.
 type Budget struct {
 	orders10s, orders1d, weight1m window
+	// refusedUntil is when the venue stops refusing the account's
+	// requests (a 429 or 418's Retry-After), unix ns; 0: it does not.
+	refusedUntil int64
 }
 
 // NewBudget returns the budget for l.
@@ -63,6 +66,9 @@ func NewBudget(l Limits) Budget {
 
 // Affords reports whether orders new orders of weight weight fit now.
 func (b *Budget) Affords(now, orders, weight int64) bool {
+	if now < b.refusedUntil {
+		return false
+	}
 	return b.orders10s.fits(now, orders) && b.orders1d.fits(now, orders) && b.weight1m.fits(now, weight)
 }
 
@@ -76,6 +82,30 @@ func (b *Budget) Spend(now, orders, weight int64) {
 	b.weight1m.roll(now)
 	b.weight1m.used += weight
 }
+
+// Observe takes the venue's own count of the account's use, stated at
+// at (unix ns; Binance's X-MBX-USED-WEIGHT-1M and X-MBX-ORDER-COUNT-*
+// headers), and raises each window's use to it when the statement is of
+// the current interval: requests desk did not count (another program on
+// the account, queries by the venue adapter, a restart within the
+// interval) then hold back desk's orders too. A count lower than desk's is
+// kept as desk's: its own sends may not have reached the venue yet.
+func (b *Budget) Observe(now, at, orders10s, orders1d, weight1m int64) {
+	for _, o := range []struct {
+		w    *window
+		used int64
+	}{{&b.orders10s, orders10s}, {&b.orders1d, orders1d}, {&b.weight1m, weight1m}} {
+		o.w.roll(now)
+		if o.w.length > 0 && at >= o.w.start && at-o.w.start < o.w.length && o.used > o.w.used {
+			o.w.used = o.used
+		}
+	}
+}
+
+// RefuseUntil makes the budget afford no new order before until (unix
+// ns): the venue said so (HTTP 429 or 418 with Retry-After), whatever
+// desk's own count says. Cancels are still spent and sent.
+func (b *Budget) RefuseUntil(until int64) { b.refusedUntil = max(b.refusedUntil, until) }
 
 // BudgetUse is a budget's use in the current intervals, with its limits.
 type BudgetUse struct {

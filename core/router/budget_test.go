@@ -75,3 +75,39 @@ func TestRouteFailsOverWhenABudgetIsSpent(t *testing.T) {
 		t.Fatalf("the next interval: %v", err)
 	}
 }
+
+// TestBudgetObservesTheVenuesCount: the venue's count of the account's
+// use raises desk's within the interval it was stated in, never lowers it,
+// and a statement of a past interval changes nothing.
+func TestBudgetObservesTheVenuesCount(t *testing.T) {
+	const s = int64(time.Second)
+	b := NewBudget(Limits{Orders10s: 10, Weight1m: 100})
+	b.Spend(1*s, 2, 2)
+	b.Observe(2*s, 2*s, 7, 7, 40) // another program used the account
+	if u := b.Use(2 * s); u.Orders10s != 7 || u.Weight1m != 40 {
+		t.Fatalf("use %+v; want the venue's 7 orders and 40 weight", u)
+	}
+	if !b.Affords(2*s, 3, 1) || b.Affords(2*s, 4, 1) {
+		t.Fatal("the budget should afford 3 more orders and not 4")
+	}
+	b.Observe(3*s, 3*s, 1, 1, 1) // lower than desk's count: kept
+	if u := b.Use(3 * s); u.Orders10s != 7 {
+		t.Fatalf("use %+v; a lower venue count must not lower desk's", u)
+	}
+	b.Observe(11*s, 9*s, 9, 9, 90) // said in the last 10 s interval
+	if u := b.Use(11 * s); u.Orders10s != 0 || u.Weight1m != 90 {
+		t.Fatalf("use %+v; want the stale 10 s count ignored and the minute's taken", u)
+	}
+}
+
+// TestBudgetHonoursTheVenuesRefusal: after a 429's Retry-After no new
+// order is afforded until it passes.
+func TestBudgetHonoursTheVenuesRefusal(t *testing.T) {
+	const s = int64(time.Second)
+	b := NewBudget(Limits{})
+	b.RefuseUntil(5 * s)
+	b.RefuseUntil(3 * s) // an earlier end does not shorten it
+	if b.Affords(4*s, 1, 1) || !b.Affords(5*s, 1, 1) {
+		t.Fatal("want no order before 5 s and orders from then on")
+	}
+}

@@ -205,6 +205,17 @@ func (r *Router) Affords(id domain.VenueID, now, orders, weight int64) bool {
 	return v == nil || v.budget.Affords(now, orders, weight)
 }
 
+// ObserveUse takes venue id's own count of its account's use, stated at
+// at (see Budget.Observe).
+// A refusal until refusedUntil (unix ns; 0: none) holds new orders back
+// until then (Budget.RefuseUntil).
+func (r *Router) ObserveUse(id domain.VenueID, now, at, orders10s, orders1d, weight1m, refusedUntil int64) {
+	if v := r.venue(id); v != nil {
+		v.budget.Observe(now, at, orders10s, orders1d, weight1m)
+		v.budget.RefuseUntil(refusedUntil)
+	}
+}
+
 // BudgetUse returns venue id's budget use at now.
 func (r *Router) BudgetUse(id domain.VenueID, now int64) BudgetUse {
 	if v := r.venue(id); v != nil {
