@@ -1,0 +1,204 @@
+package binance
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/desk-trading/desk/brokers/binance/api"
+	"github.com/desk-trading/desk/core/domain"
+)
+
+// WebSocket API methods and events of the user data stream.
+const (
+	methodSubscribeSignature = "userDataStream.subscribe.signature"
+	eventStreamTerminated    = "eventStreamTerminated"
+	eventListenKeyExpired    = "listenKeyExpired"
+	pathUserDataStream       = "/api/v3/userDataStream"
+	listenKeyKeepAlive       = 30 * time.Minute
+)
+
+// errStreamEnded ends a session whose user data stream the venue ended.
+var errStreamEnded = errors.New("binance venue: the venue ended the user data stream")
+
+// session runs one WebSocket API connection with the user data stream
+// until either fails or ctx ends. The stream is subscribed on the
+// connection (userDataStream.subscribe.signature); if the venue refuses
+// the subscription, the legacy listenKey stream is opened beside it.
+// Once the stream is up, every live order is queried (evResync), so what
+// happened while it was away is reported.
+func (v *Venue) session(ctx context.Context) error {
+	conn, resp, err := v.opts.Dialer.DialContext(ctx, v.opts.WSURL+api.PathWSAPI, nil)
+	if resp != nil && resp.Body != nil {
+		resp.Body.Close()
+	}
+	if err != nil {
+		return fmt.Errorf("dial WebSocket API: %w", err)
+	}
+	ws := newWSAPI(v, conn)
+	ended := make(chan error, 2)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		ws.read(func(msg []byte, received int64) {
+			if err := v.onEvent(ctx, msg, received); err != nil {
+				select {
+				case ended <- err:
+				default:
+				}
+			}
+		})
+	})
+	wg.Go(ws.janitor)
+	v.ws.Store(ws)
+	v.sess.set(&v.sess.wsAPI, true, v)
+	stop := context.AfterFunc(ctx, func() { ws.close(ctx.Err()) })
+	defer func() {
+		stop()
+		v.ws.Store(nil)
+		v.sess.set(&v.sess.strm, false, v)
+		v.sess.set(&v.sess.wsAPI, false, v)
+		ws.close(errors.New("session over"))
+		wg.Wait()
+	}()
+
+	sub, err := ws.call(ws.done, methodSubscribeSignature, nil, true)
+	if err != nil {
+		if api.OutcomeOf(err) != api.OutcomeRejected {
+			return fmt.Errorf("subscribe user data stream: %w", err)
+		}
+		v.log.Warn("binance: the venue refused userDataStream.subscribe.signature; using the listenKey stream", "err", err)
+		lctx, lcancel := context.WithCancel(ctx)
+		defer lcancel()
+		up := make(chan error, 1)
+		wg.Go(func() { ended <- v.legacyStream(lctx, up) })
+		select {
+		case err := <-up:
+			if err != nil {
+				return err
+			}
+		case <-ctx.Done():
+			return nil
+		case <-ws.done:
+			return ws.err
+		}
+	} else {
+		_ = sub
+	}
+	v.sess.set(&v.sess.strm, true, v)
+	v.post(ctx, &event{kind: evResync})
+	select {
+	case <-ctx.Done():
+		return nil
+	case <-ws.done:
+		return fmt.Errorf("WebSocket API: %w", ws.err)
+	case err := <-ended:
+		return err
+	}
+}
+
+// onEvent handles one user data stream event: an executionReport goes
+// to the applier; the end of the stream ends the session.
+func (v *Venue) onEvent(ctx context.Context, msg []byte, received int64) error {
+	er, err := api.DecodeExecutionReport(msg)
+	if err == nil {
+		v.post(ctx, &event{kind: evExec, er: er, received: received})
+		return nil
+	}
+	if !errors.Is(err, api.ErrNotExecutionReport) {
+		v.log.Debug("binance: a user data stream event that does not decode", "err", err)
+		return nil
+	}
+	var e struct {
+		E     string `json:"e"`
+		Event *struct {
+			E string `json:"e"`
+		} `json:"event"`
+	}
+	_ = json.Unmarshal(msg, &e)
+	if e.Event != nil {
+		e.E = e.Event.E
+	}
+	if e.E == eventStreamTerminated || e.E == eventListenKeyExpired {
+		return errStreamEnded
+	}
+	return nil // account and balance updates: Balances reads them on demand
+}
+
+// legacyStream runs the listenKey user data stream: POST
+// /api/v3/userDataStream for a key, /ws/<key> for the events, a PUT
+// keep-alive every 30 minutes. It sends nil on up once connected (or the
+// error that prevented it) and returns why it ended.
+func (v *Venue) legacyStream(ctx context.Context, up chan<- error) error {
+	body, err := v.rest(ctx, http.MethodPost, pathUserDataStream, nil, false, true)
+	if err != nil {
+		err = fmt.Errorf("listenKey: %w", err)
+		up <- err
+		return err
+	}
+	var lk struct {
+		ListenKey string `json:"listenKey"`
+	}
+	if json.Unmarshal(body, &lk) != nil || lk.ListenKey == "" || strings.ContainsAny(lk.ListenKey, "/?#") {
+		err := fmt.Errorf("listenKey: %w", ErrMalformed)
+		up <- err
+		return err
+	}
+	conn, resp, err := v.opts.Dialer.DialContext(ctx, v.opts.WSURL+"/ws/"+lk.ListenKey, nil)
+	if resp != nil && resp.Body != nil {
+		resp.Body.Close()
+	}
+	if err != nil {
+		err = fmt.Errorf("dial listenKey stream: %w", err)
+		up <- err
+		return err
+	}
+	defer conn.Close()
+	up <- nil
+	stop := context.AfterFunc(ctx, func() { _ = conn.Close() })
+	defer stop()
+	var wg sync.WaitGroup
+	kctx, kcancel := context.WithCancel(ctx)
+	defer func() { kcancel(); wg.Wait() }()
+	wg.Go(func() {
+		t := time.NewTicker(listenKeyKeepAlive)
+		defer t.Stop()
+		for {
+			select {
+			case <-kctx.Done():
+				return
+			case <-t.C:
+				if _, err := v.rest(kctx, http.MethodPut, pathUserDataStream,
+					api.Params{{Key: "listenKey", Value: lk.ListenKey}}, false, true); err != nil && kctx.Err() == nil {
+					v.log.Warn("binance: listenKey keep-alive failed", "err", err)
+				}
+			}
+		}
+	})
+	var wmu sync.Mutex
+	conn.SetPingHandler(func(data string) error {
+		_ = conn.SetReadDeadline(time.Now().Add(v.readTimeout()))
+		wmu.Lock()
+		defer wmu.Unlock()
+		return conn.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(time.Second))
+	})
+	for {
+		_ = conn.SetReadDeadline(time.Now().Add(v.readTimeout()))
+		_, msg, err := conn.ReadMessage()
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("listenKey stream: %w", err)
+		}
+		if err := v.onEvent(ctx, msg, domain.Mono()); err != nil {
+			return err
+		}
+	}
+}
