@@ -224,8 +224,10 @@ type wsAPI struct {
 	f  *oeVenue
 	c  *websocket.Conn
 	id int
-	// frames are every frame read, answers and events alike.
+	// frames are every frame read, answers and events alike; kept holds
+	// those read but not yet taken by next.
 	frames chan []byte
+	kept   [][]byte
 }
 
 func (f *oeVenue) dialWSAPI() *wsAPI {
@@ -265,9 +267,16 @@ func (w *wsAPI) send(method, key string, params map[string]string) int {
 	return w.id
 }
 
-// next is the next frame satisfying ok, within waitFor.
+// next takes the first frame satisfying ok, within waitFor; the frames
+// it passes over stay for later calls.
 func (w *wsAPI) next(what string, ok func(b []byte) bool) []byte {
 	w.t.Helper()
+	for i, b := range w.kept {
+		if ok(b) {
+			w.kept = append(w.kept[:i], w.kept[i+1:]...)
+			return b
+		}
+	}
 	deadline := time.After(waitFor)
 	for {
 		select {
@@ -278,8 +287,9 @@ func (w *wsAPI) next(what string, ok func(b []byte) bool) []byte {
 			if ok(b) {
 				return b
 			}
+			w.kept = append(w.kept, b)
 		case <-deadline:
-			w.t.Fatalf("%s: not within %v", what, waitFor)
+			w.t.Fatalf("%s: not within %v; frames seen: %s", what, waitFor, w.kept)
 		}
 	}
 }
@@ -319,3 +329,18 @@ func wsLimit(side api.Side, px, qty, cid string) map[string]string {
 }
 
 var _ = url.Values{}
+
+func timeNow() time.Time { return time.Now() }
+
+// desktestEventuallySubscribed waits until a probe order's report reaches
+// a stream: the test's streams subscribe asynchronously. It places and
+// cancels nothing; it polls the account's event delivery by placing a
+// zero-impact request: none is needed for WS API subscriptions (their
+// answer comes after the subscription), so this only waits a moment for
+// a listen-key stream's upgrade to register.
+func desktestEventuallySubscribed(t *testing.T, f *oeVenue, key string) {
+	t.Helper()
+	desktest.Eventually(t, waitFor, "the stream to register", func() bool {
+		return f.srv.UserStreams() > 0
+	})
+}

@@ -330,3 +330,15 @@ func (s *Server) drainReader(c *conn) {
 		alive()
 	}
 }
+
+// UserStreams is how many user-data streams (listen-key connections and
+// WebSocket API subscriptions) are open, for tests and metrics.
+func (s *Server) UserStreams() int {
+	s.users.mu.Lock()
+	defer s.users.mu.Unlock()
+	n := 0
+	for _, subs := range s.users.subs {
+		n += len(subs)
+	}
+	return n
+}
