@@ -1,0 +1,308 @@
+package binance_test
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/desk-trading/desk/brokers/binance"
+	simbn "github.com/desk-trading/desk/brokers/sim/binance"
+	"github.com/desk-trading/desk/core/desktest"
+	"github.com/desk-trading/desk/core/domain"
+)
+
+const (
+	px30000 = domain.Price(3_000_000)
+	lot     = domain.Qty(1) // 0.001 BTC
+)
+
+// TestPlaceAckFillCancel: an order is acked once (the answer and the
+// stream's NEW are one report), a crossing order fills it with trade ids,
+// fees and liquidity on both sides, and the rest is canceled.
+func TestPlaceAckFillCancel(t *testing.T) {
+	x := startExchange(t, simbn.RateLimits{})
+	a := startTrader(t, x.options(t, keyA, secretA))
+	b := startTrader(t, x.options(t, keyB, secretB))
+
+	buy := order(1, domain.Buy, px30000, 5*lot)
+	a.submit(buy)
+	a.waitKind(buy.ID, domain.ExecAck)
+
+	sell := order(2, domain.Sell, px30000, 2*lot)
+	sell.TIF = domain.IOC
+	b.submit(sell)
+	rs := a.waitFilled(buy.ID, 2*lot)
+	bs := b.waitFilled(sell.ID, 2*lot)
+
+	f := rs[slices.IndexFunc(rs, func(r domain.ExecReport) bool { return r.Kind == domain.ExecFill })]
+	if f.LastPx != px30000 || f.LastQty != 2*lot || f.TradeID == 0 || f.Liquidity != domain.Maker || f.Venue != 7 {
+		t.Errorf("maker fill %+v", f)
+	}
+	g := bs[slices.IndexFunc(bs, func(r domain.ExecReport) bool { return r.Kind == domain.ExecFill })]
+	if g.Liquidity != domain.Taker || g.TradeID != f.TradeID {
+		t.Errorf("taker fill %+v, maker's trade id %d", g, f.TradeID)
+	}
+	if err := a.v.Cancel(buy); err != nil {
+		t.Fatal(err)
+	}
+	rs = a.waitKind(buy.ID, domain.ExecCanceled)
+	// The IOC's remainder is nothing: it filled whole.
+	time.Sleep(100 * time.Millisecond) // let a duplicate, if any, arrive
+	rs = a.of(buy.ID)
+	if count(rs, domain.ExecAck) != 1 || count(rs, domain.ExecFill) != 1 || count(rs, domain.ExecCanceled) != 1 || len(rs) != 3 {
+		t.Errorf("reports of the buy:\n%s", a.dump())
+	}
+	if rs[0].Kind != domain.ExecAck || rs[0].VenueOrderID == 0 {
+		t.Errorf("first report %+v, want the ack with the venue's id", rs[0])
+	}
+	if n := count(b.of(sell.ID), domain.ExecAck); n != 1 {
+		t.Errorf("sell acked %d times:\n%s", n, b.dump())
+	}
+
+	// Orders rebuilds the same from the venue's record.
+	vos, err := a.v.Orders(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(vos, func(vo domain.VenueOrder) bool { return vo.Order.ID == buy.ID })
+	if i < 0 {
+		t.Fatalf("Orders lacks %s: %+v", buy.ID, vos)
+	}
+	vo := vos[i]
+	if vo.Order.Qty != 5*lot || vo.Order.Price != px30000 || vo.Order.Side != domain.Buy {
+		t.Errorf("Orders' order %+v", vo.Order)
+	}
+	kinds := []domain.ExecKind{}
+	for _, r := range vo.Reports {
+		kinds = append(kinds, r.Kind)
+	}
+	if !slices.Equal(kinds, []domain.ExecKind{domain.ExecAck, domain.ExecFill, domain.ExecCanceled}) || vo.Reports[1].TradeID != f.TradeID {
+		t.Errorf("Orders' reports %+v", vo.Reports)
+	}
+	q, err := a.v.QueryOrder(context.Background(), *buy)
+	if err != nil || len(q.Reports) != 3 {
+		t.Errorf("QueryOrder: %+v, %v", q, err)
+	}
+}
+
+// TestReplace: a replace after a partial fill is one cancelReplace whose
+// new order carries the leaves; ExecReplaced says the new total, and the
+// new order's fills are the same desk order's.
+func TestReplace(t *testing.T) {
+	x := startExchange(t, simbn.RateLimits{})
+	a := startTrader(t, x.options(t, keyA, secretA))
+	b := startTrader(t, x.options(t, keyB, secretB))
+
+	buy := order(1, domain.Buy, px30000-100, 5*lot)
+	a.submit(buy)
+	a.waitKind(buy.ID, domain.ExecAck)
+	sell := order(2, domain.Sell, px30000-100, 2*lot)
+	b.submit(sell)
+	a.waitFilled(buy.ID, 2*lot)
+	buy.Filled = 2 * lot
+
+	// New price, total 6: the new order at the venue is 4.
+	if err := a.v.Replace(buy, px30000-50, 6*lot); err != nil {
+		t.Fatal(err)
+	}
+	rs := a.waitKind(buy.ID, domain.ExecReplaced)
+	r := rs[slices.IndexFunc(rs, func(r domain.ExecReport) bool { return r.Kind == domain.ExecReplaced })]
+	if r.Price != px30000-50 || r.Qty != 6*lot {
+		t.Errorf("replaced %+v, want price %d total %d", r, px30000-50, 6*lot)
+	}
+	sell2 := order(2, domain.Sell, px30000-50, 4*lot)
+	b.submit(sell2)
+	rs = a.waitFilled(buy.ID, 6*lot)
+	time.Sleep(100 * time.Millisecond)
+	rs = a.of(buy.ID)
+	if count(rs, domain.ExecReplaced) != 1 || count(rs, domain.ExecCanceled) != 0 || count(rs, domain.ExecAck) != 1 {
+		t.Errorf("reports:\n%s", a.dump())
+	}
+	// Replace again, then cancel: the cancel names the second new order.
+	buy2 := order(1, domain.Buy, px30000-500, 3*lot)
+	a.submit(buy2)
+	a.waitKind(buy2.ID, domain.ExecAck)
+	if err := a.v.Replace(buy2, px30000-400, 3*lot); err != nil {
+		t.Fatal(err)
+	}
+	a.waitKind(buy2.ID, domain.ExecReplaced)
+	if err := a.v.Replace(buy2, px30000-300, 2*lot); err != nil {
+		t.Fatal(err)
+	}
+	desktest.Eventually(t, waitFor, "two replaces", func() bool { return count(a.of(buy2.ID), domain.ExecReplaced) == 2 })
+	if err := a.v.Cancel(buy2); err != nil {
+		t.Fatal(err)
+	}
+	a.waitKind(buy2.ID, domain.ExecCanceled)
+	vo, err := a.v.QueryOrder(context.Background(), *buy2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := []domain.ExecKind{}
+	for _, r := range vo.Reports {
+		kinds = append(kinds, r.Kind)
+	}
+	if !slices.Equal(kinds, []domain.ExecKind{domain.ExecAck, domain.ExecReplaced, domain.ExecReplaced, domain.ExecCanceled}) {
+		t.Errorf("QueryOrder after two replaces and a cancel: %+v", vo.Reports)
+	}
+}
+
+// TestDuplicateReportAppliedOnce: the venue sends every executionReport
+// twice; each is reported once.
+func TestDuplicateReportAppliedOnce(t *testing.T) {
+	x := startExchange(t, simbn.RateLimits{})
+	a := startTrader(t, x.options(t, keyA, secretA))
+	b := startTrader(t, x.options(t, keyB, secretB))
+	x.fault(t, "kind=duplicate-report&count=50")
+	buy := order(1, domain.Buy, px30000, 3*lot)
+	a.submit(buy)
+	a.waitKind(buy.ID, domain.ExecAck)
+	for range 3 {
+		s := order(2, domain.Sell, px30000, lot)
+		b.submit(s)
+		b.waitFilled(s.ID, lot)
+	}
+	a.waitFilled(buy.ID, 3*lot)
+	time.Sleep(200 * time.Millisecond)
+	rs := a.of(buy.ID)
+	tids := map[uint64]int{}
+	for _, r := range rs {
+		if r.Kind == domain.ExecFill {
+			tids[r.TradeID]++
+		}
+	}
+	if count(rs, domain.ExecAck) != 1 || count(rs, domain.ExecFill) != 3 || len(tids) != 3 || filled(rs) != 3*lot {
+		t.Errorf("reports with every executionReport sent twice:\n%s", a.dump())
+	}
+}
+
+// TestStreamDropNothingLost: the user data stream ends mid-fills; the
+// session comes back with a new generation, the fills made meanwhile are
+// reported once (by query), and Orders holds every fill.
+func TestStreamDropNothingLost(t *testing.T) {
+	x := startExchange(t, simbn.RateLimits{})
+	o := x.options(t, keyA, secretA)
+	o.BackoffMin, o.BackoffMax = 300*time.Millisecond, 300*time.Millisecond
+	a := startTrader(t, o)
+	b := startTrader(t, x.options(t, keyB, secretB))
+	_, gen0 := a.v.Session()
+
+	buy := order(1, domain.Buy, px30000, 10*lot)
+	a.submit(buy)
+	a.waitKind(buy.ID, domain.ExecAck)
+	s := order(2, domain.Sell, px30000, lot)
+	b.submit(s)
+	a.waitFilled(buy.ID, lot)
+
+	x.fault(t, "kind=drop-user-stream")
+	for range 5 {
+		s := order(2, domain.Sell, px30000, lot)
+		b.submit(s)
+		b.waitFilled(s.ID, lot)
+	}
+	desktest.Eventually(t, waitFor, "a new session generation", func() bool {
+		up, g := a.v.Session()
+		return up && g > gen0
+	})
+	rs := a.waitFilled(buy.ID, 6*lot)
+	time.Sleep(200 * time.Millisecond)
+	rs = a.of(buy.ID)
+	tids := map[uint64]bool{}
+	for _, r := range rs {
+		if r.Kind == domain.ExecFill {
+			tids[r.TradeID] = true
+		}
+	}
+	if count(rs, domain.ExecFill) != 6 || len(tids) != 6 || filled(rs) != 6*lot || count(rs, domain.ExecAck) != 1 {
+		t.Errorf("reports across the stream's drop:\n%s", a.dump())
+	}
+	vos, err := a.v.Orders(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(vos, func(vo domain.VenueOrder) bool { return vo.Order.ID == buy.ID })
+	if i < 0 || count(vos[i].Reports, domain.ExecFill) != 6 || filled(vos[i].Reports) != 6*lot {
+		t.Errorf("Orders after the drop: %+v", vos)
+	}
+}
+
+// TestRateLimitStormNo418: after a 429 the adapter refuses new orders
+// itself until Retry-After, so a storm of orders meets one 429 and never
+// a 418; cancels still go.
+func TestRateLimitStormNo418(t *testing.T) {
+	x := startExchange(t, simbn.RateLimits{})
+	a := startTrader(t, x.options(t, keyA, secretA))
+	rest := order(1, domain.Buy, px30000-1000, lot)
+	a.submit(rest)
+	a.waitKind(rest.ID, domain.ExecAck)
+
+	x.fault(t, "kind=http-429&count=1")
+	first := order(1, domain.Buy, px30000-1000, lot)
+	a.submit(first)
+	rs := a.waitKind(first.ID, domain.ExecReject)
+	if rs[0].Reason != binance.ReasonRateLimited {
+		t.Errorf("first reject %+v", rs[0])
+	}
+	if u := a.v.RateUse(); u.Status != 429 || u.RetryUntil <= time.Now().UnixNano() {
+		t.Errorf("RateUse after a 429: %+v", u)
+	}
+	var storm []*domain.Order
+	for range 50 {
+		o := order(1, domain.Buy, px30000-1000, lot)
+		storm = append(storm, o)
+		a.submit(o)
+	}
+	for _, o := range storm {
+		rs := a.waitKind(o.ID, domain.ExecReject)
+		if rs[0].Reason != binance.ReasonRateLimited {
+			t.Fatalf("storm order %s: %+v", o.ID, rs[0])
+		}
+	}
+	if err := a.v.Cancel(rest); err != nil {
+		t.Fatal(err)
+	}
+	a.waitKind(rest.ID, domain.ExecCanceled)
+	if u := a.v.RateUse(); u.Status == 418 {
+		t.Errorf("banned: %+v", u)
+	}
+}
+
+// TestUnknownOutcomeResolvedByQuery: an order whose answer never comes,
+// or comes as a 500 after the venue took it, is reported as the venue's
+// query says; one the venue never took is rejected "not-at-venue" only
+// after its recvWindow.
+func TestUnknownOutcomeResolvedByQuery(t *testing.T) {
+	x := startExchange(t, simbn.RateLimits{})
+	o := x.options(t, keyA, secretA)
+	o.RequestTimeout = 300 * time.Millisecond
+	o.RecvWindow = time.Second
+	a := startTrader(t, o)
+
+	x.fault(t, "kind=drop-acks&count=1")
+	dropped := order(1, domain.Buy, px30000-1000, lot)
+	a.submit(dropped)
+	a.waitKind(dropped.ID, domain.ExecAck)
+
+	x.fault(t, "kind=http-5xx&placed=true&count=1")
+	placed := order(1, domain.Buy, px30000-1000, lot)
+	a.submit(placed)
+	a.waitKind(placed.ID, domain.ExecAck)
+
+	x.fault(t, "kind=http-5xx&placed=false&count=1")
+	lost := order(1, domain.Buy, px30000-1000, lot)
+	sent := time.Now()
+	a.submit(lost)
+	rs := a.waitKind(lost.ID, domain.ExecReject)
+	if rs[0].Reason != binance.ReasonNotAtVenue || time.Since(sent) < o.RecvWindow {
+		t.Errorf("lost order: %+v after %v", rs, time.Since(sent))
+	}
+	for _, id := range []domain.OrderID{dropped.ID, placed.ID, lost.ID} {
+		if rs := a.of(id); len(rs) != 1 {
+			t.Errorf("order %s: %d reports:\n%s", id, len(rs), a.dump())
+		}
+	}
+	if _, err := a.v.QueryOrder(context.Background(), *lost); err == nil {
+		t.Errorf("QueryOrder of a lost order: no error")
+	}
+}
