@@ -2,7 +2,9 @@ package binance
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/desk-trading/desk/brokers/binance/api"
 	"github.com/desk-trading/desk/core/domain"
@@ -103,7 +105,10 @@ func applyExchangeInfo(body []byte, syms map[string]*symbol) (skipped []string, 
 				if v, ok := str(f[key]); ok {
 					n, err := parseFixed(v, s.inst.PriceDecimals)
 					if err != nil {
-						skipped = append(skipped, si.Symbol+" "+typ+"."+key+"="+v)
+						if !(errors.Is(err, domain.ErrOverflow) && strings.HasPrefix(key, "max")) {
+							// A maximum beyond int64 bounds nothing desk can send.
+							skipped = append(skipped, si.Symbol+" "+typ+"."+key+"="+v)
+						}
 						return
 					}
 					*into = domain.Price(n)
@@ -113,7 +118,10 @@ func applyExchangeInfo(body []byte, syms map[string]*symbol) (skipped []string, 
 				if v, ok := str(f[key]); ok {
 					n, err := parseFixed(v, s.inst.QtyDecimals)
 					if err != nil {
-						skipped = append(skipped, si.Symbol+" "+typ+"."+key+"="+v)
+						if !(errors.Is(err, domain.ErrOverflow) && strings.HasPrefix(key, "max")) {
+							// A maximum beyond int64 bounds nothing desk can send.
+							skipped = append(skipped, si.Symbol+" "+typ+"."+key+"="+v)
+						}
 						return
 					}
 					*into = domain.Qty(n)
@@ -123,7 +131,10 @@ func applyExchangeInfo(body []byte, syms map[string]*symbol) (skipped []string, 
 				if v, ok := str(f[key]); ok {
 					n, err := parseFixed(v, domain.MoneyDecimals)
 					if err != nil {
-						skipped = append(skipped, si.Symbol+" "+typ+"."+key+"="+v)
+						if !(errors.Is(err, domain.ErrOverflow) && strings.HasPrefix(key, "max")) {
+							// A maximum beyond int64 bounds nothing desk can send.
+							skipped = append(skipped, si.Symbol+" "+typ+"."+key+"="+v)
+						}
 						return
 					}
 					*into = domain.Money(n)

@@ -146,7 +146,7 @@ func (v *Venue) loadSymbols(ctx context.Context) error {
 	}
 	skipped, err := applyExchangeInfo(body, v.syms)
 	for _, s := range skipped {
-		v.log.Warn("binance: a filter bound has more decimals than the instrument; not checked locally", "venue", v.opts.Name, "bound", s)
+		v.log.Warn("binance: a filter bound has more decimals than the instrument; not checked locally", "bound", s)
 	}
 	return err
 }

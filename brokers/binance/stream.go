@@ -68,38 +68,78 @@ func (v *Venue) session(ctx context.Context) error {
 		wg.Wait()
 	}()
 
-	sub, err := ws.call(ws.done, methodSubscribeSignature, nil, true)
-	if err != nil {
-		if api.OutcomeOf(err) != api.OutcomeRejected {
-			return fmt.Errorf("subscribe user data stream: %w", err)
+	lctx, lcancel := context.WithCancel(ctx)
+	defer lcancel()
+	fails := 0
+	for {
+		if err := v.subscribe(lctx, ws, &wg, ended); err != nil {
+			return err
 		}
-		v.log.Warn("binance: the venue refused userDataStream.subscribe.signature; using the listenKey stream", "err", err)
-		lctx, lcancel := context.WithCancel(ctx)
-		defer lcancel()
-		up := make(chan error, 1)
-		wg.Go(func() { ended <- v.legacyStream(lctx, up) })
+		v.sess.set(&v.sess.strm, true, v)
+		v.post(ctx, &event{kind: evResync})
 		select {
-		case err := <-up:
-			if err != nil {
-				return err
-			}
 		case <-ctx.Done():
 			return nil
 		case <-ws.done:
-			return ws.err
+			return fmt.Errorf("WebSocket API: %w", ws.err)
+		case err := <-ended:
+			v.sess.set(&v.sess.strm, false, v)
+			if !errors.Is(err, errStreamEnded) {
+				return err
+			}
 		}
-	} else {
-		_ = sub
+		// The venue ended the stream but not the connection: subscribe
+		// again on it, so that requests in flight keep their answers.
+		d := v.backoff(fails)
+		fails++
+		v.log.Warn("binance: the venue ended the user data stream; subscribing again", "in", d)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-ws.done:
+			return fmt.Errorf("WebSocket API: %w", ws.err)
+		case <-time.After(d):
+		}
 	}
-	v.sess.set(&v.sess.strm, true, v)
-	v.post(ctx, &event{kind: evResync})
-	select {
-	case <-ctx.Done():
+}
+
+// subscribe starts the user data stream: on ws by
+// userDataStream.subscribe.signature or, if the venue refuses it, the
+// legacy listenKey stream in a goroutine of wg that sends why it ended
+// on ended. It returns once the stream is up, or why it is not.
+func (v *Venue) subscribe(ctx context.Context, ws *wsAPI, wg *sync.WaitGroup, ended chan error) error {
+	_, err := ws.call(ws.done, methodSubscribeSignature, nil, true)
+	if err == nil {
 		return nil
+	}
+	if api.OutcomeOf(err) != api.OutcomeRejected {
+		return fmt.Errorf("subscribe user data stream: %w", err)
+	}
+	switch reasonOf(err) {
+	case ReasonVenueAuth:
+		// The listenKey stream needs no signature and would come up, hiding
+		// that every signed request (every order) is refused.
+		v.log.Error("binance: the venue refuses the credentials", "credentials", v.opts.Credentials, "err", err)
+		return fmt.Errorf("subscribe user data stream: %w", err)
+	case ReasonVenueTimestamp, ReasonRateLimited:
+		return fmt.Errorf("subscribe user data stream: %w", err)
+	}
+	v.log.Warn("binance: the venue refused userDataStream.subscribe.signature; using the listenKey stream", "err", err)
+	up := make(chan error, 1)
+	wg.Go(func() {
+		err := v.legacyStream(ctx, up)
+		select {
+		case ended <- err:
+		default:
+		}
+	})
+	select {
+	case err := <-up:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
 	case <-ws.done:
 		return fmt.Errorf("WebSocket API: %w", ws.err)
-	case err := <-ended:
-		return err
 	}
 }
 

@@ -183,7 +183,7 @@ func TestDuplicateReportAppliedOnce(t *testing.T) {
 func TestStreamDropNothingLost(t *testing.T) {
 	x := startExchange(t, simbn.RateLimits{})
 	o := x.options(t, keyA, secretA)
-	o.BackoffMin, o.BackoffMax = 300*time.Millisecond, 300*time.Millisecond
+	o.BackoffMin, o.BackoffMax = time.Second, time.Second
 	a := startTrader(t, o)
 	b := startTrader(t, x.options(t, keyB, secretB))
 	_, gen0 := a.v.Session()
@@ -196,10 +196,14 @@ func TestStreamDropNothingLost(t *testing.T) {
 	a.waitFilled(buy.ID, lot)
 
 	x.fault(t, "kind=drop-user-stream")
+	desktest.Eventually(t, waitFor, "the session down", func() bool { up, _ := a.v.Session(); return !up })
 	for range 5 {
 		s := order(2, domain.Sell, px30000, lot)
 		b.submit(s)
 		b.waitFilled(s.ID, lot)
+	}
+	if _, g := a.v.Session(); g == gen0 && filled(a.of(buy.ID)) != lot {
+		t.Errorf("fills reported while the stream was down:\n%s", a.dump())
 	}
 	desktest.Eventually(t, waitFor, "a new session generation", func() bool {
 		up, g := a.v.Session()

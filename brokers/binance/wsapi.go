@@ -148,7 +148,7 @@ func (w *wsAPI) read(onEvent func(msg []byte, received int64)) {
 		}
 		var resp api.WSResponse
 		if err := json.Unmarshal(msg, &resp); err != nil {
-			w.v.log.Debug("binance: a WebSocket API frame that is not an answer", "venue", w.v.opts.Name, "err", err)
+			w.v.log.Debug("binance: a WebSocket API frame that is not an answer", "err", err)
 			continue
 		}
 		w.v.rates.noteWS(&resp, time.Now())
