@@ -55,8 +55,8 @@ func (v *Venue) sender(ctx context.Context) {
 }
 
 func (v *Venue) local(ctx context.Context, r request, kind domain.ExecKind, reason string) {
-	v.post(ctx, &event{kind: evLocal, id: r.id, local: domain.ExecReport{Kind: kind, Venue: v.opts.ID,
-		OrderID: r.id, Price: r.price, Qty: r.qty, Reason: reason, Stamps: r.stamps}})
+	v.post(ctx, &event{kind: evLocal, id: r.id, untracked: r.kind == reqNew, local: domain.ExecReport{Kind: kind,
+		Venue: v.opts.ID, OrderID: r.id, Price: r.price, Qty: r.qty, Reason: reason, Stamps: r.stamps}})
 }
 
 // newOrder is the Binance form of a new order (or of cancelReplace's new

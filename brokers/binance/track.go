@@ -92,6 +92,9 @@ type event struct {
 	err      error
 	chain    *chain
 	local    domain.ExecReport
+	// untracked marks an evLocal about a request that has no track of
+	// its own (a new order refused before it was registered).
+	untracked bool
 }
 
 // applier is the one goroutine that changes tracks from what the venue
@@ -162,10 +165,13 @@ func (v *Venue) apply(ev *event) {
 		return
 	}
 	t := v.tracks[ev.id]
+	if ev.kind == evLocal && (t == nil || ev.untracked) {
+		// A new order refused before it was registered: its report is
+		// all there is (a duplicate id must not touch the original's track).
+		v.outBuf = append(v.outBuf, ev.local)
+		return
+	}
 	if t == nil {
-		if ev.kind == evLocal {
-			v.outBuf = append(v.outBuf, ev.local)
-		}
 		return
 	}
 	switch ev.kind {

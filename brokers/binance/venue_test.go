@@ -2,9 +2,13 @@ package binance_test
 
 import (
 	"context"
+	"errors"
+	"net/http"
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/gorilla/websocket"
 
 	"github.com/desk-trading/desk/brokers/binance"
 	simbn "github.com/desk-trading/desk/brokers/sim/binance"
@@ -308,5 +312,59 @@ func TestUnknownOutcomeResolvedByQuery(t *testing.T) {
 	}
 	if _, err := a.v.QueryOrder(context.Background(), *lost); err == nil {
 		t.Errorf("QueryOrder of a lost order: no error")
+	}
+}
+
+// noWS is a dialer that never reaches the WebSocket API.
+type noWS struct{}
+
+func (noWS) DialContext(context.Context, string, http.Header) (*websocket.Conn, *http.Response, error) {
+	return nil, nil, errors.New("no websocket in this test")
+}
+
+// TestRESTFallback: with the WebSocket API unreachable, orders and
+// cancels go over REST and their answers are reported; the session is
+// down (no user data stream), and says so.
+func TestRESTFallback(t *testing.T) {
+	x := startExchange(t, simbn.RateLimits{})
+	o := x.options(t, keyA, secretA)
+	o.Dialer = noWS{}
+	ch := make(chan domain.ExecReport, 64)
+	o.Reports = ch
+	v, err := binance.New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- v.Run(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}()
+	buy := order(1, domain.Buy, px30000-1000, 2*lot)
+	desktest.Eventually(t, waitFor, "Submit to take the order", func() bool { return v.Submit(buy) == nil })
+	next := func() domain.ExecReport {
+		select {
+		case r := <-ch:
+			return r
+		case <-time.After(waitFor):
+			t.Fatal("no report")
+		}
+		return domain.ExecReport{}
+	}
+	if r := next(); r.Kind != domain.ExecAck || r.OrderID != buy.ID || r.VenueOrderID == 0 {
+		t.Fatalf("first report %+v", r)
+	}
+	if err := v.Cancel(buy); err != nil {
+		t.Fatal(err)
+	}
+	if r := next(); r.Kind != domain.ExecCanceled || r.OrderID != buy.ID {
+		t.Fatalf("second report %+v", r)
+	}
+	if up, _ := v.Session(); up {
+		t.Error("session up without a user data stream")
 	}
 }
