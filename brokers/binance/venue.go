@@ -3,8 +3,10 @@ package binance
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/rand/v2"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -360,3 +362,14 @@ func (v *Venue) post(ctx context.Context, ev *event) {
 	case <-ctx.Done():
 	}
 }
+
+// String gives "binance.Venue{Name: ..., ID: ..., Credentials{...}}":
+// the venue's name, id and key hint, never the secret.
+func (v *Venue) String() string {
+	return "binance.Venue{Name: " + v.opts.Name + ", ID: " + strconv.FormatUint(uint64(v.opts.ID), 10) +
+		", " + v.opts.Credentials.String() + "}"
+}
+
+// Format writes String for every verb and flag, so that no formatting of
+// a Venue reads its live state (a data race) or reaches its keys.
+func (v *Venue) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, v.String()) }
