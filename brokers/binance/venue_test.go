@@ -368,3 +368,34 @@ func TestRESTFallback(t *testing.T) {
 		t.Error("session up without a user data stream")
 	}
 }
+
+// TestUnknownOutcomeWhileStreamAway: with the user data stream away, an
+// order and a cancel whose answers are 500s after the venue executed
+// them are learnt by query alone (before the stream is back), once.
+func TestUnknownOutcomeWhileStreamAway(t *testing.T) {
+	x := startExchange(t, simbn.RateLimits{})
+	o := x.options(t, keyA, secretA)
+	o.BackoffMin, o.BackoffMax = 3*time.Second, 3*time.Second
+	a := startTrader(t, o)
+	_, gen0 := a.v.Session()
+	x.fault(t, "kind=drop-user-stream")
+	desktest.Eventually(t, waitFor, "the session down", func() bool { up, _ := a.v.Session(); return !up })
+
+	x.fault(t, "kind=http-5xx&placed=true&count=1")
+	buy := order(1, domain.Buy, px30000-1000, lot)
+	a.submit(buy)
+	a.waitKind(buy.ID, domain.ExecAck)
+	x.fault(t, "kind=http-5xx&placed=true&count=1")
+	if err := a.v.Cancel(buy); err != nil {
+		t.Fatal(err)
+	}
+	a.waitKind(buy.ID, domain.ExecCanceled)
+	if _, g := a.v.Session(); g != gen0 {
+		t.Fatalf("the stream came back (generation %d) before the query settled it; the test proves nothing", g)
+	}
+	desktest.Eventually(t, waitFor, "the stream back", func() bool { up, g := a.v.Session(); return up && g > gen0 })
+	time.Sleep(200 * time.Millisecond)
+	if rs := a.of(buy.ID); len(rs) != 2 {
+		t.Errorf("reports:\n%s", a.dump())
+	}
+}
