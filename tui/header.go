@@ -147,11 +147,7 @@ func (h header) nodesLine(st *styles, dim bool) string {
 	}
 	for _, v := range h.venues {
 		b.WriteString(" ")
-		if v.Connected {
-			b.WriteString(st.data(st.VenueUp, dim).Render("● " + v.Name))
-		} else {
-			b.WriteString(st.data(st.VenueDown, dim).Render("○ " + v.Name + " disconnected"))
-		}
+		b.WriteString(venueBadge(st, &v, dim))
 	}
 	// Only trouble is shown: a journal that cannot write means no order
 	// goes out and a crash now loses what is pending.
@@ -178,6 +174,37 @@ func (h header) connLine(st *styles, conn connection) string {
 	}
 	if h.updated != "" {
 		b.WriteString(st.Label.Render("   updated " + h.updated))
+	}
+	return b.String()
+}
+
+// venueBadge is one venue in the header: up or down, reconciling, the
+// account's rate budget (orders in the current 10 s against the limit),
+// and trouble reconciliation found: a balance that disagrees with desk's
+// positions, open orders that are not desk's.
+func venueBadge(st *styles, v *protocol.Venue, dim bool) string {
+	switch {
+	case !v.Connected:
+		return st.data(st.VenueDown, dim).Render("○ " + v.Name + " disconnected")
+	case v.Reconciling:
+		return st.data(st.Connecting, dim).Render("◐ " + v.Name + " reconciling")
+	}
+	var b strings.Builder
+	b.WriteString(st.data(st.VenueUp, dim).Render("● " + v.Name))
+	if u := v.Budget; u != nil && u.Orders10sLimit > 0 {
+		b.WriteString(st.data(st.Value, dim).Render(fmt.Sprintf(" %d/%d", u.Orders10s, u.Orders10sLimit)))
+	}
+	var off []string
+	for _, bal := range v.Balances {
+		if !bal.Match {
+			off = append(off, bal.Asset)
+		}
+	}
+	if len(off) > 0 {
+		b.WriteString(st.data(st.VenueDown, dim).Render(" balance≠" + strings.Join(off, ",")))
+	}
+	if n := len(v.External); n > 0 {
+		b.WriteString(st.data(st.Connecting, dim).Render(fmt.Sprintf(" +%d external", n)))
 	}
 	return b.String()
 }

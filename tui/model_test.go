@@ -523,3 +523,22 @@ func TestLatencyInHeader(t *testing.T) {
 		t.Errorf("latency not shown:\n%s", got)
 	}
 }
+
+func TestVenueBadgesInHeader(t *testing.T) {
+	sess := newFakeSession()
+	m, wait := connect(t, sess)
+	st := testStatus()
+	st.Venues = []protocol.Venue{
+		{Name: "sim-a", Connected: true, Budget: &protocol.Budget{Orders10s: 12, Orders10sLimit: 50},
+			Balances: []protocol.Balance{{Asset: "BTC", Match: true}, {Asset: "ETH", Match: false}},
+			External: []protocol.ExternalOrder{{ClientOrderID: "manual-1"}}},
+		{Name: "sim-b", Connected: true, Reconciling: true},
+	}
+	m, _ = push(t, m, wait, sess, statusEnv(st))
+	got := screen(m)
+	for _, want := range []string{"● sim-a 12/50 balance≠ETH +1 external", "◐ sim-b reconciling"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("header lacks %q:\n%s", want, got)
+		}
+	}
+}
