@@ -343,6 +343,7 @@ func (d *Daemon) run(ctx context.Context) error {
 	}
 	// The venues are live, and the engine does not yet drain their books:
 	// a venue stalls once its queue fills, so reconciliation gets a bound.
+	gens := w.sessionGens()
 	rctx, rcancel := context.WithTimeout(ctx, 10*time.Second)
 	rec, err := eng.Reconcile(rctx)
 	rcancel()
@@ -361,7 +362,7 @@ func (d *Daemon) run(ctx context.Context) error {
 	// watcher stops with the strategies, before the venues are shut down,
 	// so a shutdown never reads as a venue failure.
 	hostsWG.Add(1)
-	go func() { defer hostsWG.Done(); w.watchVenues(hostCtx, eng, log) }()
+	go func() { defer hostsWG.Done(); w.watchVenues(hostCtx, eng, gens, log) }()
 	for _, h := range w.hosts {
 		hostsWG.Add(1)
 		go func() {

@@ -6,10 +6,13 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	bexec "github.com/desk-trading/desk/brokers/binance"
+	"github.com/desk-trading/desk/brokers/binance/api"
 	"github.com/desk-trading/desk/brokers/sim"
 	"github.com/desk-trading/desk/cmd/desk/internal/config"
 	"github.com/desk-trading/desk/core/domain"
@@ -77,6 +80,17 @@ func (w *wiring) makeVenues(cfg *config.Config, reports chan domain.ExecReport, 
 			QueueSize:   16384, // a firm kill sends a cancel per working order at once
 			Logger:      log.With("component", "venue"),
 		}
+		if networked && v.cfg.Execution == config.ExecLive {
+			bv, err := w.makeLiveVenue(v, reports, vlog)
+			if err != nil {
+				return fmt.Errorf("venue %s: %w", v.cfg.Name, err)
+			}
+			v.venue = bv
+			if v.net, err = w.makeNetFeed(v, vlog); err != nil {
+				return fmt.Errorf("venue %s: %w", v.cfg.Name, err)
+			}
+			continue
+		}
 		if networked {
 			// The paper venue's liquidity is the network's; it publishes no
 			// market data of its own.
@@ -95,6 +109,44 @@ func (w *wiring) makeVenues(cfg *config.Config, reports chan domain.ExecReport, 
 		}
 	}
 	return nil
+}
+
+// makeLiveVenue builds a "live" binance venue: desk's adapter, sending
+// signed orders with the keys of the venue's keys file (or of its
+// environment variables, see credentials).
+func (w *wiring) makeLiveVenue(v *venue, reports chan domain.ExecReport, log *slog.Logger) (*bexec.Venue, error) {
+	creds, err := credentials(&v.cfg)
+	if err != nil {
+		return nil, err
+	}
+	syms := make(map[string]domain.Instrument, len(v.cfg.Symbols))
+	for vs, in := range v.cfg.Symbols {
+		syms[vs] = w.instruments[w.bySymbol[in]]
+	}
+	return bexec.New(bexec.Options{
+		Name: v.cfg.Name, ID: v.id, RESTURL: v.cfg.RESTURL, WSURL: v.cfg.WSURL,
+		Credentials: creds, Symbols: syms, Reports: reports,
+		QueueSize: 16384, // a firm kill sends a cancel per working order at once
+		Logger:    log.With("component", "binance-orders"),
+	})
+}
+
+// credentials returns a live venue's API key and secret: the first pair of
+// its keys file, or, without one, DESK_<VENUE>_API_KEY and
+// DESK_<VENUE>_API_SECRET (the venue's name in capitals, "-" as "_").
+func credentials(vc *config.Venue) (api.Credentials, error) {
+	if vc.Keys == "" {
+		name := strings.ToUpper(strings.NewReplacer("-", "_", ".", "_").Replace(vc.Name))
+		return api.CredentialsFromEnv("DESK_"+name+"_API_KEY", "DESK_"+name+"_API_SECRET")
+	}
+	pairs, err := api.LoadCredentials(vc.Keys)
+	if err != nil {
+		return api.Credentials{}, err
+	}
+	if len(pairs) != 1 {
+		return api.Credentials{}, fmt.Errorf("keys %s: %d key pairs; a venue account signs with one", vc.Keys, len(pairs))
+	}
+	return pairs[0], nil
 }
 
 // makeNetFeed builds a "binance" venue's network feed: its books go to
@@ -117,6 +169,12 @@ func (w *wiring) makeNetFeed(v *venue, log *slog.Logger) (*binance.Feed, error) 
 		},
 		Symbols: syms,
 		Publish: func(b *domain.BookUpdate) {
+			if paper == nil { // live: the venue executes
+				if b.NBids > 0 || b.NAsks > 0 {
+					handler.Book(b)
+				}
+				return
+			}
 			paper.Mirror(b)
 			if b.NBids == 0 && b.NAsks == 0 {
 				// The connection is gone (Feed publishes every book empty
@@ -219,14 +277,14 @@ func (w *wiring) awaitVenues(ctx context.Context, limit time.Duration) error {
 // back, polling every 100ms until ctx is done, and reconciles a venue
 // whose session came back (engine.SessionReporter: a new generation)
 // before its strategies may trade on it again.
-func (w *wiring) watchVenues(ctx context.Context, eng *engine.Engine, log *slog.Logger) {
+//
+// gen is each venue's session generation when the start's reconciliation
+// began (sessionGens): a session that came back since is reconciled at
+// once.
+func (w *wiring) watchVenues(ctx context.Context, eng *engine.Engine, gen []uint64, log *slog.Logger) {
 	up := make([]bool, len(w.venues))
-	gen := make([]uint64, len(w.venues))
 	for k, v := range w.venues {
 		up[k] = v.venue.Connected()
-		if s, ok := v.venue.(engine.SessionReporter); ok {
-			_, gen[k] = s.Session()
-		}
 	}
 	var reconciling sync.WaitGroup
 	defer reconciling.Wait()
@@ -257,6 +315,18 @@ func (w *wiring) watchVenues(ctx context.Context, eng *engine.Engine, log *slog.
 			}
 		}
 	}
+}
+
+// sessionGens returns each venue's session generation (0 for a venue
+// that is no engine.SessionReporter).
+func (w *wiring) sessionGens() []uint64 {
+	gen := make([]uint64, len(w.venues))
+	for k, v := range w.venues {
+		if s, ok := v.venue.(engine.SessionReporter); ok {
+			_, gen[k] = s.Session()
+		}
+	}
+	return gen
 }
 
 // reconcileUntilDone reconciles venue v after its session came back,

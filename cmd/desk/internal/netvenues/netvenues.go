@@ -41,6 +41,12 @@ type Options struct {
 	Dir string
 	// Log receives the processes' output; nil: discarded.
 	Log io.Writer
+	// Keys, when set, is a keys file (api.LoadCredentials) holding one
+	// API key pair: each venue process serves order entry for it, keeping
+	// its record in Dir/<venue>.state, and the venues Start returns
+	// execute live with it. Empty: the venues serve market data only, and
+	// desk paper-trades on it.
+	Keys string
 }
 
 // Start starts a `desk venue` process for each of cfg's "sim" venues on
@@ -68,6 +74,9 @@ func Start(ctx context.Context, o Options, cfg *config.Config) (_ []*Process, _ 
 		}
 		procs = append(procs, p)
 		Networked(&out, v, p.Addr)
+		if o.Keys != "" {
+			v.Execution, v.Keys = config.ExecLive, o.Keys
+		}
 	}
 	if len(procs) == 0 {
 		return nil, nil, errors.New("netvenues: the config has no simulated venue to run")
@@ -96,6 +105,9 @@ func start(ctx context.Context, o Options, venue string) (*Process, error) {
 	args := []string{"venue", "--listen", "127.0.0.1:0", "--venue", venue, "--addr-file", addrFile}
 	if o.Config != "" {
 		args = append(args, "--config", o.Config)
+	}
+	if o.Keys != "" {
+		args = append(args, "--keys", o.Keys, "--state", filepath.Join(o.Dir, venue+".state"))
 	}
 	cmd := exec.Command(o.Exe, args...)
 	cmd.Stdout, cmd.Stderr = o.Log, o.Log
