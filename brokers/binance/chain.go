@@ -28,7 +28,8 @@ type chainRow struct {
 }
 
 // item is one report rebuilt from a chain, with the replace number it
-// belongs to and, for a final state, the cumulative fill it counts.
+// belongs to and, for a final state, the cumulative fill it counts (for
+// a replace, what had filled before its new order).
 type item struct {
 	r   domain.ExecReport
 	n   int
@@ -63,7 +64,7 @@ func (s *symbol) reportsOf(venue domain.VenueID, id domain.OrderID, ch *chain) (
 			if err != nil {
 				return nil, err
 			}
-			out = append(out, item{n: row.n, r: domain.ExecReport{Kind: domain.ExecReplaced, Venue: venue, OrderID: id,
+			out = append(out, item{n: row.n, cum: cum, r: domain.ExecReport{Kind: domain.ExecReplaced, Venue: venue, OrderID: id,
 				VenueOrderID: uint64(o.OrderID), Price: p, Qty: cum + q, VenueTime: o.Time * 1e6}})
 		}
 		for j := range ch.trades {
@@ -144,7 +145,7 @@ func (v *Venue) applyChain(t *track, ch *chain) {
 			v.fill(t, r)
 		case domain.ExecReplaced:
 			if it.n > t.gen && !t.ended {
-				v.replaced(t, it.n, r.Price, r.Qty, int64(r.VenueOrderID), t.stamps)
+				v.replaced(t, it.n, r.Price, r.Qty, it.cum, int64(r.VenueOrderID), t.stamps)
 			}
 		default: // the final state
 			if t.ended {

@@ -1,6 +1,7 @@
 package binance
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -58,6 +59,9 @@ const (
 
 // reasonOf is the Reason of a certain refusal err.
 func reasonOf(err error) string {
+	if errors.Is(err, ErrRateLimited) {
+		return ReasonRateLimited
+	}
 	e, ok := asAPIError(err)
 	if !ok {
 		return ReasonVenueRejected

@@ -27,6 +27,11 @@ var (
 	// ErrTimeout is the outcome of a request not answered within
 	// Options.RequestTimeout: the outcome is unknown.
 	ErrTimeout = errors.New("binance venue: no answer in time")
+	// ErrRateLimited is returned for a request refused locally, not
+	// sent, because the venue's last 429 or 418 asked to wait (see
+	// RateUse): every request but a cancel during a 429 window, every
+	// request during a 418 ban.
+	ErrRateLimited = errors.New("binance venue: refused locally until the venue's Retry-After")
 	// ErrMalformed is returned when a venue answer does not decode as the
 	// shape its request expects.
 	ErrMalformed = errors.New("binance venue: malformed answer")

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/desk-trading/desk/brokers/binance/api"
 	"github.com/desk-trading/desk/core/domain"
 )
 
@@ -22,6 +23,9 @@ type resolver struct {
 	mu   sync.Mutex // guards due
 	due  map[domain.OrderID]*resEntry
 	wake chan struct{} // room for one
+	// resyncDue asks run to compare the venue's open orders with the
+	// live tracks (the stream came back); guarded by mu.
+	resyncDue bool
 }
 
 type resEntry struct {
@@ -66,16 +70,72 @@ func (r *resolver) done(id domain.OrderID, queried bool) {
 	r.mu.Unlock()
 }
 
-func (r *resolver) pendingCount() int {
+// resync asks for a comparison of the open orders with the live tracks.
+func (r *resolver) resync() {
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	return len(r.due)
+	r.resyncDue = true
+	r.mu.Unlock()
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+}
+
+// resyncOpen reads the open orders of every symbol (one light request
+// each, not one per order) and queries each live track they do not
+// confirm: missing (it ended or never arrived), at another replace, or
+// with another fill. If the list fails, every live track is queried.
+func (r *resolver) resyncOpen(ctx context.Context) {
+	v := r.v
+	type open struct {
+		n    int
+		exec string
+	}
+	seen := map[domain.OrderID]open{}
+	var err error
+	for _, sym := range v.sortedSymbols() {
+		var rows []api.Order
+		if rows, err = v.openOrders(ctx, sym); err != nil {
+			break
+		}
+		for _, row := range rows {
+			if id, n, ok := parseClientID(row.ClientOrderID); ok {
+				if o, dup := seen[id]; !dup || n > o.n {
+					seen[id] = open{n, row.ExecutedQty}
+				}
+			}
+		}
+	}
+	if err != nil && ctx.Err() == nil {
+		v.log.Warn("binance: open orders failed after the stream came back; querying every live order", "err", err)
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	for id, t := range v.tracks {
+		if t.ended {
+			continue
+		}
+		o, ok := seen[id]
+		if err == nil && ok && o.n == t.gen && t.acked && t.resolved() {
+			if exec, perr := t.sym.qty(orZero(o.exec)); perr == nil && exec == t.filled-t.legBase {
+				continue
+			}
+		}
+		r.sync(id)
+	}
 }
 
 func (r *resolver) run(ctx context.Context) {
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for {
+		r.mu.Lock()
+		resync := r.resyncDue
+		r.resyncDue = false
+		r.mu.Unlock()
+		if resync {
+			r.resyncOpen(ctx)
+		}
 		now := time.Now()
 		var next time.Time
 		var ready []domain.OrderID

@@ -47,6 +47,12 @@ func (c *clock) now() time.Time { return time.Now().Add(time.Duration(c.offset.L
 // answer's rate-limit headers are recorded, and a -1021 has the clock
 // measured again.
 func (v *Venue) rest(ctx context.Context, method, path string, params api.Params, signed, key bool) ([]byte, error) {
+	// During a 429 window only cancels go; during a 418 ban nothing: each
+	// refused request would count towards (a longer) ban.
+	now := time.Now()
+	if v.rates.refusesCancels(now) || v.rates.refusesOrders(now) && !(method == http.MethodDelete && path == api.PathOrder) {
+		return nil, fmt.Errorf("%s %s: %w", method, path, ErrRateLimited)
+	}
 	q := params.Encode()
 	if signed {
 		p := make(api.Params, 0, len(params)+2)
@@ -102,6 +108,15 @@ func (v *Venue) noteError(err error) {
 		default:
 		}
 	}
+}
+
+// outcomeOf is api.OutcomeOf for the venue's answers; a request refused
+// locally (ErrRateLimited) was certainly not executed.
+func outcomeOf(err error) api.Outcome {
+	if errors.Is(err, ErrRateLimited) {
+		return api.OutcomeRejected
+	}
+	return api.OutcomeOf(err)
 }
 
 func asAPIError(err error) (*api.Error, bool) {

@@ -166,7 +166,7 @@ func (v *Venue) toREST(ctx context.Context, method, path string, params api.Para
 // unknownMethod reports an answer refusing the request's method itself.
 func unknownMethod(e error) bool {
 	ae, ok := asAPIError(e)
-	if !ok || api.OutcomeOf(e) != api.OutcomeRejected {
+	if !ok || outcomeOf(e) != api.OutcomeRejected {
 		return false
 	}
 	m := strings.ToLower(ae.Msg)

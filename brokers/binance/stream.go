@@ -32,8 +32,9 @@ var errStreamEnded = errors.New("binance venue: the venue ended the user data st
 // until either fails or ctx ends. The stream is subscribed on the
 // connection (userDataStream.subscribe.signature); if the venue refuses
 // the subscription, the legacy listenKey stream is opened beside it.
-// Once the stream is up, every live order is queried (evResync), so what
-// happened while it was away is reported.
+// Once the stream is up, the resolver compares the open orders with the
+// live tracks and queries those that differ, so what happened while it
+// was away is reported.
 func (v *Venue) session(ctx context.Context) error {
 	conn, resp, err := v.opts.Dialer.DialContext(ctx, v.opts.WSURL+api.PathWSAPI, nil)
 	if resp != nil && resp.Body != nil {
@@ -76,7 +77,7 @@ func (v *Venue) session(ctx context.Context) error {
 			return err
 		}
 		v.sess.set(&v.sess.strm, true, v)
-		v.post(ctx, &event{kind: evResync})
+		v.res.resync()
 		select {
 		case <-ctx.Done():
 			return nil
@@ -112,7 +113,7 @@ func (v *Venue) subscribe(ctx context.Context, ws *wsAPI, wg *sync.WaitGroup, en
 	if err == nil {
 		return nil
 	}
-	if api.OutcomeOf(err) != api.OutcomeRejected {
+	if outcomeOf(err) != api.OutcomeRejected {
 		return fmt.Errorf("subscribe user data stream: %w", err)
 	}
 	switch reasonOf(err) {

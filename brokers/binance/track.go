@@ -29,9 +29,10 @@ type track struct {
 	price   domain.Price
 	qty     domain.Qty // desk's total quantity: filled plus the live leaves
 	filled  domain.Qty
-	venueID int64 // the live venue order's id
-	gen     int   // replaces applied: the live client id is clientID(id, gen)
-	nextN   int   // the last replace number sent
+	venueID int64      // the live venue order's id
+	gen     int        // replaces applied: the live client id is clientID(id, gen)
+	legBase domain.Qty // what had filled before the live venue order: its executedQty is filled-legBase
+	nextN   int        // the last replace number sent
 
 	acked, ended bool
 	endedAt      time.Time
@@ -79,7 +80,6 @@ const (
 	evReplaced                   // the answer to a cancelReplace
 	evQueried                    // the venue's record of an order, by query
 	evLocal                      // a report decided locally (a filter, the rate gate)
-	evResync                     // the stream (re)subscribed: query every live order
 )
 
 type event struct {
@@ -156,10 +156,6 @@ func (v *Venue) emit(t *track, r domain.ExecReport) {
 // apply changes tracks by ev and queues the reports it makes. v.mu is
 // held.
 func (v *Venue) apply(ev *event) {
-	if ev.kind == evResync {
-		v.resyncLive()
-		return
-	}
 	if ev.kind == evExec {
 		v.applyExec(&ev.er, ev.received)
 		return
@@ -257,7 +253,7 @@ func (v *Venue) applyExec(er *api.ExecutionReport, received int64) {
 				v.log.Error("binance: a replacement order's price or quantity does not fit the instrument", "order", t.id)
 				return
 			}
-			v.replaced(t, n, p, t.filled+q, er.OrderID, stamps)
+			v.replaced(t, n, p, t.filled+q, t.filled, er.OrderID, stamps)
 		}
 	case api.ExecTrade:
 		f, feeOK, err := sym.fillOf(t.id, v.opts.ID, er)
@@ -343,8 +339,9 @@ func (v *Venue) fill(t *track, f domain.ExecReport) {
 }
 
 // replaced applies replace n: the order now has price p and total qty.
-func (v *Venue) replaced(t *track, n int, p domain.Price, qty domain.Qty, venueID int64, stamps domain.Stamps) {
-	t.gen, t.price, t.qty, t.venueID = n, p, qty, venueID
+// legBase is what had filled before the new order.
+func (v *Venue) replaced(t *track, n int, p domain.Price, qty, legBase domain.Qty, venueID int64, stamps domain.Stamps) {
+	t.gen, t.price, t.qty, t.venueID, t.legBase = n, p, qty, venueID, legBase
 	t.nextN = max(t.nextN, n)
 	if t.repl != nil && t.repl.n <= n {
 		t.repl = nil
@@ -377,7 +374,7 @@ func (v *Venue) finish(t *track, r domain.ExecReport) {
 }
 
 func (v *Venue) applyPlaced(t *track, ev *event) {
-	switch api.OutcomeOf(ev.err) {
+	switch outcomeOf(ev.err) {
 	case api.OutcomeDone:
 		t.newUnknown = false
 		o, err := api.DecodeOrder(ev.body)
@@ -407,7 +404,7 @@ func (v *Venue) applyPlaced(t *track, ev *event) {
 }
 
 func (v *Venue) applyCanceled(t *track, ev *event) {
-	switch api.OutcomeOf(ev.err) {
+	switch outcomeOf(ev.err) {
 	case api.OutcomeDone:
 		t.cancel = nil
 		o, err := api.DecodeOrder(ev.body)
@@ -434,7 +431,7 @@ func (v *Venue) applyReplaced(t *track, ev *event) {
 	if t.repl == nil || t.repl.n != ev.n {
 		return // already decided by the stream or a query
 	}
-	out := api.OutcomeOf(ev.err)
+	out := outcomeOf(ev.err)
 	e, isAPI := asAPIError(ev.err)
 	if out == api.OutcomeUnknown && isAPI && e.Code == api.CodeCancelReplacePartial {
 		if d, err := api.DecodeCancelReplaceData(e.Data); err == nil &&
@@ -463,7 +460,7 @@ func (v *Venue) applyReplaced(t *track, ev *event) {
 			return
 		}
 		if ev.n > t.gen && !t.ended {
-			v.replaced(t, ev.n, p, max(cum, t.filled)+q, no.OrderID, t.stamps)
+			v.replaced(t, ev.n, p, max(cum, t.filled)+q, max(cum, t.filled), no.OrderID, t.stamps)
 		}
 	case api.OutcomeRejected:
 		t.repl = nil
@@ -473,15 +470,5 @@ func (v *Venue) applyReplaced(t *track, ev *event) {
 	default:
 		t.repl.unknown = true
 		v.log.Warn("binance: replace outcome unknown; resolving by query", "order", t.id, "err", ev.err)
-	}
-}
-
-// resyncLive has every order not known to have ended queried: after the
-// stream (re)subscribes, what it missed is learnt from the venue.
-func (v *Venue) resyncLive() {
-	for id, t := range v.tracks {
-		if !t.ended {
-			v.res.sync(id)
-		}
 	}
 }
