@@ -21,6 +21,9 @@ type symbol struct {
 	// cancelReplace reports whether the venue allows cancelReplace on
 	// the symbol (exchangeInfo's cancelReplaceAllowed).
 	cancelReplace bool
+	// types are the order types the venue takes on the symbol
+	// (exchangeInfo's orderTypes); nil: not stated, every type is tried.
+	types map[api.OrderType]bool
 }
 
 // filters are a symbol's PRICE_FILTER, LOT_SIZE and MIN_NOTIONAL or
@@ -70,6 +73,7 @@ type exchangeInfo struct {
 		BaseAsset            string                       `json:"baseAsset"`
 		QuoteAsset           string                       `json:"quoteAsset"`
 		CancelReplaceAllowed bool                         `json:"cancelReplaceAllowed"`
+		OrderTypes           []api.OrderType              `json:"orderTypes"`
 		Filters              []map[string]json.RawMessage `json:"filters"`
 	} `json:"symbols"`
 }
@@ -97,6 +101,13 @@ func applyExchangeInfo(body []byte, syms map[string]*symbol) (skipped []string, 
 			s.quote = si.QuoteAsset
 		}
 		s.cancelReplace = si.CancelReplaceAllowed
+		s.types = nil
+		if len(si.OrderTypes) > 0 {
+			s.types = map[api.OrderType]bool{}
+			for _, t := range si.OrderTypes {
+				s.types[t] = true
+			}
+		}
 		s.f = filters{}
 		for _, f := range si.Filters {
 			var typ string

@@ -173,10 +173,15 @@ func (v *Venue) Orders(ctx context.Context) ([]domain.VenueOrder, error) {
 		for id, ch := range chains {
 			slices.SortFunc(ch.rows, func(a, b chainRow) int { return cmp.Compare(a.n, b.n) })
 			if ch.rows[0].n != 0 {
-				// The base is older than the window: its replaces alone do
-				// not say what desk sent. QueryOrder reads it by id.
-				v.log.Warn("binance: an order's replaces are in the window but not the order; skipped", "order", id)
-				continue
+				// The base is older than the window, its replaces are not:
+				// read it, and its trades, by id.
+				if err := v.fetchBase(ctx, sym, id, ch); err != nil {
+					return nil, err
+				}
+				if ch.rows[0].n != 0 {
+					v.log.Warn("binance: an order's replaces are at the venue but not the order; skipped", "order", id)
+					continue
+				}
 			}
 			slices.SortFunc(ch.trades, func(a, b api.Trade) int { return cmp.Compare(a.ID, b.ID) })
 			vo, err := v.venueOrder(sym, id, ch)
@@ -188,6 +193,29 @@ func (v *Venue) Orders(ctx context.Context) ([]domain.VenueOrder, error) {
 	}
 	slices.SortFunc(out, func(a, b domain.VenueOrder) int { return cmp.Compare(a.Order.ID, b.Order.ID) })
 	return out, nil
+}
+
+// fetchBase puts the base order of id, and its trades, at the head of
+// ch, if the venue still has it.
+func (v *Venue) fetchBase(ctx context.Context, sym *symbol, id domain.OrderID, ch *chain) error {
+	base, found, err := v.getOrder(ctx, sym, clientID(id, 0))
+	if err != nil || !found {
+		return err
+	}
+	ch.rows = append([]chainRow{{0, base}}, ch.rows...)
+	if isZero(orZero(base.ExecutedQty)) {
+		return nil
+	}
+	ts, err := v.trades(ctx, sym, api.Params{{Key: api.ParamOrderID, Value: strconv.FormatInt(base.OrderID, 10)}})
+	if err != nil {
+		return fmt.Errorf("order %s trades: %w", id, err)
+	}
+	for _, t := range ts {
+		if !slices.ContainsFunc(ch.trades, func(x api.Trade) bool { return x.ID == t.ID }) {
+			ch.trades = append(ch.trades, t)
+		}
+	}
+	return nil
 }
 
 func (v *Venue) sortedSymbols() []*symbol {

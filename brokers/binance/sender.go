@@ -79,7 +79,7 @@ func (v *Venue) newOrder(sym *symbol, r request, qty domain.Qty, cid string) (ap
 
 // checkLocal is the reason r is refused without a request, or "".
 func (v *Venue) checkLocal(sym *symbol, r request, p domain.Price, q domain.Qty) string {
-	if _, _, ok := orderShape(r.typ, r.tif, r.postOnly); !ok {
+	if typ, _, ok := orderShape(r.typ, r.tif, r.postOnly); !ok || sym.types != nil && !sym.types[typ] {
 		return ReasonUnsupported
 	}
 	if r.typ == domain.Market || r.typ == domain.Stop {
@@ -184,19 +184,26 @@ func (v *Venue) sendCancel(ctx context.Context, r request) {
 		t.cancel = &pending{sentAt: time.Now()}
 	}
 	v.mu.Unlock()
+	ref := api.OrderRef{OrigClientOrderID: cid}
 	if sym == nil {
+		// An order this process did not send (a restart): its replace
+		// count is unknown, its venue order id is what the OMS holds.
 		if sym = v.byInst[r.inst]; sym == nil {
 			v.local(ctx, r, domain.ExecCancelReject, ReasonUnknownInstrument)
 			return
 		}
+		if r.venueID != 0 {
+			ref = api.OrderRef{OrderID: int64(r.venueID)}
+		}
 	}
+	ref.Symbol = sym.name
 	if v.rates.refusesCancels(time.Now()) {
 		v.clearCancel(r.id)
 		v.local(ctx, r, domain.ExecCancelReject, ReasonRateLimited)
 		return
 	}
 	id := r.id
-	p := api.OrderRef{Symbol: sym.name, OrigClientOrderID: cid}.Params()
+	p := ref.Params()
 	v.place(ctx, api.MethodOrderCancel, http.MethodDelete, api.PathOrder, p, func(body []byte, err error) {
 		v.post(ctx, &event{kind: evCanceled, id: id, body: body, err: err})
 	})

@@ -297,6 +297,7 @@ type request struct {
 	stop       domain.Price
 	qty        domain.Qty
 	filled     domain.Qty
+	venueID    uint64 // the OMS's venue order id, for an order without a track
 	stamps     domain.Stamps
 	enqueuedAt int64
 }
@@ -323,7 +324,7 @@ func (v *Venue) Submit(o *domain.Order) error {
 // "rate-limited"). Errors and blocking as for Submit, except that a
 // cancel is queued while order entry is down and goes when it is back.
 func (v *Venue) Cancel(o *domain.Order) error {
-	return v.enqueue(request{kind: reqCancel, id: o.ID, inst: o.Instrument, stamps: o.Stamps}, false)
+	return v.enqueue(request{kind: reqCancel, id: o.ID, inst: o.Instrument, venueID: o.VenueOrderID, stamps: o.Stamps}, false)
 }
 
 // Replace queues a change of o's price and total quantity, sent as

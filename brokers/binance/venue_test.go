@@ -399,3 +399,30 @@ func TestUnknownOutcomeWhileStreamAway(t *testing.T) {
 		t.Errorf("reports:\n%s", a.dump())
 	}
 }
+
+// TestLocalRejects: orders that fail the symbol's filters, or that the
+// venue has no form for, are rejected without a request.
+func TestLocalRejects(t *testing.T) {
+	x := startExchange(t, simbn.RateLimits{})
+	a := startTrader(t, x.options(t, keyA, secretA))
+	tooSmall := order(1, domain.Buy, px30000, lot)
+	tooSmall.Qty = 0 // LOT_SIZE's minimum is one lot
+	gtd := order(1, domain.Buy, px30000-1000, lot)
+	gtd.TIF = domain.GTD
+	stop := order(1, domain.Sell, 0, lot)
+	stop.Type, stop.StopPrice = domain.Stop, px30000-2000 // the venue lists LIMIT, LIMIT_MAKER, MARKET only
+	for _, c := range []struct {
+		o      *domain.Order
+		reason string
+	}{{tooSmall, binance.ReasonVenueFilter}, {gtd, binance.ReasonUnsupported}, {stop, binance.ReasonUnsupported}} {
+		a.submit(c.o)
+		rs := a.waitKind(c.o.ID, domain.ExecReject)
+		if len(rs) != 1 || rs[0].Reason != c.reason {
+			t.Errorf("order %+v: %+v, want %s", c.o, rs, c.reason)
+		}
+	}
+	vos, err := a.v.Orders(context.Background())
+	if err != nil || len(vos) != 0 {
+		t.Errorf("the venue saw %+v, %v", vos, err)
+	}
+}
