@@ -31,7 +31,7 @@ func BenchmarkDecodeExecutionReport(b *testing.B) {
 	b.ReportAllocs()
 	b.SetBytes(int64(len(benchReport)))
 	for b.Loop() {
-		er, err := api.DecodeExecutionReport(benchReport)
+		er, err := decodeEvent(benchReport)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -147,7 +147,7 @@ func (v *Venue) subscribe(ctx context.Context, ws *wsAPI, wg *sync.WaitGroup, en
 // onEvent handles one user data stream event: an executionReport goes
 // to the applier; the end of the stream ends the session.
 func (v *Venue) onEvent(ctx context.Context, msg []byte, received int64) error {
-	er, err := api.DecodeExecutionReport(msg)
+	er, err := decodeEvent(msg)
 	if err == nil {
 		v.post(ctx, &event{kind: evExec, er: er, received: received})
 		return nil

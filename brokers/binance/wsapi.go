@@ -79,7 +79,7 @@ func (v *Venue) encodeWS(b []byte, id uint64, method string, params api.Params, 
 		p = p.Add(api.ParamAPIKey, v.opts.Credentials.APIKey)
 		p = p.Add(api.ParamRecvWindow, strconv.FormatInt(v.opts.RecvWindow.Milliseconds(), 10))
 		p = p.Add(api.ParamTimestamp, api.Timestamp(v.clock.now()))
-		p = p.Add(api.ParamSignature, api.SignWSParams(v.opts.Credentials.Secret, p.Map()))
+		p = p.Add(api.ParamSignature, p.SignWS(v.opts.Credentials.Secret))
 		params = p
 	}
 	b = append(b, `{"id":"`...)
@@ -138,11 +138,7 @@ func (w *wsAPI) read(onEvent func(msg []byte, received int64)) {
 		}
 		received := domain.Mono()
 		_ = w.conn.SetReadDeadline(time.Now().Add(readTimeout))
-		var probe struct {
-			ID    json.RawMessage `json:"id"`
-			Event json.RawMessage `json:"event"`
-		}
-		if bytes.Contains(msg, []byte(`"event"`)) && json.Unmarshal(msg, &probe) == nil && len(probe.ID) == 0 && len(probe.Event) > 0 {
+		if !bytes.HasPrefix(bytes.TrimLeft(msg, " \t\r\n"), []byte(`{"id"`)) && bytes.Contains(msg, []byte(`"event"`)) {
 			onEvent(msg, received)
 			continue
 		}
