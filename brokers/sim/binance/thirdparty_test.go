@@ -13,8 +13,10 @@ import (
 	"github.com/adshao/go-binance/v2/common"
 	"github.com/shopspring/decimal"
 
+	"github.com/desk-trading/desk/brokers/binance/api"
 	"github.com/desk-trading/desk/brokers/sim"
 	"github.com/desk-trading/desk/brokers/sim/binance"
+	"github.com/desk-trading/desk/core/desktest"
 	"github.com/desk-trading/desk/core/domain"
 )
 
@@ -618,4 +620,134 @@ func TestThirdPartyClientGoBinance(t *testing.T) {
 		}
 		cagg.stopNow(t, "WsCombinedAggTradeServe")
 	})
+}
+
+// tpUserEvents collects a go-binance user-data handler's order updates.
+type tpUserEvents struct {
+	ch chan *gobinance.WsUserDataEvent
+}
+
+func (u *tpUserEvents) handle(e *gobinance.WsUserDataEvent) {
+	select {
+	case u.ch <- e:
+	default:
+	}
+}
+
+// next waits for an executionReport of exec type x.
+func (u *tpUserEvents) next(t *testing.T, what, x string) gobinance.WsOrderUpdate {
+	t.Helper()
+	deadline := time.After(tpWait)
+	for {
+		select {
+		case e := <-u.ch:
+			if e.Event == gobinance.UserDataEventTypeExecutionReport && e.OrderUpdate.ExecutionType == x {
+				return e.OrderUpdate
+			}
+		case <-deadline:
+			t.Fatalf("%s: no %s executionReport within %v", what, x, tpWait)
+		}
+	}
+}
+
+// TestThirdPartyOrderEntryGoBinance: go-binance, with nothing changed but
+// its base URLs, places, queries, lists and cancels orders, reads its
+// account and trades, and follows its orders on the user data stream, both
+// the WebSocket API subscription and the legacy listen key; a wrong
+// secret is refused -1022.
+func TestThirdPartyOrderEntryGoBinance(t *testing.T) {
+	f := oeStart(t, oeConfig{})
+	tpEndpoints(t, f.base)
+	wsAPIURL := gobinance.BaseWsApiMainURL
+	gobinance.BaseWsApiMainURL = "ws://" + f.base + "/ws-api/v3"
+	t.Cleanup(func() { gobinance.BaseWsApiMainURL = wsAPIURL })
+	ctx, cancel := context.WithTimeout(context.Background(), 4*tpWait)
+	defer cancel()
+	c := gobinance.NewClient(keyA, "secretA")
+	c.BaseURL = "http://" + f.base
+	c.HTTPClient = client
+
+	// User data over the WebSocket API and over a listen key.
+	sig := &tpUserEvents{ch: make(chan *gobinance.WsUserDataEvent, 64)}
+	doneS, stopS, err := gobinance.WsUserDataServeSignature(keyA, "secretA", common.KeyTypeHmac, 0, sig.handle, func(error) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lk, err := c.NewStartUserStreamService().Do(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	legacy := &tpUserEvents{ch: make(chan *gobinance.WsUserDataEvent, 64)}
+	doneL, stopL, err := gobinance.WsUserDataServe(lk, legacy.handle, func(error) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		// The library's readers end when their connections do: stop the
+		// venue, which closes them.
+		close(stopS)
+		close(stopL)
+		f.stop()
+		<-doneS
+		<-doneL
+	}()
+	desktest.Eventually(t, tpWait, "both user data streams", func() bool { return f.srv.UserStreams() == 2 })
+
+	o, err := c.NewCreateOrderService().Symbol("BTCUSD").Side(gobinance.SideTypeBuy).Type(gobinance.OrderTypeLimit).
+		TimeInForce(gobinance.TimeInForceTypeGTC).Quantity("0.500").Price("30000.00").NewClientOrderID("gb-1").Do(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Status != gobinance.OrderStatusTypeNew || o.ClientOrderID != "gb-1" || o.OrigQuantity != "0.50000000" {
+		t.Fatalf("create: %+v", o)
+	}
+	for _, u := range []*tpUserEvents{sig, legacy} {
+		if up := u.next(t, "new order", "NEW"); up.Id != o.OrderID || up.ClientOrderId != "gb-1" {
+			t.Fatalf("NEW update: %+v", up)
+		}
+	}
+	f.place(keyB, limit(api.SideSell, "30000.00", "0.100", "gb-b"))
+	for _, u := range []*tpUserEvents{sig, legacy} {
+		if up := u.next(t, "fill", "TRADE"); up.TradeId != 1 || up.LatestVolume != "0.10000000" || up.Status != "PARTIALLY_FILLED" {
+			t.Fatalf("TRADE update: %+v", up)
+		}
+	}
+	got, err := c.NewGetOrderService().Symbol("BTCUSD").OrigClientOrderID("gb-1").Do(ctx)
+	if err != nil || got.OrderID != o.OrderID || got.ExecutedQuantity != "0.10000000" || got.Status != gobinance.OrderStatusTypePartiallyFilled {
+		t.Fatalf("get: %+v %v", got, err)
+	}
+	open, err := c.NewListOpenOrdersService().Symbol("BTCUSD").Do(ctx)
+	if err != nil || len(open) != 1 || open[0].OrderID != o.OrderID {
+		t.Fatalf("open: %+v %v", open, err)
+	}
+	cr, err := c.NewCancelOrderService().Symbol("BTCUSD").OrderID(o.OrderID).Do(ctx)
+	if err != nil || cr.Status != gobinance.OrderStatusTypeCanceled || cr.OrigClientOrderID != "gb-1" {
+		t.Fatalf("cancel: %+v %v", cr, err)
+	}
+	sig.next(t, "cancel", "CANCELED")
+	all, err := c.NewListOrdersService().Symbol("BTCUSD").Do(ctx)
+	if err != nil || len(all) != 1 || all[0].Status != gobinance.OrderStatusTypeCanceled {
+		t.Fatalf("all orders: %+v %v", all, err)
+	}
+	trades, err := c.NewListTradesService().Symbol("BTCUSD").Do(ctx)
+	if err != nil || len(trades) != 1 || !trades[0].IsBuyer || trades[0].Quantity != "0.10000000" {
+		t.Fatalf("trades: %+v %v", trades, err)
+	}
+	acct, err := c.NewGetAccountService().Do(ctx)
+	if err != nil || !acct.CanTrade {
+		t.Fatalf("account: %+v %v", acct, err)
+	}
+	for _, b := range acct.Balances {
+		if b.Asset == "BTC" && b.Free != "10.10000000" || b.Asset == "USD" && (b.Free != "997000.00000000" || b.Locked != "0.00000000") {
+			t.Fatalf("balance: %+v", b)
+		}
+	}
+
+	wrong := gobinance.NewClient(keyA, "not-the-secret")
+	wrong.BaseURL, wrong.HTTPClient = "http://"+f.base, client
+	_, err = wrong.NewListOpenOrdersService().Do(ctx)
+	var apiErr *common.APIError
+	if !errors.As(err, &apiErr) || apiErr.Code != api.CodeInvalidSignature {
+		t.Fatalf("wrong secret: %v", err)
+	}
 }
