@@ -3,8 +3,12 @@ package binance_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"net/http"
 	"slices"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -87,6 +91,9 @@ func TestPlaceAckFillCancel(t *testing.T) {
 	q, err := a.v.QueryOrder(context.Background(), *buy)
 	if err != nil || len(q.Reports) != 3 {
 		t.Errorf("QueryOrder: %+v, %v", q, err)
+	}
+	if u := a.v.RateUse(); u.At == 0 || u.Weight1m <= 0 || u.Orders10s <= 0 || u.Status != 0 {
+		t.Errorf("RateUse %+v, want the venue's counts", u)
 	}
 }
 
@@ -310,8 +317,13 @@ func TestUnknownOutcomeResolvedByQuery(t *testing.T) {
 			t.Errorf("order %s: %d reports:\n%s", id, len(rs), a.dump())
 		}
 	}
-	if _, err := a.v.QueryOrder(context.Background(), *lost); err == nil {
-		t.Errorf("QueryOrder of a lost order: no error")
+	if _, err := a.v.QueryOrder(context.Background(), *lost); !errors.Is(err, domain.ErrNotAtVenue) {
+		t.Errorf("QueryOrder of a lost order: %v, want ErrNotAtVenue", err)
+	}
+	fresh := order(1, domain.Buy, px30000-1000, lot)
+	fresh.Created = time.Now().UnixNano()
+	if _, err := a.v.QueryOrder(context.Background(), *fresh); err == nil || errors.Is(err, domain.ErrNotAtVenue) {
+		t.Errorf("QueryOrder of an order that may still arrive: %v, want an error that is not ErrNotAtVenue", err)
 	}
 }
 
@@ -425,4 +437,49 @@ func TestLocalRejects(t *testing.T) {
 	if err != nil || len(vos) != 0 {
 		t.Errorf("the venue saw %+v, %v", vos, err)
 	}
+}
+
+// lyingClock makes the first GET /api/v3/time say the server is 3 s
+// ahead.
+type lyingClock struct {
+	mu    sync.Mutex
+	calls int
+}
+
+func (l *lyingClock) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := http.DefaultTransport.RoundTrip(r)
+	if err != nil || r.URL.Path != "/api/v3/time" {
+		return resp, err
+	}
+	l.mu.Lock()
+	l.calls++
+	first := l.calls == 1
+	l.mu.Unlock()
+	if first {
+		resp.Body.Close()
+		body := fmt.Sprintf(`{"serverTime":%d}`, time.Now().Add(3*time.Second).UnixMilli())
+		resp.Body = io.NopCloser(strings.NewReader(body))
+		resp.ContentLength = int64(len(body))
+	}
+	return resp, nil
+}
+
+// TestClockOffsetRemeasuredOn1021: timestamps carry the measured offset
+// (a wrong one makes the venue answer -1021), and a -1021 has the clock
+// measured again, after which the session comes up.
+func TestClockOffsetRemeasuredOn1021(t *testing.T) {
+	x := startExchange(t, simbn.RateLimits{})
+	lc := &lyingClock{}
+	o := x.options(t, keyA, secretA)
+	o.HTTPClient = &http.Client{Transport: lc, Timeout: waitFor}
+	a := startTrader(t, o)
+	lc.mu.Lock()
+	calls := lc.calls
+	lc.mu.Unlock()
+	if calls < 2 {
+		t.Errorf("%d clock measurements, want one more after the -1021", calls)
+	}
+	buy := order(1, domain.Buy, px30000-1000, lot)
+	a.submit(buy)
+	a.waitKind(buy.ID, domain.ExecAck)
 }
