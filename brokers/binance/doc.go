@@ -50,15 +50,26 @@
 // venue answers -2013 and the request is older than recvWindow plus the
 // clock's uncertainty (it can no longer arrive) is the order rejected as
 // "not-at-venue". Nothing is ever resent. Each time the stream comes
-// (back) up every live order is queried the same way, so fills made while
-// it was away are reported, once.
+// (back) up the resolver lists the open orders (one request per symbol)
+// and queries every live order they do not confirm (gone, at another
+// replace, with other fills), so what happened while the stream was away
+// is reported, once. When the venue ends the stream but not the
+// connection (eventStreamTerminated), the adapter subscribes again on
+// the same connection, so requests in flight keep their answers.
 //
 // Before a request, an order is checked against the symbol's
 // PRICE_FILTER, LOT_SIZE, MARKET_LOT_SIZE and MIN_NOTIONAL or NOTIONAL
-// and refused locally ("venue-filter"). After a 429 or 418, new orders
-// and replaces are refused locally ("rate-limited") until Retry-After,
-// so that a storm of 429s never becomes a 418 ban; cancels still go,
-// unless the IP is banned (418).
+// and refused locally ("venue-filter"), as are order types the symbol
+// does not list and times in force Binance spot lacks (GTD, day:
+// "unsupported"). After a 429 or 418, new orders and replaces are refused
+// locally ("rate-limited") until Retry-After (a minute when the venue
+// does not say), and so are queries (ErrRateLimited), so that a storm of
+// 429s never becomes a 418 ban; cancels still go, unless the IP is
+// banned (418).
+//
+// The user data stream's executionReport is scanned in one pass without
+// reflection (decode.go, fuzzed against encoding/json); any event it
+// does not read goes to api.DecodeExecutionReport.
 //
 // # Caveats
 //
@@ -73,6 +84,13 @@
 // applier waits; the WebSocket reader then waits on the applier's queue);
 // orders still queue until Options.QueueSize.
 //
+// Goroutines (all ended when Run returns): the applier, the sender,
+// Options.RESTWorkers REST workers, the resolver, the clock keeper, and
+// per session the WebSocket reader and its request janitor (and the
+// listenKey stream's reader and keep-alive when used). Locks: Venue.mu
+// (the tracks) before the session's and the resolver's, never the
+// reverse; neither is held across I/O or a channel send.
+//
 // Replaces race fills: the leaves sent are computed from the fills known
 // at send time, and a fill between that and the venue's cancel makes the
 // new total larger than asked; ExecReplaced reports the venue's truth.
@@ -81,7 +99,10 @@
 // Market orders are not checked against the notional filters locally
 // (their price is not known). Orders sent by an earlier process under
 // desk's ids are adopted from the stream, but their replace count is not
-// known to Cancel until a query reads it.
+// known: Cancel names its venue order id (domain.Order.VenueOrderID),
+// and Replace refuses it ("unknown-order"). Fills while the stream is
+// down are learnt when it comes back, not polled for meanwhile (the
+// session is down, which the engine sees).
 //
 // Keys are held only as api.Credentials and api.Secret, which never
 // print; errors and logs carry neither.

@@ -54,9 +54,10 @@ func TestPlaceAckFillCancel(t *testing.T) {
 	if err := a.v.Cancel(buy); err != nil {
 		t.Fatal(err)
 	}
-	rs = a.waitKind(buy.ID, domain.ExecCanceled)
-	// The IOC's remainder is nothing: it filled whole.
-	time.Sleep(100 * time.Millisecond) // let a duplicate, if any, arrive
+	a.waitKind(buy.ID, domain.ExecCanceled)
+	// An absence cannot be polled for: give a duplicate, if any, the time
+	// to arrive.
+	time.Sleep(100 * time.Millisecond)
 	rs = a.of(buy.ID)
 	if count(rs, domain.ExecAck) != 1 || count(rs, domain.ExecFill) != 1 || count(rs, domain.ExecCanceled) != 1 || len(rs) != 3 {
 		t.Errorf("reports of the buy:\n%s", a.dump())
@@ -124,8 +125,8 @@ func TestReplace(t *testing.T) {
 	}
 	sell2 := order(2, domain.Sell, px30000-50, 4*lot)
 	b.submit(sell2)
-	rs = a.waitFilled(buy.ID, 6*lot)
-	time.Sleep(100 * time.Millisecond)
+	a.waitFilled(buy.ID, 6*lot)
+	time.Sleep(100 * time.Millisecond) // for a duplicate, if any
 	rs = a.of(buy.ID)
 	if count(rs, domain.ExecReplaced) != 1 || count(rs, domain.ExecCanceled) != 0 || count(rs, domain.ExecAck) != 1 {
 		t.Errorf("reports:\n%s", a.dump())
@@ -220,9 +221,9 @@ func TestStreamDropNothingLost(t *testing.T) {
 		up, g := a.v.Session()
 		return up && g > gen0
 	})
-	rs := a.waitFilled(buy.ID, 6*lot)
-	time.Sleep(200 * time.Millisecond)
-	rs = a.of(buy.ID)
+	a.waitFilled(buy.ID, 6*lot)
+	time.Sleep(200 * time.Millisecond) // for a duplicate, if any
+	rs := a.of(buy.ID)
 	tids := map[uint64]bool{}
 	for _, r := range rs {
 		if r.Kind == domain.ExecFill {
