@@ -45,6 +45,9 @@ const (
 	ReasonUnknownOrder = "unknown-order"
 	// ReasonVenueRejected: any other certain refusal by the venue.
 	ReasonVenueRejected = "venue-rejected"
+	// ReasonQueueFull: a cancel held back while a replace was in flight
+	// found the outbound queue full when the replace settled.
+	ReasonQueueFull = "queue-full"
 	// ReasonCanceled is an ExecCanceled on request.
 	ReasonCanceled = "canceled"
 	// ReasonExpired is an IOC, FOK or market remainder (EXPIRED), or a

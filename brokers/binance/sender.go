@@ -179,6 +179,13 @@ func (v *Venue) sendCancel(ctx context.Context, r request) {
 	t := v.tracks[r.id]
 	var sym *symbol
 	cid := clientID(r.id, 0)
+	if t != nil && t.repl != nil && !t.ended {
+		// Which venue order will be live depends on the replace: cancel
+		// that one once the replace is settled (afterReplace).
+		t.cancelAfter = true
+		v.mu.Unlock()
+		return
+	}
 	if t != nil {
 		sym, cid = t.sym, clientID(r.id, t.gen)
 		t.cancel = &pending{sentAt: time.Now()}

@@ -39,9 +39,10 @@ type track struct {
 	execs        map[[2]int64]struct{} // (venue order id, execution id) seen
 	trades       map[int64]struct{}    // trade ids applied
 
-	newUnknown bool         // the new order's outcome is unknown
-	cancel     *pending     // a cancel sent and not answered
-	repl       *pendingRepl // a cancelReplace sent and not answered
+	newUnknown  bool         // the new order's outcome is unknown
+	cancelAfter bool         // a cancel asked while a replace was in flight: sent once it settles
+	cancel      *pending     // a cancel sent and not answered
+	repl        *pendingRepl // a cancelReplace sent and not answered
 
 	// held is a final report (canceled, expired) that the venue gave
 	// while fills it counted (heldCum) had not arrived yet: it goes out
@@ -158,6 +159,11 @@ func (v *Venue) emit(t *track, r domain.ExecReport) {
 func (v *Venue) apply(ev *event) {
 	if ev.kind == evExec {
 		v.applyExec(&ev.er, ev.received)
+		if id, ok := execOrder(&ev.er); ok {
+			if t := v.tracks[id]; t != nil {
+				v.afterReplace(t)
+			}
+		}
 		return
 	}
 	t := v.tracks[ev.id]
@@ -195,6 +201,36 @@ func (v *Venue) apply(ev *event) {
 	} else {
 		v.res.add(t.id)
 	}
+	v.afterReplace(t)
+}
+
+// afterReplace sends the cancel asked for while a replace was in flight,
+// now that it is settled and the live order's client id is known. The
+// queue is the engine's (never waited on): when it is full the cancel is
+// refused.
+func (v *Venue) afterReplace(t *track) {
+	if !t.cancelAfter || t.repl != nil {
+		return
+	}
+	t.cancelAfter = false
+	if t.ended || t.held != nil {
+		return
+	}
+	select {
+	case v.out <- request{kind: reqCancel, id: t.id, inst: t.sym.inst.ID, stamps: t.stamps, enqueuedAt: domain.Mono()}:
+	default:
+		v.emit(t, domain.ExecReport{Kind: domain.ExecCancelReject, VenueOrderID: uint64(t.venueID), Reason: ReasonQueueFull})
+	}
+}
+
+// execOrder is the desk order an executionReport is about.
+func execOrder(er *api.ExecutionReport) (domain.OrderID, bool) {
+	cid := er.ClientOrderID
+	if er.ExecutionType == api.ExecCanceled && er.OrigClientOrderID != "" {
+		cid = er.OrigClientOrderID
+	}
+	id, _, ok := parseClientID(cid)
+	return id, ok
 }
 
 // adopt makes a track for an order of desk's the venue reports but this

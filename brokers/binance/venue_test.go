@@ -335,9 +335,9 @@ func (noWS) DialContext(context.Context, string, http.Header) (*websocket.Conn, 
 	return nil, nil, errors.New("no websocket in this test")
 }
 
-// TestRESTFallback: with the WebSocket API unreachable, orders and
-// cancels go over REST and their answers are reported; the session is
-// down (no user data stream), and says so.
+// TestRESTFallback: with the WebSocket API unreachable, orders, replaces
+// and cancels go over REST and their answers are reported; the session
+// is down (no user data stream), and says so.
 func TestRESTFallback(t *testing.T) {
 	x := startExchange(t, simbn.RateLimits{})
 	o := x.options(t, keyA, secretA)
@@ -371,11 +371,19 @@ func TestRESTFallback(t *testing.T) {
 	if r := next(); r.Kind != domain.ExecAck || r.OrderID != buy.ID || r.VenueOrderID == 0 {
 		t.Fatalf("first report %+v", r)
 	}
+	if err := v.Replace(buy, px30000-900, 3*lot); err != nil {
+		t.Fatal(err)
+	}
+	// A cancel asked while the replace is in flight goes after it, to
+	// the replace's new order.
 	if err := v.Cancel(buy); err != nil {
 		t.Fatal(err)
 	}
-	if r := next(); r.Kind != domain.ExecCanceled || r.OrderID != buy.ID {
+	if r := next(); r.Kind != domain.ExecReplaced || r.Price != px30000-900 || r.Qty != 3*lot {
 		t.Fatalf("second report %+v", r)
+	}
+	if r := next(); r.Kind != domain.ExecCanceled || r.OrderID != buy.ID {
+		t.Fatalf("third report %+v", r)
 	}
 	if up, _ := v.Session(); up {
 		t.Error("session up without a user data stream")
