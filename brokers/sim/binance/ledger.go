@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -53,7 +54,7 @@ type ledgerReq struct {
 }
 
 // answer is the ledger's answer to a request: body (a JSON-encodable
-// value) or err. placed reports whether a new order went to the book.
+// value) or err.
 type answer struct {
 	body any
 	err  *api.Error
@@ -113,7 +114,10 @@ type userEvent struct {
 	report  bool // an executionReport (duplicate-report fault)
 }
 
-func newLedger(s *Server, st *store, rec *loaded) *ledger {
+// newLedger builds the ledger from the record, opening (and committing at
+// once, so that queries find them) the accounts of keys the record does
+// not hold yet.
+func newLedger(s *Server, st *store, rec *loaded) (*ledger, error) {
 	l := &ledger{s: s, st: st, log: s.log, in: make(chan *ledgerReq, s.opts.RequestQueue),
 		accounts: rec.accounts, open: map[int64]*order{}, openCID: map[string]int64{}, counters: rec.counters,
 		markers: map[domain.OrderID]int64{}, pendNew: map[int64]*pending{}, pendCanc: map[int64]*pending{},
@@ -131,7 +135,13 @@ func newLedger(s *Server, st *store, rec *loaded) *ledger {
 		l.open[o.ID] = o
 		l.openCID[string(prefix(o.Account, o.Symbol))+o.ClientID] = o.ID
 	}
-	return l
+	if !l.b.empty() {
+		if err := st.commit(l.b); err != nil {
+			return nil, fmt.Errorf("binance server: open accounts: %w", err)
+		}
+		l.b = newBatch()
+	}
+	return l, nil
 }
 
 // run serves until ctx ends. It first sends the record's open orders back

@@ -2,7 +2,6 @@ package binance_test
 
 import (
 	"net/http"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -89,5 +88,4 @@ func TestSignedRefusals(t *testing.T) {
 	if got := f.account(keyA); len(got.Balances) != 2 {
 		t.Fatalf("account: %+v", got)
 	}
-	_ = strconv.Itoa
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -327,8 +326,6 @@ func wsLimit(side api.Side, px, qty, cid string) map[string]string {
 	return map[string]string{"symbol": "BTCUSD", "side": string(side), "type": "LIMIT", "timeInForce": "GTC",
 		"price": px, "quantity": qty, "newClientOrderId": cid}
 }
-
-var _ = url.Values{}
 
 func timeNow() time.Time { return time.Now() }
 

@@ -176,8 +176,11 @@ func New(opts Options) (*Server, error) {
 			st.close()
 			return nil, err
 		}
+		if s.ledger, err = newLedger(s, st, rec); err != nil {
+			st.close()
+			return nil, err
+		}
 		s.store = st
-		s.ledger = newLedger(s, st, rec)
 	}
 	return s, nil
 }

@@ -41,15 +41,21 @@ func (h *userHub) add(acct string, sub userSub) {
 	h.subs[acct][sub] = struct{}{}
 }
 
-// remove ends subscription id of c (every one of c's, for id < -1); it
-// reports whether there was one.
+// remove ends subscription id of c, reporting whether c had it.
 func (h *userHub) remove(c *conn, id int) bool {
+	return h.removeIf(c, func(s int) bool { return s == id })
+}
+
+// removeConn ends every subscription of c.
+func (h *userHub) removeConn(c *conn) { h.removeIf(c, func(int) bool { return true }) }
+
+func (h *userHub) removeIf(c *conn, match func(id int) bool) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	found := false
 	for acct, subs := range h.subs {
 		for sub := range subs {
-			if sub.c == c && (id < -1 || sub.id == id) {
+			if sub.c == c && match(sub.id) {
 				delete(subs, sub)
 				found = true
 			}
@@ -59,21 +65,6 @@ func (h *userHub) remove(c *conn, id int) bool {
 		}
 	}
 	return found
-}
-
-// ids is c's subscription ids.
-func (h *userHub) ids(c *conn) []int {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	var out []int
-	for _, subs := range h.subs {
-		for sub := range subs {
-			if sub.c == c && sub.id >= 0 {
-				out = append(out, sub.id)
-			}
-		}
-	}
-	return out
 }
 
 // publish queues event, one account's, on each of its subscribers.
@@ -308,7 +299,7 @@ func (s *Server) upgradeConn(w http.ResponseWriter, r *http.Request) (*conn, boo
 // endConn unregisters c from the server and the user hub.
 func (s *Server) endConn(c *conn) {
 	c.close("connection ended")
-	s.users.remove(c, -2)
+	s.users.removeConn(c)
 	s.mu.Lock()
 	delete(s.conns, c)
 	s.mu.Unlock()
