@@ -225,7 +225,8 @@ func (v *Venue) RateUse() domain.RateUse { return v.rates.load() }
 type sessionState struct {
 	mu                sync.Mutex // guards the three flags and the transition of up
 	wsAPI, rest, strm bool
-	up                atomic.Bool
+	up                atomic.Bool // strm and (wsAPI or rest), while Run runs
+	entry             atomic.Bool // wsAPI or rest: Submit reads it without the lock
 	gen               atomic.Uint64
 }
 
@@ -239,6 +240,7 @@ func (s *sessionState) set(flag *bool, on bool, v *Venue) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	*flag = on
+	s.entry.Store(s.wsAPI || s.rest)
 	up := s.strm && (s.wsAPI || s.rest) && v.running.Load()
 	if up && !s.up.Load() {
 		g := s.gen.Add(1)
@@ -253,12 +255,6 @@ func (s *sessionState) restOK() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.rest
-}
-
-func (s *sessionState) entryUp() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.wsAPI || s.rest
 }
 
 func (v *Venue) restUp() {
@@ -343,7 +339,7 @@ func (v *Venue) enqueue(r request, needEntry bool) error {
 	if !v.running.Load() || !v.ready.Load() {
 		return fmt.Errorf("order %s: %w", r.id, ErrNotRunning)
 	}
-	if needEntry && !v.sess.entryUp() {
+	if needEntry && !v.sess.entry.Load() {
 		return fmt.Errorf("order %s: %w", r.id, ErrNotConnected)
 	}
 	r.enqueuedAt = domain.Mono()

@@ -492,3 +492,44 @@ func TestClockOffsetRemeasuredOn1021(t *testing.T) {
 	a.submit(buy)
 	a.waitKind(buy.ID, domain.ExecAck)
 }
+
+// TestFillAfterCancel: the venue books a last fill while the cancel is on
+// its way, and answers the cancel before the stream reports that fill:
+// the fill is reported before the cancel, and a cancel of a 1-lot order
+// that the last fill completes is refused as the order filled.
+func TestFillAfterCancel(t *testing.T) {
+	x := startExchange(t, simbn.RateLimits{})
+	a := startTrader(t, x.options(t, keyA, secretA))
+	buy := order(1, domain.Buy, px30000-1000, 4*lot)
+	a.submit(buy)
+	a.waitKind(buy.ID, domain.ExecAck)
+	x.fault(t, "kind=fill-after-cancel&count=1")
+	if err := a.v.Cancel(buy); err != nil {
+		t.Fatal(err)
+	}
+	rs := a.waitKind(buy.ID, domain.ExecCanceled)
+	if got := kinds(rs); !slices.Equal(got, []domain.ExecKind{domain.ExecAck, domain.ExecFill, domain.ExecCanceled}) || filled(rs) != 2*lot {
+		t.Errorf("reports %v:\n%s", got, a.dump())
+	}
+
+	one := order(1, domain.Buy, px30000-1000, lot)
+	a.submit(one)
+	a.waitKind(one.ID, domain.ExecAck)
+	x.fault(t, "kind=fill-after-cancel&count=1")
+	if err := a.v.Cancel(one); err != nil {
+		t.Fatal(err)
+	}
+	a.waitKind(one.ID, domain.ExecCancelReject)
+	a.waitFilled(one.ID, lot)
+	if count(a.of(one.ID), domain.ExecCanceled) != 0 {
+		t.Errorf("reports:\n%s", a.dump())
+	}
+}
+
+func kinds(rs []domain.ExecReport) []domain.ExecKind {
+	out := make([]domain.ExecKind, len(rs))
+	for i, r := range rs {
+		out[i] = r.Kind
+	}
+	return out
+}
