@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"sync"
@@ -44,8 +45,12 @@ func creds(t testing.TB, key, secret string) api.Credentials {
 // symbol BTCUSD (BTC-USD, tick 0.01, lot 0.001), accounts A and B with
 // 10 BTC and 1,000,000 USD each, its record in a temp dir.
 type exchange struct {
-	base string // host:port
-	in   domain.Instrument
+	t      testing.TB
+	base   string // host:port
+	in     domain.Instrument
+	dir    string
+	limits simbn.RateLimits
+	stop   func()
 }
 
 func startExchange(t testing.TB, limits simbn.RateLimits) *exchange {
@@ -55,41 +60,69 @@ func startExchange(t testing.TB, limits simbn.RateLimits) *exchange {
 	if err != nil {
 		t.Fatal(err)
 	}
+	x := &exchange{t: t, in: in, dir: t.TempDir(), limits: limits, base: "127.0.0.1:0"}
+	x.serve()
+	t.Cleanup(func() { x.stop() })
+	return x
+}
+
+// serve runs the venue on x.base (a fresh port the first time) and
+// x.dir until x.stop.
+func (x *exchange) serve() {
+	t := x.t
+	t.Helper()
 	reports := make(chan domain.ExecReport, 1<<14)
 	fees := sim.Fees{}
-	srv, err := simbn.New(simbn.Options{Instruments: []domain.Instrument{in},
-		Accounts: []api.Credentials{creds(t, keyA, secretA), creds(t, keyB, secretB)}, StateDir: t.TempDir(), Reports: reports,
+	srv, err := simbn.New(simbn.Options{Instruments: []domain.Instrument{x.in},
+		Accounts: []api.Credentials{creds(t, keyA, secretA), creds(t, keyB, secretB)}, StateDir: x.dir, Reports: reports,
 		Balances: map[string]decimal.Decimal{"BTC": decimal.NewFromInt(10), "USD": decimal.NewFromInt(1_000_000)},
-		Fees:     fees, RateLimits: limits})
+		Fees:     fees, RateLimits: x.limits})
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := sim.New(sim.Options{Instruments: []sim.SimInstrument{{Instrument: in, InitialPrice: 3_000_000}},
+	v, err := sim.New(sim.Options{Instruments: []sim.SimInstrument{{Instrument: x.in, InitialPrice: 3_000_000}},
 		Reports: reports, Market: srv, Fees: fees})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := simbn.Listen("127.0.0.1:0", false)
+	var ln net.Listener
+	deadline := time.Now().Add(waitFor)
+	for {
+		if ln, err = simbn.Listen(x.base, false); err == nil || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond) // the old listener's port is being released
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
+	x.base = ln.Addr().String()
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Go(func() { _ = v.Run(ctx) })
 	served := make(chan error, 1)
 	wg.Go(func() { served <- srv.Serve(ctx, ln, v) })
-	t.Cleanup(func() {
-		cancel()
-		wg.Wait()
-		if err := <-served; err != nil {
-			t.Errorf("Serve: %v", err)
-		}
-		if err := srv.Close(); err != nil {
-			t.Errorf("Close: %v", err)
-		}
-	})
+	var once sync.Once
+	x.stop = func() {
+		once.Do(func() {
+			cancel()
+			wg.Wait()
+			if err := <-served; err != nil {
+				t.Errorf("Serve: %v", err)
+			}
+			if err := srv.Close(); err != nil {
+				t.Errorf("Close: %v", err)
+			}
+		})
+	}
 	desktest.Eventually(t, waitFor, "the venue to start", v.Connected)
-	return &exchange{base: ln.Addr().String(), in: in}
+}
+
+// restart stops the venue and starts it again on the same address and
+// record.
+func (x *exchange) restart() {
+	x.stop()
+	x.serve()
 }
 
 // fault arms one of the venue's faults (POST /admin/fault?query).

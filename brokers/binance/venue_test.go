@@ -533,3 +533,29 @@ func kinds(rs []domain.ExecReport) []domain.ExecKind {
 	}
 	return out
 }
+
+// TestVenueRestart: the venue goes away and comes back on the same
+// address with its record; the adapter reconnects (a new generation),
+// its resting order is still the venue's, fills after the restart are
+// reported, and Orders reads the whole history from the record.
+func TestVenueRestart(t *testing.T) {
+	x := startExchange(t, simbn.RateLimits{})
+	a := startTrader(t, x.options(t, keyA, secretA))
+	buy := order(1, domain.Buy, px30000, 3*lot)
+	a.submit(buy)
+	a.waitKind(buy.ID, domain.ExecAck)
+	_, gen0 := a.v.Session()
+	x.restart()
+	desktest.Eventually(t, waitFor, "the session back", func() bool { up, g := a.v.Session(); return up && g > gen0 })
+	b := startTrader(t, x.options(t, keyB, secretB))
+	sell := order(2, domain.Sell, px30000, 2*lot)
+	b.submit(sell)
+	rs := a.waitFilled(buy.ID, 2*lot)
+	if count(rs, domain.ExecAck) != 1 || count(rs, domain.ExecFill) != 1 {
+		t.Errorf("reports:\n%s", a.dump())
+	}
+	vos, err := a.v.Orders(context.Background())
+	if err != nil || len(vos) != 1 || vos[0].Order.ID != buy.ID || count(vos[0].Reports, domain.ExecFill) != 1 {
+		t.Errorf("Orders after the restart: %+v, %v", vos, err)
+	}
+}
