@@ -52,6 +52,7 @@ type oeConfig struct {
 	dir    string
 	limits binance.RateLimits
 	fees   sim.Fees
+	flow   sim.FlowOptions
 }
 
 // oeStart runs a venue listing BTC-USD (tick 0.01, lot 0.001) with
@@ -80,7 +81,7 @@ func oeStart(t *testing.T, c oeConfig) *oeVenue {
 		t.Fatal(err)
 	}
 	v, err := sim.New(sim.Options{Instruments: []sim.SimInstrument{{Instrument: in, InitialPrice: 3_000_000}},
-		Reports: reports, Market: srv, Fees: c.fees})
+		Reports: reports, Market: srv, Fees: c.fees, Flow: c.flow})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -341,3 +342,5 @@ func desktestEventuallySubscribed(t *testing.T, f *oeVenue, key string) {
 		return f.srv.UserStreams() > 0
 	})
 }
+
+func i64(n int64) string { return strconv.FormatInt(n, 10) }
