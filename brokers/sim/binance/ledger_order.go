@@ -25,7 +25,7 @@ func (l *ledger) request(r *ledgerReq) {
 	}
 	switch r.op {
 	case opPlace:
-		if err := l.place(&r.place, func(body any, err *api.Error) { l.reply(r, body, err) }, r.acct); err != nil {
+		if err := l.place(r.acct, &r.place, func(body any, err *api.Error) { l.reply(r, body, err) }); err != nil {
 			l.reply(r, nil, err)
 		}
 	case opCancel:
@@ -67,7 +67,7 @@ func (l *ledger) reservation(a *account, n *newOrder) (asset string, amt decimal
 // follows the submit with a marker: a cancel of an id no order has, whose
 // cancel-reject the venue reports after every report of the submit (one
 // FIFO of requests, one of reports).
-func (l *ledger) place(n *newOrder, finish func(any, *api.Error), acct string) *api.Error {
+func (l *ledger) place(acct string, n *newOrder, finish func(any, *api.Error)) *api.Error {
 	a := l.accounts[acct]
 	cid := n.NewClientOrderID
 	if cid == "" {
@@ -188,7 +188,7 @@ func (l *ledger) cancelReplace(r *ledgerReq) {
 			b, e := crAnswer(cancelResp, cancelErr, body, err)
 			l.reply(r, b, e)
 		}
-		if err := l.place(&r.place, fin, r.acct); err != nil {
+		if err := l.place(r.acct, &r.place, fin); err != nil {
 			fin(nil, err)
 		}
 	}

@@ -63,11 +63,7 @@ func oeStart(t *testing.T, c oeConfig) *oeVenue {
 	if c.dir == "" {
 		c.dir = t.TempDir()
 	}
-	in, err := domain.NewInstrument(0, domain.InstrumentSpec{Symbol: "BTC-USD", Base: "BTC", Quote: "USD",
-		TickSize: decimal.RequireFromString("0.01"), LotSize: decimal.RequireFromString("0.001")})
-	if err != nil {
-		t.Fatal(err)
-	}
+	in := oeInstruments(t)[0]
 	creds := map[string]api.Credentials{
 		keyA: {APIKey: keyA, Secret: secret(t, "secretA")},
 		keyB: {APIKey: keyB, Secret: secret(t, "secretB")},
@@ -110,6 +106,17 @@ func oeStart(t *testing.T, c oeConfig) *oeVenue {
 	t.Cleanup(stop)
 	desktest.Eventually(t, waitFor, "the venue to start", v.Connected)
 	return &oeVenue{t: t, base: ln.Addr().String(), dir: c.dir, srv: srv, stop: stop, creds: creds}
+}
+
+// oeInstruments is the venue's one instrument, BTC-USD (BTCUSD).
+func oeInstruments(t *testing.T) []domain.Instrument {
+	t.Helper()
+	in, err := domain.NewInstrument(0, domain.InstrumentSpec{Symbol: "BTC-USD", Base: "BTC", Quote: "USD",
+		TickSize: decimal.RequireFromString("0.01"), LotSize: decimal.RequireFromString("0.001")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return []domain.Instrument{in}
 }
 
 // oeResp is one REST answer.

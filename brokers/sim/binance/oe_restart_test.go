@@ -3,8 +3,11 @@ package binance_test
 import (
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/desk-trading/desk/brokers/binance/api"
+	"github.com/desk-trading/desk/brokers/sim/binance"
+	"github.com/desk-trading/desk/core/domain"
 )
 
 // TestRestartKeepsTheRecord: orders, trades and balances outlive a
@@ -45,5 +48,17 @@ func TestRestartKeepsTheRecord(t *testing.T) {
 	}
 	if free, _ := g.balance(keyA, "BTC"); !free.Equal(dec("11")) {
 		t.Fatalf("BTC at the end: %s", free)
+	}
+}
+
+// TestSecondVenueOnTheSameStateFails: the record is locked by the venue
+// that holds it; another fails within about a second rather than share it.
+func TestSecondVenueOnTheSameStateFails(t *testing.T) {
+	f := oeStart(t, oeConfig{})
+	t0 := time.Now()
+	_, err := binance.New(binance.Options{Instruments: oeInstruments(t), Accounts: []api.Credentials{f.creds[keyA]},
+		StateDir: f.dir, Reports: make(chan domain.ExecReport)})
+	if err == nil || time.Since(t0) > 3*time.Second {
+		t.Fatalf("second venue: %v after %v", err, time.Since(t0))
 	}
 }

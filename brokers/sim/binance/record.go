@@ -136,7 +136,9 @@ func (t *trade) apiTrade(m *market) api.Trade {
 }
 
 // report is the executionReport about o after x, with the trade t (nil
-// when x is not TRADE). origCID is the cancel's client id on a cancel.
+// when x is not TRADE), execution id execID, at now (unix ms). cancelCID
+// is the cancel's client id on a cancel: it becomes c, and the order's
+// own id C, as Binance reports a cancel.
 func (o *order) report(x api.ExecutionType, t *trade, execID, now int64, cancelCID string) []byte {
 	in := &o.m.inst
 	r := api.ExecutionReport{
