@@ -4,6 +4,7 @@ import (
 	"errors"
 	"regexp"
 	"testing"
+	"time"
 
 	"github.com/shopspring/decimal"
 
@@ -198,6 +199,35 @@ func TestReasonOf(t *testing.T) {
 	} {
 		if got := reasonOf(c.err); got != c.want {
 			t.Errorf("reasonOf(%v) = %q, want %q", c.err, got, c.want)
+		}
+	}
+}
+
+func TestNewRefusesBadOptions(t *testing.T) {
+	sec, _ := api.NewSecret("s3cr3tXXXXXXXXXXXX")
+	good := Options{RESTURL: "http://127.0.0.1:1", WSURL: "ws://127.0.0.1:1",
+		Credentials: api.Credentials{APIKey: "key", Secret: sec},
+		Symbols:     map[string]domain.Instrument{"BTCUSD": testInstrument(t)}, Reports: make(chan domain.ExecReport)}
+	if _, err := New(good); err != nil {
+		t.Fatal(err)
+	}
+	for name, f := range map[string]func(o *Options){
+		"no URL":     func(o *Options) { o.RESTURL = "" },
+		"no secret":  func(o *Options) { o.Credentials.Secret = api.Secret{} },
+		"no symbols": func(o *Options) { o.Symbols = nil },
+		"no reports": func(o *Options) { o.Reports = nil },
+		"recvWindow": func(o *Options) { o.RecvWindow = time.Hour },
+		"bad symbol": func(o *Options) { o.Symbols = map[string]domain.Instrument{"btc/usd": testInstrument(t)} },
+		"mapped twice": func(o *Options) {
+			o.Symbols = map[string]domain.Instrument{"A": testInstrument(t), "B": testInstrument(t)}
+		},
+		"negative queue":  func(o *Options) { o.QueueSize = -1 },
+		"sub-ms recvWind": func(o *Options) { o.RecvWindow = time.Microsecond },
+	} {
+		o := good
+		f(&o)
+		if _, err := New(o); !errors.Is(err, ErrInvalidOptions) {
+			t.Errorf("%s: %v, want ErrInvalidOptions", name, err)
 		}
 	}
 }

@@ -117,8 +117,8 @@ func (o Options) defaults() (Options, error) {
 		return bad("no Symbols")
 	case o.Reports == nil:
 		return bad("Reports is nil")
-	case o.RecvWindow < 0 || o.RecvWindow > api.MaxRecvWindow:
-		return bad("RecvWindow %v outside (0, %v]", o.RecvWindow, api.MaxRecvWindow)
+	case o.RecvWindow < time.Millisecond || o.RecvWindow > api.MaxRecvWindow:
+		return bad("RecvWindow %v outside [1ms, %v]", o.RecvWindow, api.MaxRecvWindow)
 	case o.QueueSize < 0 || o.RequestTimeout < 0 || o.ResolveInterval < 0 || o.RESTWorkers < 0 || o.BackoffMin < 0:
 		return bad("negative QueueSize, RequestTimeout, ResolveInterval, RESTWorkers or BackoffMin")
 	}

@@ -61,7 +61,14 @@ var (
 	_ engine.RateReporter        = (*Venue)(nil)
 )
 
-// New checks o and builds a Venue; nothing connects until Run.
+// eventQueue bounds the queue of answers, stream events and query
+// results waiting for the applier; their producers (the WebSocket
+// reader, the REST workers, the resolver) wait while it is full, so
+// nothing is dropped and a stalled report reader slows them down.
+const eventQueue = 4096
+
+// New checks o and builds a Venue; nothing connects until Run. It fails
+// with ErrInvalidOptions naming the field.
 func New(o Options) (*Venue, error) {
 	o, err := o.defaults()
 	if err != nil {
@@ -69,7 +76,7 @@ func New(o Options) (*Venue, error) {
 	}
 	v := &Venue{opts: o, log: o.Logger.With("venue", o.Name),
 		syms: map[string]*symbol{}, byInst: map[domain.InstrumentID]*symbol{},
-		out: make(chan request, o.QueueSize), events: make(chan *event, 4096),
+		out: make(chan request, o.QueueSize), events: make(chan *event, eventQueue),
 		restq: make(chan restJob), resyncClock: make(chan struct{}, 1),
 		tracks: map[domain.OrderID]*track{}}
 	for name, in := range o.Symbols {

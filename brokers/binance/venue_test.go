@@ -15,6 +15,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/desk-trading/desk/brokers/binance"
+	"github.com/desk-trading/desk/brokers/binance/api"
 	simbn "github.com/desk-trading/desk/brokers/sim/binance"
 	"github.com/desk-trading/desk/core/desktest"
 	"github.com/desk-trading/desk/core/domain"
@@ -557,5 +558,65 @@ func TestVenueRestart(t *testing.T) {
 	vos, err := a.v.Orders(context.Background())
 	if err != nil || len(vos) != 1 || vos[0].Order.ID != buy.ID || count(vos[0].Reports, domain.ExecFill) != 1 {
 		t.Errorf("Orders after the restart: %+v, %v", vos, err)
+	}
+}
+
+// placeRaw places a LIMIT GTC order as key with client id cid over
+// signed REST, as another program on the account would.
+func placeRaw(t *testing.T, x *exchange, key, secret, side, px, qty, cid string) {
+	t.Helper()
+	p := api.NewOrder{Symbol: "BTCUSD", Side: api.Side(side), Type: api.TypeLimit, TimeInForce: api.GTC, Price: px,
+		Quantity: qty, NewClientOrderID: cid}.Params().Add(api.ParamTimestamp, api.Timestamp(time.Now()))
+	q, err := api.SignQuery(creds(t, key, secret).Secret, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := http.NewRequest(http.MethodPost, "http://"+x.base+api.PathOrder+"?"+q, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set(api.HeaderAPIKey, key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("place %s: %d %s", cid, resp.StatusCode, b)
+	}
+}
+
+// TestExternalOrdersAndBalances: an open order under a client id that is
+// not desk's is listed as external (and is no desk order); balances are
+// the account's.
+func TestExternalOrdersAndBalances(t *testing.T) {
+	x := startExchange(t, simbn.RateLimits{})
+	a := startTrader(t, x.options(t, keyA, secretA))
+	placeRaw(t, x, keyA, secretA, "BUY", "29000.00", "0.002", "by-hand_1")
+	mine := order(1, domain.Buy, px30000-1000, lot)
+	a.submit(mine)
+	a.waitKind(mine.ID, domain.ExecAck)
+	ext, err := a.v.ExternalOrders(context.Background())
+	if err != nil || len(ext) != 1 {
+		t.Fatalf("ExternalOrders: %+v, %v", ext, err)
+	}
+	if e := ext[0]; e.ClientID != "by-hand_1" || e.Price != 2_900_000 || e.Qty != 2*lot || e.Side != domain.Buy || e.Venue != 7 || e.VenueOrderID == 0 {
+		t.Errorf("external order %+v", e)
+	}
+	vos, err := a.v.Orders(context.Background())
+	if err != nil || len(vos) != 1 || vos[0].Order.ID != mine.ID {
+		t.Errorf("Orders: %+v, %v", vos, err)
+	}
+	bals, err := a.v.Balances(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, b := range bals {
+		got[b.Asset] = b.Total().String()
+	}
+	if got["BTC"] != "10" || got["USD"] != "1000000" {
+		t.Errorf("balances %v", got)
 	}
 }
