@@ -180,3 +180,28 @@ func TestLegacyListenKey(t *testing.T) {
 		t.Fatalf("delete: %d %s", r.status, r.body)
 	}
 }
+
+// TestWSAPICancelReplace: order.cancelReplace over the WebSocket API
+// answers both halves in its result.
+func TestWSAPICancelReplace(t *testing.T) {
+	f := oeStart(t, oeConfig{})
+	w := f.dialWSAPI()
+	if a := w.answer(w.send(api.MethodOrderPlace, keyA, wsLimit(api.SideSell, "40000.00", "1.000", "wcr-1"))); a.Status != 200 {
+		t.Fatalf("place: %+v", a)
+	}
+	p := wsLimit(api.SideSell, "41000.00", "0.500", "wcr-2")
+	p["cancelReplaceMode"], p["cancelOrigClientOrderId"] = "STOP_ON_FAILURE", "wcr-1"
+	a := w.answer(w.send(api.MethodOrderCancelReplace, keyA, p))
+	d, err := api.DecodeCancelReplaceData(a.Result)
+	if a.Status != 200 || err != nil || d.CancelResult != api.ResultSuccess || d.NewOrderResult != api.ResultSuccess {
+		t.Fatalf("cancelReplace: %+v %s", a, a.Result)
+	}
+	if _, locked := f.balance(keyA, "BTC"); !locked.Equal(dec("0.5")) {
+		t.Fatalf("BTC locked: %s", locked)
+	}
+	p["cancelOrigClientOrderId"] = "nope"
+	a = w.answer(w.send(api.MethodOrderCancelReplace, keyA, p))
+	if a.Status != 409 || a.Error == nil || a.Error.Code != api.CodeCancelReplaceFailed || len(a.Error.Data) == 0 {
+		t.Fatalf("cancelReplace of nothing: %+v", a)
+	}
+}

@@ -141,6 +141,8 @@ func (s *Server) marketCost(ctx context.Context, m *market, qty int64) (decimal.
 	if v == nil {
 		return decimal.Zero, errBusy()
 	}
+	ctx, cancel := context.WithTimeout(ctx, answerWait)
+	defer cancel()
 	d, err := v.Depth(ctx, m.inst.ID, 5000)
 	if err != nil {
 		return decimal.Zero, errBusy()
