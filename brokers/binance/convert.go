@@ -253,9 +253,9 @@ func sideFrom(s api.Side) domain.Side {
 }
 
 // orderShape is the Binance type and time in force of a desk order:
-// LIMIT (LIMIT_MAKER when post-only), MARKET, STOP_LOSS and
-// STOP_LOSS_LIMIT; GTC, IOC and FOK. GTD, day, and post-only on anything
-// but a GTC limit have no Binance spot form.
+// LIMIT (LIMIT_MAKER when post-only), MARKET (IOC), STOP_LOSS and
+// STOP_LOSS_LIMIT; GTC, IOC and FOK. GTD, day, a FOK market order and
+// post-only on anything but a GTC limit have no Binance spot form.
 func orderShape(typ domain.OrderType, tif domain.TimeInForce, postOnly bool) (api.OrderType, api.TimeInForce, bool) {
 	var t api.TimeInForce
 	switch tif {
@@ -278,7 +278,9 @@ func orderShape(typ domain.OrderType, tif domain.TimeInForce, postOnly bool) (ap
 		}
 		return api.TypeLimit, t, true
 	case domain.Market:
-		if postOnly || t != api.GTC {
+		// desk's market orders are IOC (or FOK); Binance's MARKET is IOC
+		// by nature and takes no timeInForce. All-or-none it cannot do.
+		if postOnly || t == api.FOK {
 			return "", "", false
 		}
 		return api.TypeMarket, "", true
@@ -308,7 +310,7 @@ func orderFrom(t api.OrderType, tif api.TimeInForce) (domain.OrderType, domain.T
 	}
 	switch t {
 	case api.TypeMarket:
-		return domain.Market, domain.GTC, false
+		return domain.Market, domain.IOC, false
 	case api.TypeLimitMaker:
 		return domain.Limit, domain.GTC, true
 	case api.TypeStopLoss, api.TypeTakeProfit:

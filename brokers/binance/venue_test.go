@@ -620,3 +620,26 @@ func TestExternalOrdersAndBalances(t *testing.T) {
 		t.Errorf("balances %v", got)
 	}
 }
+
+// TestMarketOrder: a desk market order (IOC) is Binance's MARKET; it
+// takes what rests and its remainder is canceled ("expired").
+func TestMarketOrder(t *testing.T) {
+	x := startExchange(t, simbn.RateLimits{})
+	a := startTrader(t, x.options(t, keyA, secretA))
+	b := startTrader(t, x.options(t, keyB, secretB))
+	ask := order(2, domain.Sell, px30000+500, 2*lot)
+	b.submit(ask)
+	b.waitKind(ask.ID, domain.ExecAck)
+	mkt := order(1, domain.Buy, 0, 3*lot)
+	mkt.Type, mkt.TIF = domain.Market, domain.IOC
+	a.submit(mkt)
+	rs := a.waitKind(mkt.ID, domain.ExecCanceled)
+	if got := kinds(rs); !slices.Equal(got, []domain.ExecKind{domain.ExecAck, domain.ExecFill, domain.ExecCanceled}) ||
+		filled(rs) != 2*lot || rs[1].LastPx != px30000+500 || rs[1].Liquidity != domain.Taker || rs[2].Reason != binance.ReasonExpired {
+		t.Errorf("market order:\n%s", a.dump())
+	}
+	vo, err := a.v.QueryOrder(context.Background(), *mkt)
+	if err != nil || vo.Order.Type != domain.Market || vo.Order.TIF != domain.IOC || len(vo.Reports) != 3 {
+		t.Errorf("QueryOrder: %+v, %v", vo, err)
+	}
+}
