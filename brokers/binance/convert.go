@@ -285,7 +285,8 @@ func orderShape(typ domain.OrderType, tif domain.TimeInForce, postOnly bool) (ap
 		}
 		return api.TypeMarket, "", true
 	case domain.Stop:
-		if postOnly || t != api.GTC {
+		// A market order once triggered: resting until then, IOC after.
+		if postOnly || t == api.FOK {
 			return "", "", false
 		}
 		return api.TypeStopLoss, "", true
