@@ -132,7 +132,9 @@
 // time priority is lost); one that would now cross trades at once as a
 // taker, a LIMIT_MAKER that would cross ends EXPIRED. No executionReport
 // repeats their NEW. Their client ids, fills, balances and locks are as
-// recorded. Execution reports the simulator had queued but not delivered
+// recorded. An open order whose symbol the venue no longer lists is left
+// in the record as it was (open, its lock held); one that cannot be
+// submitted (the venue did not start within 10 s) ends EXPIRED. Execution reports the simulator had queued but not delivered
 // when the process died are lost with the simulator's state; so are
 // fills of the background flow, which is not persisted.
 //

@@ -280,8 +280,15 @@ func (l *ledger) restore(ctx context.Context) {
 	}
 	l.begin()
 	for _, o := range l.open {
-		o.m = l.s.byName[o.Symbol]
-		if o.m == nil || l.submit(o) != nil {
+		if o.m = l.s.byName[o.Symbol]; o.m == nil {
+			// Without its instrument the order can be neither traded nor
+			// formatted: it stays in the record as it was, lock and all.
+			l.log.Warn("venue record: open order of a symbol not listed; left as recorded", "order", o.ID, "symbol", o.Symbol)
+			delete(l.open, o.ID)
+			delete(l.openCID, string(prefix(o.Account, o.Symbol))+o.ClientID)
+			continue
+		}
+		if l.submit(o) != nil {
 			l.log.Warn("venue record: open order cannot go back to the book; expired", "order", o.ID, "symbol", o.Symbol)
 			o.Acked = true
 			l.end(o, api.StatusExpired, api.ExecExpired, "")
