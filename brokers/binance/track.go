@@ -161,6 +161,9 @@ func (v *Venue) apply(ev *event) {
 		v.applyExec(&ev.er, ev.received)
 		if id, ok := execOrder(&ev.er); ok {
 			if t := v.tracks[id]; t != nil {
+				if t.resolved() {
+					v.res.done(id, false) // the stream settled what a query was to
+				}
 				v.afterReplace(t)
 			}
 		}
@@ -177,16 +180,11 @@ func (v *Venue) apply(ev *event) {
 		return
 	}
 	switch ev.kind {
-	case evLocal:
-		r := ev.local
-		if r.Kind == domain.ExecReject && !t.acked {
-			v.end(t, r, 0)
-			return
-		}
-		if r.Kind == domain.ExecCancelReject {
+	case evLocal: // a cancel or replace refused before its request
+		if ev.local.Kind == domain.ExecCancelReject {
 			t.cancel = nil
 		}
-		v.emit(t, r)
+		v.emit(t, ev.local)
 	case evPlaced:
 		v.applyPlaced(t, ev)
 	case evCanceled:
