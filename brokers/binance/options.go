@@ -22,9 +22,14 @@ type Options struct {
 	// "http://127.0.0.1:9101". Required.
 	RESTURL string
 	// WSURL is the websocket base, e.g. "wss://ws-api.binance.com:443" or
-	// "ws://127.0.0.1:9101": the WebSocket API is WSURL+"/ws-api/v3" and
-	// the legacy user data stream WSURL+"/ws/<listenKey>". Required.
+	// "ws://127.0.0.1:9101": the WebSocket API is WSURL+"/ws-api/v3".
+	// Required.
 	WSURL string
+	// StreamURL is the base of the legacy listenKey user data stream,
+	// StreamURL+"/ws/<listenKey>" (Binance: "wss://stream.binance.com:9443"),
+	// used only when the venue refuses userDataStream.subscribe.signature.
+	// Zero: WSURL, as desk's simulated venue serves both on one listener.
+	StreamURL string
 	// Credentials sign every request. Required.
 	Credentials api.Credentials
 	// Symbols maps each venue symbol ("BTCUSD") to the desk instrument it
@@ -105,6 +110,10 @@ func (o Options) defaults() (Options, error) {
 	}
 	o.RESTURL = strings.TrimRight(o.RESTURL, "/")
 	o.WSURL = strings.TrimRight(o.WSURL, "/")
+	if o.StreamURL == "" {
+		o.StreamURL = o.WSURL
+	}
+	o.StreamURL = strings.TrimRight(o.StreamURL, "/")
 	bad := func(f string, a ...any) (Options, error) {
 		return Options{}, fmt.Errorf("%w: %s", ErrInvalidOptions, fmt.Sprintf(f, a...))
 	}

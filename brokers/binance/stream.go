@@ -191,7 +191,7 @@ func (v *Venue) legacyStream(ctx context.Context, up chan<- error) error {
 		up <- err
 		return err
 	}
-	conn, resp, err := v.opts.Dialer.DialContext(ctx, v.opts.WSURL+"/ws/"+lk.ListenKey, nil)
+	conn, resp, err := v.opts.Dialer.DialContext(ctx, v.opts.StreamURL+"/ws/"+lk.ListenKey, nil)
 	if resp != nil && resp.Body != nil {
 		resp.Body.Close()
 	}
