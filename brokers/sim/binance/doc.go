@@ -57,8 +57,9 @@
 //
 //   - Signed REST: POST/DELETE/GET /api/v3/order, POST
 //     /api/v3/order/test, POST /api/v3/order/cancelReplace
-//     (STOP_ON_FAILURE, ALLOW_FAILURE), GET /api/v3/openOrders (symbol
-//     optional), /api/v3/allOrders (symbol, orderId, startTime, endTime,
+//     (STOP_ON_FAILURE, ALLOW_FAILURE), DELETE /api/v3/openOrders (every
+//     open order of a symbol; none is -2011), GET /api/v3/openOrders
+//     (symbol optional), /api/v3/allOrders (symbol, orderId, startTime, endTime,
 //     limit <= 1000), /api/v3/myTrades (symbol, orderId, fromId,
 //     startTime, endTime, limit <= 1000), /api/v3/account. The key is
 //     X-MBX-APIKEY: missing -2014, unknown -2015 (HTTP 401); then
@@ -67,6 +68,7 @@
 //     exactly as sent (-1022, missing -1102).
 //   - The WebSocket API at /ws-api/v3: order.place, order.test,
 //     order.cancel, order.status, order.cancelReplace, openOrders.status,
+//     openOrders.cancelAll,
 //     allOrders, myTrades, account.status, ping, time, and
 //     userDataStream.subscribe.signature / userDataStream.unsubscribe.
 //     Answers are {"id","status","result"|"error","rateLimits"}, out of

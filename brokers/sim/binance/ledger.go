@@ -29,6 +29,7 @@ const (
 	opPlace opKind = iota + 1
 	opCancel
 	opCancelReplace
+	opCancelAll
 )
 
 // newOrder is a new order checked against the symbol's filters, ready for
@@ -48,7 +49,7 @@ type ledgerReq struct {
 	op     opKind
 	acct   string
 	place  newOrder
-	cancel api.OrderRef
+	cancel api.OrderRef // opCancelAll: only Symbol
 	mode   api.CancelReplaceMode
 	reply  chan answer
 }

@@ -2,6 +2,7 @@ package binance
 
 import (
 	"encoding/json"
+	"slices"
 
 	"github.com/shopspring/decimal"
 
@@ -34,6 +35,46 @@ func (l *ledger) request(r *ledgerReq) {
 		}
 	case opCancelReplace:
 		l.cancelReplace(r)
+	case opCancelAll:
+		l.cancelAll(r)
+	}
+}
+
+// cancelAll cancels every open order of the account on the symbol (but
+// those with a cancel already in flight) and answers, once each cancel
+// is done, the list of their answers, oldest order first: a cancel's
+// answer, or its error ({code, msg}) when it lost a race with a fill.
+// None open is -2011.
+func (l *ledger) cancelAll(r *ledgerReq) {
+	var ids []int64
+	for id, o := range l.open {
+		if o.Account == r.acct && o.Symbol == r.cancel.Symbol && l.pendCanc[id] == nil {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) == 0 {
+		l.reply(r, nil, errUnknownOrder())
+		return
+	}
+	slices.Sort(ids)
+	results := make([]any, len(ids))
+	left := len(ids)
+	done := func(i int) func(any, *api.Error) {
+		return func(body any, err *api.Error) {
+			if err != nil {
+				body = &api.Error{Code: err.Code, Msg: err.Msg}
+			}
+			results[i] = body
+			if left--; left == 0 {
+				l.reply(r, results, nil)
+			}
+		}
+	}
+	for i, id := range ids {
+		ref := api.OrderRef{Symbol: r.cancel.Symbol, OrderID: id}
+		if err := l.cancel(r.acct, ref, done(i)); err != nil {
+			done(i)(nil, err)
+		}
 	}
 }
 

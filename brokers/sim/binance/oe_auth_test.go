@@ -1,12 +1,14 @@
 package binance_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/desk-trading/desk/brokers/binance/api"
+	"github.com/desk-trading/desk/brokers/sim"
 )
 
 // TestSignedRefusals: a missing key is -2014, an unknown one -2015 (HTTP
@@ -87,5 +89,30 @@ func TestSignedRefusals(t *testing.T) {
 	}
 	if got := f.account(keyA); len(got.Balances) != 2 {
 		t.Fatalf("account: %+v", got)
+	}
+}
+
+// TestNoAccounts: a server without Accounts answers order entry as
+// Binance answers a missing or unknown key.
+func TestNoAccounts(t *testing.T) {
+	f := start(t, sim.FlowOptions{})
+	for _, c := range []struct {
+		key  string
+		code int
+	}{{"", api.CodeBadAPIKeyFmt}, {"somekey", api.CodeRejectedMBXKey}} {
+		req, _ := http.NewRequest(http.MethodGet, "http://"+f.base+api.PathAccount+"?timestamp=1&signature=00", nil)
+		if c.key != "" {
+			req.Header.Set(api.HeaderAPIKey, c.key)
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var e apiErr
+		_ = json.NewDecoder(resp.Body).Decode(&e)
+		resp.Body.Close()
+		if resp.StatusCode != 401 || e.Code != c.code {
+			t.Errorf("key %q: %d %+v", c.key, resp.StatusCode, e)
+		}
 	}
 }

@@ -78,3 +78,25 @@ func TestPlaceQueryCancelREST(t *testing.T) {
 		t.Fatalf("query unknown: %d %s", r.status, r.body)
 	}
 }
+
+// TestCancelAll: DELETE /api/v3/openOrders cancels every open order of
+// the symbol and lists the cancels; with none open it is -2011.
+func TestCancelAll(t *testing.T) {
+	f := oeStart(t, oeConfig{})
+	for _, cid := range []string{"all-1", "all-2", "all-3"} {
+		f.place(keyA, limit(api.SideBuy, "100.00", "0.010", cid))
+	}
+	f.place(keyB, limit(api.SideBuy, "100.00", "0.010", "other"))
+	r := f.call(http.MethodDelete, api.PathOpenOrders, keyA, api.Params{{Key: "symbol", Value: "BTCUSD"}})
+	cs, err := api.DecodeOrders(r.body)
+	if r.status != 200 || err != nil || len(cs) != 3 || cs[0].OrigClientOrderID != "all-1" || cs[2].Status != api.StatusCanceled {
+		t.Fatalf("cancel all: %d %s", r.status, r.body)
+	}
+	if n, m := f.openCount(keyA), f.openCount(keyB); n != 0 || m != 1 {
+		t.Fatalf("open after: A %d, B %d", n, m)
+	}
+	r = f.call(http.MethodDelete, api.PathOpenOrders, keyA, api.Params{{Key: "symbol", Value: "BTCUSD"}})
+	if r.status != 400 || r.err().Code != api.CodeCancelRejected {
+		t.Fatalf("cancel all of none: %d %s", r.status, r.body)
+	}
+}

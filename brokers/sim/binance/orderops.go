@@ -229,6 +229,19 @@ func (s *Server) cancelOrder(ctx context.Context, sg *signed) (any, *api.Error) 
 	return s.ask(ctx, &ledgerReq{op: opCancel, acct: sg.acct, cancel: ref})
 }
 
+// cancelAll is DELETE /api/v3/openOrders: every open order of a symbol.
+func (s *Server) cancelAll(ctx context.Context, sg *signed) (any, *api.Error) {
+	r := newReader(sg.params)
+	m, err := s.symbolParam(r)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.done(); err != nil {
+		return nil, err
+	}
+	return s.ask(ctx, &ledgerReq{op: opCancelAll, acct: sg.acct, cancel: api.OrderRef{Symbol: m.name}})
+}
+
 // cancelReplace parses cancelReplace's parameters: its own (mode and the
 // cancel's) and a new order's.
 func (s *Server) cancelReplace(ctx context.Context, sg *signed) (any, *api.Error) {

@@ -47,6 +47,7 @@ func (s *Server) endpoints() map[string]endpoint {
 		"DELETE " + api.PathOrder:       {do: s.cancelOrder, weight: fixedWeight(weightOrder), orderOp: true},
 		"GET " + api.PathOrder:          {do: s.queryOrder, weight: fixedWeight(weightQueryOrder)},
 		"POST " + api.PathCancelReplace: {do: s.cancelReplace, weight: fixedWeight(weightOrder), orders: 1, orderOp: true},
+		"DELETE " + api.PathOpenOrders:  {do: s.cancelAll, weight: fixedWeight(weightOrder), orderOp: true},
 		"GET " + api.PathOpenOrders: {do: s.openOrders, weight: func(p api.Params) int {
 			if _, ok := p.Get(api.ParamSymbol); ok {
 				return weightOpenOrders

@@ -32,6 +32,7 @@ func (s *Server) wsMethods() map[string]endpoint {
 		api.MethodOrderStatus:        rest["GET "+api.PathOrder],
 		api.MethodOrderCancelReplace: rest["POST "+api.PathCancelReplace],
 		api.MethodOpenOrdersStatus:   rest["GET "+api.PathOpenOrders],
+		api.MethodOpenOrdersCancel:   rest["DELETE "+api.PathOpenOrders],
 		api.MethodAllOrders:          rest["GET "+api.PathAllOrders],
 		api.MethodMyTrades:           rest["GET "+api.PathMyTrades],
 		api.MethodAccountStatus:      rest["GET "+api.PathAccount],
@@ -196,6 +197,6 @@ func (s *Server) wsUnsubscribe(ss *wsSession, req *api.WSRequest, params map[str
 		}
 		return wsAnswer(req.ID, struct{}{}, nil, nil, 0)
 	}
-	s.users.remove(ss.c, -2)
+	s.users.removeConn(ss.c)
 	return wsAnswer(req.ID, struct{}{}, nil, nil, 0)
 }
