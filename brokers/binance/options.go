@@ -67,6 +67,12 @@ type Options struct {
 	// RESTWorkers is how many REST order-entry requests may be in flight
 	// at once while the WebSocket API is down. Zero: 4.
 	RESTWorkers int
+	// ListenKeyStream uses the legacy listenKey user data stream (POST
+	// /api/v3/userDataStream, StreamURL+"/ws/<key>") from the start, for
+	// a venue without userDataStream.subscribe.signature. Zero: subscribe
+	// on the WebSocket API, and fall back to the listenKey stream only if
+	// the venue refuses for another reason than the credentials.
+	ListenKeyStream bool
 	// Dialer dials the websockets. Zero: a dialer with a 10s handshake
 	// timeout.
 	Dialer Dialer

@@ -25,6 +25,10 @@ const (
 	listenKeyKeepAlive       = 30 * time.Minute
 )
 
+// healthyAfter is how long a session or stream must have lasted for its
+// end to restart the backoff from BackoffMin.
+const healthyAfter = 10 * time.Second
+
 // errStreamEnded ends a session whose user data stream the venue ended.
 var errStreamEnded = errors.New("binance venue: the venue ended the user data stream")
 
@@ -78,6 +82,7 @@ func (v *Venue) session(ctx context.Context) error {
 		}
 		v.sess.set(&v.sess.strm, true, v)
 		v.res.resync()
+		upAt := time.Now()
 		select {
 		case <-ctx.Done():
 			return nil
@@ -85,21 +90,22 @@ func (v *Venue) session(ctx context.Context) error {
 			return fmt.Errorf("WebSocket API: %w", ws.err)
 		case err := <-ended:
 			v.sess.set(&v.sess.strm, false, v)
-			if !errors.Is(err, errStreamEnded) {
-				return err
+			if time.Since(upAt) > healthyAfter {
+				fails = 0
 			}
-		}
-		// The venue ended the stream but not the connection: subscribe
-		// again on it, so that requests in flight keep their answers.
-		d := v.backoff(fails)
-		fails++
-		v.log.Warn("binance: the venue ended the user data stream; subscribing again", "in", d)
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-ws.done:
-			return fmt.Errorf("WebSocket API: %w", ws.err)
-		case <-time.After(d):
+			// The stream ended but not the WebSocket API connection:
+			// subscribe again beside it, so that requests in flight keep
+			// their answers.
+			d := v.backoff(fails)
+			fails++
+			v.log.Warn("binance: the user data stream ended; subscribing again", "err", err, "in", d)
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-ws.done:
+				return fmt.Errorf("WebSocket API: %w", ws.err)
+			case <-time.After(d):
+			}
 		}
 	}
 }
@@ -109,6 +115,36 @@ func (v *Venue) session(ctx context.Context) error {
 // legacy listenKey stream in a goroutine of wg that sends why it ended
 // on ended. It returns once the stream is up, or why it is not.
 func (v *Venue) subscribe(ctx context.Context, ws *wsAPI, wg *sync.WaitGroup, ended chan error) error {
+	if !v.opts.ListenKeyStream {
+		if err := v.subscribeWS(ws); err == nil || !errors.Is(err, errUseListenKey) {
+			return err
+		}
+	}
+	up := make(chan error, 1)
+	wg.Go(func() {
+		err := v.legacyStream(ctx, up)
+		select {
+		case ended <- err:
+		default:
+		}
+	})
+	select {
+	case err := <-up:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-ws.done:
+		return fmt.Errorf("WebSocket API: %w", ws.err)
+	}
+}
+
+// errUseListenKey is subscribeWS's refusal that sends subscribe to the
+// listenKey stream.
+var errUseListenKey = errors.New("the venue refused userDataStream.subscribe.signature")
+
+// subscribeWS subscribes the user data stream on ws. A refusal that is
+// not about the credentials, the clock or the rate is errUseListenKey.
+func (v *Venue) subscribeWS(ws *wsAPI) error {
 	_, err := ws.call(ws.done, methodSubscribeSignature, nil, true)
 	if err == nil {
 		return nil
@@ -126,22 +162,7 @@ func (v *Venue) subscribe(ctx context.Context, ws *wsAPI, wg *sync.WaitGroup, en
 		return fmt.Errorf("subscribe user data stream: %w", err)
 	}
 	v.log.Warn("binance: the venue refused userDataStream.subscribe.signature; using the listenKey stream", "err", err)
-	up := make(chan error, 1)
-	wg.Go(func() {
-		err := v.legacyStream(ctx, up)
-		select {
-		case ended <- err:
-		default:
-		}
-	})
-	select {
-	case err := <-up:
-		return err
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-ws.done:
-		return fmt.Errorf("WebSocket API: %w", ws.err)
-	}
+	return fmt.Errorf("%w: %w", errUseListenKey, err)
 }
 
 // onEvent handles one user data stream event: an executionReport goes

@@ -159,7 +159,7 @@ func (v *Venue) Run(ctx context.Context) error {
 		if ctx.Err() != nil {
 			break
 		}
-		if time.Since(start) > 10*time.Second {
+		if time.Since(start) > healthyAfter {
 			fails = 0
 		}
 		d := v.backoff(fails)

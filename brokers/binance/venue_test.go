@@ -643,3 +643,33 @@ func TestMarketOrder(t *testing.T) {
 		t.Errorf("QueryOrder: %+v, %v", vo, err)
 	}
 }
+
+// TestListenKeyStream: with the legacy listenKey stream, reports flow
+// the same, and when the venue closes the stream the adapter opens a new
+// one beside the same WebSocket API connection and loses nothing.
+func TestListenKeyStream(t *testing.T) {
+	x := startExchange(t, simbn.RateLimits{})
+	o := x.options(t, keyA, secretA)
+	o.ListenKeyStream = true
+	a := startTrader(t, o)
+	b := startTrader(t, x.options(t, keyB, secretB))
+	buy := order(1, domain.Buy, px30000, 4*lot)
+	a.submit(buy)
+	a.waitKind(buy.ID, domain.ExecAck)
+	_, gen0 := a.v.Session()
+	x.fault(t, "kind=drop-user-stream")
+	for range 2 {
+		s := order(2, domain.Sell, px30000, lot)
+		b.submit(s)
+		b.waitFilled(s.ID, lot)
+	}
+	desktest.Eventually(t, waitFor, "a new generation", func() bool { up, g := a.v.Session(); return up && g > gen0 })
+	a.waitFilled(buy.ID, 2*lot)
+	if err := a.v.Cancel(buy); err != nil {
+		t.Fatal(err)
+	}
+	rs := a.waitKind(buy.ID, domain.ExecCanceled)
+	if got := kinds(rs); !slices.Equal(got, []domain.ExecKind{domain.ExecAck, domain.ExecFill, domain.ExecFill, domain.ExecCanceled}) {
+		t.Errorf("reports %v:\n%s", got, a.dump())
+	}
+}
