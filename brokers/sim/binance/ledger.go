@@ -212,9 +212,7 @@ func (l *ledger) commit() {
 		}
 		l.b = newBatch()
 	}
-	for _, r := range l.replies {
-		r.to <- r.a
-	}
+	l.sendReplies()
 	for _, e := range l.events {
 		l.s.users.publish(e.acct, e.payload)
 		if e.report && l.s.takeFault(faultDupReport) {
@@ -238,10 +236,22 @@ func (l *ledger) failPending() {
 		p.finish(nil, fail)
 		delete(l.pendCanc, id)
 	}
-	for _, r := range l.replies {
-		r.to <- r.a
-	}
+	l.sendReplies()
 	l.replies = l.replies[:0]
+}
+
+// sendReplies releases the answers. Each request has one answer and its
+// channel room for it, so the send cannot block; were a request ever
+// answered twice, the second answer is dropped and logged rather than
+// stall the ledger.
+func (l *ledger) sendReplies() {
+	for _, r := range l.replies {
+		select {
+		case r.to <- r.a:
+		default:
+			l.log.Error("venue record: a request answered twice; the second answer is dropped")
+		}
+	}
 }
 
 func (l *ledger) reply(r *ledgerReq, body any, err *api.Error) {
