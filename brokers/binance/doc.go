@@ -14,8 +14,10 @@
 // then holds one WebSocket API connection (/ws-api/v3) with the user
 // data stream subscribed on it (userDataStream.subscribe.signature,
 // events as {"subscriptionId":N,"event":{...}}), falling back to the
-// legacy listenKey stream when the venue refuses the subscription. It
-// reconnects with jittered exponential backoff.
+// legacy listenKey stream (Options.StreamURL) when the venue refuses the
+// subscription for another reason than the credentials, or from the
+// start with Options.ListenKeyStream. It reconnects with jittered
+// exponential backoff.
 //
 // Orders go over the WebSocket API (order.place, order.cancel,
 // order.cancelReplace), pipelined; while it is down, over REST, with a
@@ -53,9 +55,10 @@
 // (back) up the resolver lists the open orders (one request per symbol)
 // and queries every live order they do not confirm (gone, at another
 // replace, with other fills), so what happened while the stream was away
-// is reported, once. When the venue ends the stream but not the
-// connection (eventStreamTerminated), the adapter subscribes again on
-// the same connection, so requests in flight keep their answers.
+// is reported, once. When the stream ends but the WebSocket API
+// connection does not (eventStreamTerminated, a listenKey stream
+// closed), the adapter subscribes again beside it, so requests in flight
+// keep their answers.
 //
 // Before a request, an order is checked against the symbol's
 // PRICE_FILTER, LOT_SIZE, MARKET_LOT_SIZE and MIN_NOTIONAL or NOTIONAL
