@@ -82,9 +82,11 @@ type RateLimits struct {
 	BanFor time.Duration
 }
 
-// Server serves a simulated venue over the Binance spot market-data
-// protocol. It is the venue's sim.MarketSink (and sim.DepthSink): pass it
-// as sim.Options.Market to sim.New, then call Serve with the venue.
+// Server serves a simulated venue over the Binance spot protocol: market
+// data, and with Options.Accounts order entry against its venue of
+// record. It is the venue's sim.MarketSink (and sim.DepthSink): pass it
+// as sim.Options.Market to sim.New, and the venue's Reports channel as
+// Options.Reports, then call Serve with the venue, and Close after.
 type Server struct {
 	opts    Options
 	log     *slog.Logger
@@ -223,7 +225,10 @@ func Listen(addr string, allowRemote bool) (net.Listener, error) {
 // Options.Market must be s), until ctx is canceled; then it closes every
 // connection and ln and returns nil, or the listener's error if it failed
 // first. v must be running (sim.Venue.Run) for the REST depth and
-// bookTicker to answer; while it is not, they fail with HTTP 503.
+// bookTicker to answer; while it is not, they fail with HTTP 503. With
+// Accounts, Serve runs the ledger, which first sends the record's open
+// orders back to v's books (waiting up to 10 s for v to run), and stops
+// it last, answering what still waits -1001.
 func (s *Server) Serve(ctx context.Context, ln net.Listener, v *sim.Venue) error {
 	if !s.serving.CompareAndSwap(false, true) {
 		return ErrRunning
@@ -274,7 +279,8 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, v *sim.Venue) error
 }
 
 // Handler returns the server's HTTP handler: the REST API, the websocket
-// endpoints and the admin (fault) endpoint. Every other path is 404.
+// endpoints, order entry (REST, the WebSocket API and the legacy listen
+// keys) and the admin (fault) endpoint. Every other path is 404.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/v3/ping", s.ping)
