@@ -673,3 +673,74 @@ func TestListenKeyStream(t *testing.T) {
 		t.Errorf("reports %v:\n%s", got, a.dump())
 	}
 }
+
+// gate holds every POST /api/v3/order until released.
+type gate struct{ release chan struct{} }
+
+func (g gate) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Method == http.MethodPost && r.URL.Path == api.PathOrder {
+		select {
+		case <-g.release:
+		case <-r.Context().Done():
+			return nil, r.Context().Err()
+		}
+	}
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// TestSubmitNeverBlocks: with the venue's answers held, Submit queues
+// until Options.QueueSize and then fails at once with ErrQueueFull;
+// released, every queued order is answered.
+func TestSubmitNeverBlocks(t *testing.T) {
+	x := startExchange(t, simbn.RateLimits{})
+	g := gate{release: make(chan struct{})}
+	o := x.options(t, keyA, secretA)
+	o.Dialer, o.HTTPClient = noWS{}, &http.Client{Transport: g, Timeout: waitFor}
+	o.QueueSize, o.RESTWorkers = 4, 1
+	ch := make(chan domain.ExecReport, 64)
+	o.Reports = ch
+	v, err := binance.New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- v.Run(ctx) }()
+	defer func() {
+		cancel()
+		<-done
+	}()
+	first := order(1, domain.Buy, px30000-1000, lot)
+	desktest.Eventually(t, waitFor, "Submit to take the order", func() bool { return v.Submit(first) == nil })
+	accepted := []*domain.Order{first}
+	var full error
+	for range 20 {
+		o := order(1, domain.Buy, px30000-1000, lot)
+		start := time.Now()
+		err := v.Submit(o)
+		if d := time.Since(start); d > 50*time.Millisecond {
+			t.Errorf("Submit took %v", d)
+		}
+		if err != nil {
+			full = err
+			break
+		}
+		accepted = append(accepted, o)
+	}
+	if !errors.Is(full, binance.ErrQueueFull) {
+		t.Fatalf("after %d orders: %v, want ErrQueueFull", len(accepted), full)
+	}
+	close(g.release)
+	acked := map[domain.OrderID]bool{}
+	for len(acked) < len(accepted) {
+		select {
+		case r := <-ch:
+			if r.Kind != domain.ExecAck {
+				t.Fatalf("report %+v", r)
+			}
+			acked[r.OrderID] = true
+		case <-time.After(waitFor):
+			t.Fatalf("%d of %d acked", len(acked), len(accepted))
+		}
+	}
+}
