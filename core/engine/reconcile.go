@@ -423,7 +423,8 @@ func (e *Engine) reconcileReport(r *domain.ExecReport) bool {
 		return false
 	}
 	was := risk.WasOf(o)
-	if r.Kind == domain.ExecReplaced && o.State.Working() && o.State != domain.StatePendingReplace {
+	if r.Kind == domain.ExecReplaced && o.State.Working() && o.State != domain.StatePendingReplace &&
+		(r.Price != o.Price || r.Qty != o.Qty) {
 		// The venue replaced an order whose replace request the journal
 		// lost (or never had, for an adopted order): make the request
 		// the venue answered, so its answer and what follows apply.
