@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/gorilla/websocket"
 
@@ -178,6 +179,14 @@ func TestLegacyListenKey(t *testing.T) {
 	}
 	if r := f.raw(http.MethodDelete, "/api/v3/userDataStream", keyA, "listenKey="+lk.ListenKey); r.status != 200 {
 		t.Fatalf("delete: %d %s", r.status, r.body)
+	}
+	deadline := time.After(waitFor)
+	for open := true; open; {
+		select {
+		case _, open = <-w.frames:
+		case <-deadline:
+			t.Fatal("the deleted listen key's stream stays open")
+		}
 	}
 }
 
