@@ -83,7 +83,9 @@ func (v *Venue) rest(ctx context.Context, method, path string, params api.Params
 		if errors.As(err, &ue) && ue.Unwrap() != nil {
 			err = ue.Unwrap()
 		}
-		v.restDown()
+		if ctx.Err() == nil {
+			v.restDown() // the caller's giving up says nothing of the venue
+		}
 		return nil, fmt.Errorf("%s %s: %w", method, path, err)
 	}
 	defer resp.Body.Close()
