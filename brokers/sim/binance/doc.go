@@ -78,8 +78,9 @@
 //   - Legacy (Binance retired it in 2026; kept for older clients such as
 //     go-binance): POST/PUT/DELETE /api/v3/userDataStream with the API key
 //     alone, and the bare events on /ws/<listenKey>. Listen keys live 60
-//     minutes from their last keepalive and only in memory: a restart of
-//     the venue forgets them.
+//     minutes from their last keepalive (then their streams get
+//     listenKeyExpired and close; DELETE closes them at once) and only in
+//     memory: a restart of the venue forgets them.
 //
 // Orders: LIMIT (GTC, IOC, FOK), LIMIT_MAKER (refused -2010 "Order would
 // immediately match and take." when it would cross) and MARKET by

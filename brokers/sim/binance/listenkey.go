@@ -184,3 +184,38 @@ func (s *Server) wsStream(w http.ResponseWriter, r *http.Request) {
 	s.users.add(acct, userSub{c: c, id: -1, key: r.PathValue("stream")})
 	go s.drainReader(c)
 }
+
+// expire forgets the keys whose time ran out and returns them.
+func (k *listenKeys) expire(now time.Time) []string {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	var out []string
+	for key, lk := range k.keys {
+		if !now.Before(lk.expires) {
+			delete(k.keys, key)
+			out = append(out, key)
+		}
+	}
+	return out
+}
+
+// listenKeySweep is how often expired listen keys are looked for.
+const listenKeySweep = 10 * time.Second
+
+// runListenKeyExpiry ends the streams of expired listen keys, as Binance
+// does: a listenKeyExpired event, then the connection closes. It runs
+// until done closes.
+func (s *Server) runListenKeyExpiry(done <-chan struct{}) {
+	t := time.NewTicker(listenKeySweep)
+	defer t.Stop()
+	for {
+		select {
+		case <-done:
+			return
+		case now := <-t.C:
+			for _, key := range s.listen.expire(now) {
+				s.users.expireKey(key, now)
+			}
+		}
+	}
+}

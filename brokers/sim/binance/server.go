@@ -239,6 +239,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, v *sim.Venue) error
 	done := make(chan struct{})
 	var fl sync.WaitGroup
 	fl.Go(func() { s.runFlusher(done) })
+	fl.Go(func() { s.runListenKeyExpiry(done) })
 	lctx, lcancel := context.WithCancel(context.Background())
 	defer lcancel()
 	var lg sync.WaitGroup

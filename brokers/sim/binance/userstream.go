@@ -7,6 +7,10 @@ import (
 	"time"
 )
 
+// lastFrameGrace is how long a stream's last event has to leave before
+// its connection is closed.
+const lastFrameGrace = 200 * time.Millisecond
+
 // userHub routes user-data events to their account's subscribers: WebSocket
 // API subscriptions (events wrapped as {"subscriptionId":N,"event":...})
 // and legacy listen-key streams (bare events, id -1). Its lock guards the
@@ -60,16 +64,37 @@ func (h *userHub) removeIf(c *conn, match func(id int) bool) bool {
 }
 
 // closeKey closes the streams of listen key key, reporting how many.
-func (h *userHub) closeKey(key string) int {
+func (h *userHub) closeKey(key string) int { return h.endKey(key, nil) }
+
+// expireKey sends the streams of an expired listen key listenKeyExpired,
+// then closes them.
+func (h *userHub) expireKey(key string, now time.Time) {
+	ms := strconv.FormatInt(now.UnixMilli(), 10)
+	h.endKey(key, []byte(`{"e":"listenKeyExpired","E":`+ms+`,"listenKey":"`+key+`"}`))
+}
+
+func (h *userHub) endKey(key string, last []byte) int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	n := 0
-	for _, subs := range h.subs {
+	for acct, subs := range h.subs {
 		for sub := range subs {
 			if sub.id < 0 && sub.key == key {
-				sub.c.close("listen key deleted")
+				if last != nil {
+					// Closing at once could drop the queued event: give
+					// the writer a moment to send it.
+					sub.c.enqueue(last)
+					c := sub.c
+					time.AfterFunc(lastFrameGrace, func() { c.close("listen key expired") })
+				} else {
+					sub.c.close("listen key deleted")
+				}
+				delete(subs, sub)
 				n++
 			}
+		}
+		if len(subs) == 0 {
+			delete(h.subs, acct)
 		}
 	}
 	return n
