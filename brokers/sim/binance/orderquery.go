@@ -2,7 +2,6 @@ package binance
 
 import (
 	"context"
-	"strconv"
 
 	"github.com/shopspring/decimal"
 
@@ -74,21 +73,6 @@ func (s *Server) openOrders(_ context.Context, sg *signed) (any, *api.Error) {
 		return nil, internalErr()
 	}
 	return s.orderList(os), nil
-}
-
-// listLimit reads limit: default def, at most most.
-func listLimit(r *paramReader, def, most int64) (int, *api.Error) {
-	n, err := r.int64("limit")
-	if err != nil {
-		return 0, api.IllegalChars("limit", "1-"+strconv.FormatInt(most, 10))
-	}
-	if n == 0 {
-		n = def
-	}
-	if n > most {
-		return 0, api.IllegalChars("limit", "1-"+strconv.FormatInt(most, 10))
-	}
-	return int(n), nil
 }
 
 // allOrders is GET /api/v3/allOrders: symbol; orderId (from it on);
