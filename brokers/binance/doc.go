@@ -26,7 +26,10 @@
 // mode whose new order is "<id>-<n>" for the n-th replace, so that its
 // fills and end map back to the same desk order. Binance's new order
 // carries the leaves, so ExecReplaced says the new total: what had filled
-// plus the new order's quantity.
+// plus the new order's quantity. A cancel asked while a replace is in
+// flight is sent once the replace settles, to the venue order it left
+// live. Market orders (IOC in desk) are MARKET, stops STOP_LOSS and
+// STOP_LOSS_LIMIT, post-only limits LIMIT_MAKER.
 //
 // # Reports
 //
