@@ -231,3 +231,20 @@ func TestNewRefusesBadOptions(t *testing.T) {
 		}
 	}
 }
+
+func TestUnknownMethod(t *testing.T) {
+	for _, c := range []struct {
+		err  error
+		want bool
+	}{
+		{&api.Error{Code: -1, Msg: "Unknown method: order.cancelReplace", HTTPStatus: 400}, true},
+		{&api.Error{Code: api.CodeUnsupportedOperation, Msg: "x", HTTPStatus: 400}, true},
+		{&api.Error{Code: api.CodeCancelReplaceFailed, Msg: "Order cancel-replace failed.", HTTPStatus: 409}, false},
+		{&api.Error{Code: api.CodeTimeout, Msg: "Timeout waiting for response from backend server. Send status unknown; execution status unknown.", HTTPStatus: 500}, false},
+		{ErrConnLost, false},
+	} {
+		if got := unknownMethod(c.err); got != c.want {
+			t.Errorf("unknownMethod(%v) = %v", c.err, got)
+		}
+	}
+}

@@ -306,6 +306,17 @@ func TestUnknownOutcomeResolvedByQuery(t *testing.T) {
 	a.submit(placed)
 	a.waitKind(placed.ID, domain.ExecAck)
 
+	// An answer later than RequestTimeout: the stream's word counts, the
+	// late answer adds nothing.
+	x.fault(t, "kind=delay-acks&for=600ms&count=2")
+	late := order(1, domain.Buy, px30000-1000, lot)
+	a.submit(late)
+	a.waitKind(late.ID, domain.ExecAck)
+	if err := a.v.Cancel(late); err != nil {
+		t.Fatal(err)
+	}
+	a.waitKind(late.ID, domain.ExecCanceled)
+
 	x.fault(t, "kind=http-5xx&placed=false&count=1")
 	lost := order(1, domain.Buy, px30000-1000, lot)
 	sent := time.Now()
@@ -318,6 +329,9 @@ func TestUnknownOutcomeResolvedByQuery(t *testing.T) {
 		if rs := a.of(id); len(rs) != 1 {
 			t.Errorf("order %s: %d reports:\n%s", id, len(rs), a.dump())
 		}
+	}
+	if got := kinds(a.of(late.ID)); !slices.Equal(got, []domain.ExecKind{domain.ExecAck, domain.ExecCanceled}) {
+		t.Errorf("late answers: %v:\n%s", got, a.dump())
 	}
 	if _, err := a.v.QueryOrder(context.Background(), *lost); !errors.Is(err, domain.ErrNotAtVenue) {
 		t.Errorf("QueryOrder of a lost order: %v, want ErrNotAtVenue", err)
