@@ -156,9 +156,11 @@
 // X-MBX-USED-WEIGHT-1M and X-MBX-ORDER-COUNT-10S / -1D (REST) and in
 // rateLimits (WebSocket API). Over a limit: HTTP 429 with Retry-After
 // (seconds) and -1003 (weight) or -1015 (orders); the refused request's
-// weight still counts. A client address that gets BanAfter (5) 429s
-// within BanFor (2 minutes) is banned for BanFor: HTTP 418 with
-// Retry-After on every signed request. Weights are Binance's: 1 for new
+// weight still counts. A client address that does not back off, earning
+// BanAfter (5) 429s within BanFor (2 minutes) with requests sent while an
+// earlier Retry-After still ran, is banned for BanFor: HTTP 418 with
+// Retry-After on every signed request. A client that waits out each
+// Retry-After is never banned, however many 429s it gets. Weights are Binance's: 1 for new
 // orders, cancels and cancelReplace, 4 for an order query, 6 for
 // openOrders of a symbol (80 for all), 20 for allOrders, myTrades and
 // account, 2 for the user-data stream.

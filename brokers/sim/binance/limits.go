@@ -36,9 +36,13 @@ type usage struct {
 	weight, orders10, ordersD int
 }
 
+// offender is one client address's standing with the ban: Binance bans
+// (418) a client that keeps sending while told to back off, not one that
+// was refused and waited.
 type offender struct {
-	since       time.Time // the first 429 of the window
-	n           int
+	retryUntil  time.Time // the end of the latest Retry-After answered to the address
+	since       time.Time // the first request of the window that ignored a Retry-After
+	n           int       // such requests since then
 	bannedUntil time.Time
 }
 
@@ -74,11 +78,7 @@ type spent struct {
 func (l *limiter) spend(acct, addr string, weight, orders int, now time.Time) (s spent, err *api.Error, retryAfter int) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if off := l.naughty[addr]; off != nil && now.Before(off.bannedUntil) {
-		secs := int(off.bannedUntil.Sub(now).Seconds()) + 1
-		e := &api.Error{Code: api.CodeTooManyRequests, HTTPStatus: http.StatusTeapot,
-			Msg: "Way too many requests; IP(" + addr + ") banned until " + strconv.FormatInt(off.bannedUntil.UnixMilli(), 10) +
-				". Please use the websocket for live updates to avoid bans."}
+	if e, secs := l.banned(addr, now); e != nil {
 		return l.snapshot(acct), e, secs
 	}
 	u := l.counts[acct]
@@ -115,33 +115,70 @@ func (l *limiter) spend(acct, addr string, weight, orders int, now time.Time) (s
 		u.orders10 += orders
 		u.ordersD += orders
 	}
-	if err != nil {
-		l.offend(addr, now)
+	if err != nil && l.told(addr, now, max(retryAfter, 1)) {
+		e, secs := l.banned(addr, now)
+		return l.snapshot(acct), e, secs
 	}
 	return l.snapshot(acct), err, max(retryAfter, 1)
 }
 
-// offend counts a 429 answered to addr; the BanAfter-th within BanFor
-// bans addr for BanFor.
-func (l *limiter) offend(addr string, now time.Time) {
+// banned answers 418 while addr is banned. The caller holds mu.
+func (l *limiter) banned(addr string, now time.Time) (*api.Error, int) {
 	off := l.naughty[addr]
-	if off == nil || now.Sub(off.since) > l.cfg.BanFor {
-		off = &offender{since: now}
-		l.naughty[addr] = off
+	if off == nil || !now.Before(off.bannedUntil) {
+		return nil, 0
 	}
-	off.n++
-	if off.n >= l.cfg.BanAfter {
-		off.bannedUntil = now.Add(l.cfg.BanFor)
-		off.n, off.since = 0, now
-	}
+	e := &api.Error{Code: api.CodeTooManyRequests, HTTPStatus: http.StatusTeapot,
+		Msg: "Way too many requests; IP(" + addr + ") banned until " + strconv.FormatInt(off.bannedUntil.UnixMilli(), 10) +
+			". Please use the websocket for live updates to avoid bans."}
+	return e, int(off.bannedUntil.Sub(now).Seconds()) + 1
 }
 
-// refused counts a 429 the server answered for another reason (the
-// http-429 fault) towards addr's ban.
-func (l *limiter) refused(addr string, now time.Time) {
+// told records a 429 answered to addr with a Retry-After of secs. A 429
+// to a request that came while an earlier Retry-After still ran is the
+// client not backing off: the BanAfter-th within BanFor bans addr for
+// BanFor, and told reports it so that this request is answered 418. The
+// caller holds mu.
+func (l *limiter) told(addr string, now time.Time, secs int) (bannedNow bool) {
+	off := l.naughty[addr]
+	if off == nil {
+		off = &offender{}
+		l.naughty[addr] = off
+	}
+	if now.Before(off.retryUntil) {
+		if now.Sub(off.since) > l.cfg.BanFor {
+			off.since, off.n = now, 0
+		}
+		off.n++
+		if off.n >= l.cfg.BanAfter {
+			off.bannedUntil, off.n = now.Add(l.cfg.BanFor), 0
+			return true
+		}
+	}
+	if until := now.Add(time.Duration(secs) * time.Second); until.After(off.retryUntil) {
+		off.retryUntil = until
+	}
+	return false
+}
+
+// faultRetryAfter is the Retry-After, in seconds, of a 429 the http-429
+// fault answers.
+const faultRetryAfter = 1
+
+// refused answers a request the http-429 fault refuses: 418 when it is
+// the ban's (see banned), else 429 with Retry-After faultRetryAfter,
+// recorded as any 429 is.
+func (l *limiter) refused(addr string, now time.Time) (*api.Error, int) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.offend(addr, now)
+	if e, secs := l.banned(addr, now); e != nil {
+		return e, secs
+	}
+	if l.told(addr, now, faultRetryAfter) {
+		return l.banned(addr, now)
+	}
+	return &api.Error{Code: api.CodeTooManyRequests, HTTPStatus: http.StatusTooManyRequests,
+		Msg: "Too many requests; fault injected. Please back off."}, faultRetryAfter
 }
 
 func (l *limiter) snapshot(acct string) spent {

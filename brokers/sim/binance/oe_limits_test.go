@@ -43,11 +43,39 @@ func TestRateLimits(t *testing.T) {
 	if last.status != 429 || last.err().Code != api.CodeTooManyRequests || last.header.Get("Retry-After") == "" {
 		t.Fatalf("over weight: %d %v %s", last.status, last.header, last.body)
 	}
-	// That was the second 429 of this client; the third bans it.
-	f.call(http.MethodGet, api.PathAccount, keyA, nil)
+	// That 429 came while the order's Retry-After still ran: the client
+	// is not backing off. The third such 429 bans the address, on every
+	// account.
+	if r := f.call(http.MethodGet, api.PathAccount, keyA, nil); r.status != 429 {
+		t.Fatalf("second 429 without backing off: %d %s", r.status, r.body)
+	}
+	if r := f.call(http.MethodGet, api.PathAccount, keyA, nil); r.status != 418 {
+		t.Fatalf("third 429 without backing off: %d %s", r.status, r.body)
+	}
 	r = f.call(http.MethodGet, api.PathOpenOrders, keyB, nil)
 	e := api.DecodeError(r.status, r.body).(*api.Error)
 	if r.status != 418 || !e.IPBanned() || r.header.Get("Retry-After") == "" {
 		t.Fatalf("banned: %d %v %s", r.status, r.header, r.body)
+	}
+}
+
+// TestBackingOffIsNeverBanned: a client that waits out every Retry-After
+// gets 429 after 429 (a storm of them) and is never banned.
+func TestBackingOffIsNeverBanned(t *testing.T) {
+	f := oeStart(t, oeConfig{limits: binance.RateLimits{BanAfter: 2, BanFor: time.Minute}})
+	f.fault("kind=http-429&count=3")
+	for i := range 4 {
+		r := f.call(http.MethodPost, api.PathOrder, keyA, limit(api.SideBuy, "100.00", "0.001", ""))
+		if i == 3 {
+			if r.status != 200 {
+				t.Fatalf("after the storm: %d %s", r.status, r.body)
+			}
+			break
+		}
+		rl := api.ParseRateLimits(r.header, time.Now())
+		if r.status != 429 || rl.RetryAfter <= 0 {
+			t.Fatalf("request %d of the storm: %d %v %s", i, r.status, r.header, r.body)
+		}
+		time.Sleep(rl.RetryAfter)
 	}
 }

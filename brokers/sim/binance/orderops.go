@@ -111,9 +111,10 @@ func (s *Server) ask(ctx context.Context, r *ledgerReq) (any, *api.Error) {
 
 // opOutcome is an order request's answer and what the faults make of it.
 type opOutcome struct {
-	body any
-	err  *api.Error
-	drop bool // answer nothing (drop-acks)
+	body       any
+	err        *api.Error
+	retryAfter int  // seconds to wait, for a 429 or 418 err
+	drop       bool // answer nothing (drop-acks)
 }
 
 // placeOrder parses, checks and places a new order.
@@ -225,9 +226,8 @@ func (s *Server) cancelReplace(ctx context.Context, sg *signed) (any, *api.Error
 // delay-acks holds its answer.
 func (s *Server) orderRequest(ctx context.Context, sg *signed, op func(context.Context, *signed) (any, *api.Error)) opOutcome {
 	if s.takeFault(fault429) {
-		s.limits.refused(sg.addr, time.Now())
-		return opOutcome{err: &api.Error{Code: api.CodeTooManyRequests, HTTPStatus: http.StatusTooManyRequests,
-			Msg: "Too many requests; fault injected. Please back off.", Data: nil}}
+		e, secs := s.limits.refused(sg.addr, time.Now())
+		return opOutcome{err: e, retryAfter: secs}
 	}
 	placed, five := s.take5xx()
 	if five && !placed {

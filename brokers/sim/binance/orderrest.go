@@ -109,11 +109,7 @@ func (s *Server) restHandler(ep endpoint) http.HandlerFunc {
 		case out.drop:
 			dropConnection(w)
 		case out.err != nil:
-			retry := 0
-			if out.err.HTTPStatus == http.StatusTooManyRequests {
-				retry = 1
-			}
-			writeAPIError(w, out.err, retry)
+			writeAPIError(w, out.err, out.retryAfter)
 		default:
 			writeJSON(w, http.StatusOK, out.body)
 		}

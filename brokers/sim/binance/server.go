@@ -73,9 +73,9 @@ type RateLimits struct {
 	Orders10s int
 	// Orders1d is the new orders per day (UTC). Zero: 160000.
 	Orders1d int
-	// BanAfter is how many 429 answers a client address may get within
-	// BanFor before the next request is answered 418 (banned) for
-	// BanFor. Zero: 5.
+	// BanAfter is how many 429s a client address may earn within BanFor
+	// with requests sent while an earlier Retry-After still ran (not
+	// backing off) before it is answered 418 (banned) for BanFor. Zero: 5.
 	BanAfter int
 	// BanFor is how long a ban lasts, and the window BanAfter counts in.
 	// Zero: 2 minutes.

@@ -167,7 +167,7 @@ func (s *Server) wsHandle(ctx context.Context, ss *wsSession, req *api.WSRequest
 	if out.drop {
 		return api.WSResponse{}, false
 	}
-	return wsAnswer(req.ID, out.body, out.err, limits, 0), true
+	return wsAnswer(req.ID, out.body, out.err, limits, out.retryAfter), true
 }
 
 // wsSubscribe starts a user-data subscription on the connection: the
