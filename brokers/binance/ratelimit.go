@@ -121,7 +121,8 @@ func (r *rates) refusesOrders(now time.Time) bool {
 }
 
 // refusesCancels reports whether the IP is banned (418): even cancels
-// would be refused. Cancels still go during a 429 window.
+// would be refused. During a 429 window cancels are held and sent when it
+// closes (sender).
 func (r *rates) refusesCancels(now time.Time) bool {
 	u := r.load()
 	return u.Status == http.StatusTeapot && u.RetryUntil > now.UnixNano()

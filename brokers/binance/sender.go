@@ -36,8 +36,20 @@ func (v *Venue) restWorker(ctx context.Context) {
 // goes out, and sends: over the WebSocket API when it is up (without
 // waiting for the answer), else to the REST workers (waiting for a free
 // one: the queue before it is Options.QueueSize).
+//
+// A cancel that meets a 429 window is held, not refused, and sent when
+// the window closes: sent into the window it would earn another 429, and
+// enough of those a 418, which refuses everything for minutes.
 func (v *Venue) sender(ctx context.Context) {
+	wake := time.NewTimer(time.Hour)
+	wake.Stop()
+	defer wake.Stop()
 	for {
+		var due <-chan time.Time
+		if len(v.held) > 0 {
+			wake.Reset(max(time.Until(time.Unix(0, v.rates.load().RetryUntil)), time.Millisecond))
+			due = wake.C
+		}
 		select {
 		case <-ctx.Done():
 			return
@@ -50,7 +62,16 @@ func (v *Venue) sender(ctx context.Context) {
 			case reqReplace:
 				v.sendReplace(ctx, r)
 			}
+		case <-due:
+			if !v.rates.refusesOrders(time.Now()) {
+				held := v.held
+				v.held = nil
+				for _, r := range held {
+					v.sendCancel(ctx, r)
+				}
+			}
 		}
+		wake.Stop()
 	}
 }
 
@@ -175,6 +196,10 @@ func unknownMethod(e error) bool {
 }
 
 func (v *Venue) sendCancel(ctx context.Context, r request) {
+	if now := time.Now(); v.rates.refusesOrders(now) && !v.rates.refusesCancels(now) {
+		v.held = append(v.held, r) // sent when the 429 window closes (sender)
+		return
+	}
 	v.mu.Lock()
 	t := v.tracks[r.id]
 	var sym *symbol
@@ -209,6 +234,7 @@ func (v *Venue) sendCancel(ctx context.Context, r request) {
 		v.local(ctx, r, domain.ExecCancelReject, ReasonRateLimited)
 		return
 	}
+
 	id := r.id
 	p := ref.Params()
 	v.place(ctx, api.MethodOrderCancel, http.MethodDelete, api.PathOrder, p, func(body []byte, err error) {

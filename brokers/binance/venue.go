@@ -28,6 +28,7 @@ type Venue struct {
 	byInst map[domain.InstrumentID]*symbol // immutable after New
 
 	out         chan request  // Submit, Cancel, Replace -> sender; bounded, never waited on
+	held        []request     // cancels waiting for a 429 window to close; the sender's alone
 	events      chan *event   // everything that may produce a report -> applier; bounded, producers wait
 	restq       chan restJob  // sender -> REST workers while the WebSocket API is down
 	resyncClock chan struct{} // -1021 seen: measure the clock again (room for one)

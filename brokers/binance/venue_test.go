@@ -276,10 +276,16 @@ func TestRateLimitStormNo418(t *testing.T) {
 			t.Fatalf("storm order %s: %+v", o.ID, rs[0])
 		}
 	}
+	// A cancel in the window waits for it to close rather than earn
+	// another 429 (and with enough of them a 418); then it goes.
+	until := a.v.RateUse().RetryUntil
 	if err := a.v.Cancel(rest); err != nil {
 		t.Fatal(err)
 	}
 	a.waitKind(rest.ID, domain.ExecCanceled)
+	if now := time.Now().UnixNano(); now < until {
+		t.Errorf("the cancel went %v before the 429 window closed", time.Duration(until-now))
+	}
 	if u := a.v.RateUse(); u.Status == 418 {
 		t.Errorf("banned: %+v", u)
 	}
