@@ -158,7 +158,9 @@
 // (seconds) and -1003 (weight) or -1015 (orders); the refused request's
 // weight still counts. A client address that does not back off, earning
 // BanAfter (5) 429s within BanFor (2 minutes) with requests sent while an
-// earlier Retry-After still ran, is banned for BanFor: HTTP 418 with
+// earlier Retry-After still ran (more than 250 ms after the window's first
+// 429, so that requests already on the wire do not count), is banned for
+// BanFor: HTTP 418 with
 // Retry-After on every signed request. A client that waits out each
 // Retry-After is never banned, however many 429s it gets. Weights are Binance's: 1 for new
 // orders, cancels and cancelReplace, 4 for an order query, 6 for

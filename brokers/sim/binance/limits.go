@@ -40,6 +40,7 @@ type usage struct {
 // (418) a client that keeps sending while told to back off, not one that
 // was refused and waited.
 type offender struct {
+	windowFrom  time.Time // the first 429 of the current Retry-After window
 	retryUntil  time.Time // the end of the latest Retry-After answered to the address
 	since       time.Time // the first request of the window that ignored a Retry-After
 	n           int       // such requests since then
@@ -134,9 +135,16 @@ func (l *limiter) banned(addr string, now time.Time) (*api.Error, int) {
 	return e, int(off.bannedUntil.Sub(now).Seconds()) + 1
 }
 
+// inFlight is how long after a window's first 429 a request may still
+// arrive without counting against the client: a client that pipelines
+// (the WebSocket API answers out of order, REST pools send in parallel)
+// has requests on the wire that it sent before it could know.
+const inFlight = 250 * time.Millisecond
+
 // told records a 429 answered to addr with a Retry-After of secs. A 429
-// to a request that came while an earlier Retry-After still ran is the
-// client not backing off: the BanAfter-th within BanFor bans addr for
+// to a request that came while an earlier Retry-After still ran, more
+// than inFlight after the window's first 429, is the client not backing
+// off: the BanAfter-th within BanFor bans addr for
 // BanFor, and told reports it so that this request is answered 418. The
 // caller holds mu.
 func (l *limiter) told(addr string, now time.Time, secs int) (bannedNow bool) {
@@ -145,7 +153,9 @@ func (l *limiter) told(addr string, now time.Time, secs int) (bannedNow bool) {
 		off = &offender{}
 		l.naughty[addr] = off
 	}
-	if now.Before(off.retryUntil) {
+	if !now.Before(off.retryUntil) {
+		off.windowFrom = now // a new window
+	} else if now.Sub(off.windowFrom) > inFlight {
 		if now.Sub(off.since) > l.cfg.BanFor {
 			off.since, off.n = now, 0
 		}
