@@ -1,6 +1,7 @@
 package binance
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"sync"
@@ -126,4 +127,40 @@ func (r *rates) refusesOrders(now time.Time) bool {
 func (r *rates) refusesCancels(now time.Time) bool {
 	u := r.load()
 	return u.Status == http.StatusTeapot && u.RetryUntil > now.UnixNano()
+}
+
+// syncOrderCounts asks the venue how many orders the account has placed
+// in the current windows (GET /api/v3/rateLimit/order) before the
+// session counts as up, so that RateUse, and the engine's budget with it,
+// starts from what the account already spent (by a desk that restarted
+// within the window, or another program) rather than from zero. A venue
+// that does not answer it leaves RateUse as it was; the order answers'
+// headers correct it soon enough.
+func (v *Venue) syncOrderCounts(ctx context.Context) {
+	body, err := v.rest(ctx, http.MethodGet, api.PathRateLimitOrder, nil, true, true)
+	if err != nil {
+		v.log.Debug("binance: order counts not read", "err", err)
+		return
+	}
+	var counts []api.WSRateLimit
+	if err := json.Unmarshal(body, &counts); err != nil {
+		v.log.Debug("binance: order counts malformed", "err", err)
+		return
+	}
+	now := time.Now()
+	v.rates.update(func(u *domain.RateUse) {
+		for _, c := range counts {
+			switch {
+			case c.RateLimitType != "ORDERS":
+				continue
+			case c.Interval == "SECOND" && c.IntervalNum == 10:
+				u.Orders10s = int64(c.Count)
+			case c.Interval == "DAY" && c.IntervalNum == 1:
+				u.Orders1d = int64(c.Count)
+			default:
+				continue
+			}
+			u.At = now.UnixNano()
+		}
+	})
 }

@@ -80,6 +80,7 @@ func (v *Venue) session(ctx context.Context) error {
 		if err := v.subscribe(lctx, ws, &wg, ended); err != nil {
 			return err
 		}
+		v.syncOrderCounts(lctx)
 		v.sess.set(&v.sess.strm, true, v)
 		v.res.resync()
 		upAt := time.Now()

@@ -764,3 +764,25 @@ func TestSubmitNeverBlocks(t *testing.T) {
 		}
 	}
 }
+
+// TestSessionStartsFromTheVenuesOrderCount: a desk that restarts within
+// the venue's 10-second window learns, before its session is up, how many
+// orders the account already placed in it, so its budget does not start
+// from zero and earn a 429.
+func TestSessionStartsFromTheVenuesOrderCount(t *testing.T) {
+	// Three orders and a second session must fall in one 10 s window.
+	if s := time.Now().Second() % 10; s >= 6 {
+		time.Sleep(time.Duration(10-s) * time.Second)
+	}
+	x := startExchange(t, simbn.RateLimits{})
+	a := startTrader(t, x.options(t, keyA, secretA))
+	for range 3 {
+		o := order(1, domain.Buy, px30000-1000, lot)
+		a.submit(o)
+		a.waitKind(o.ID, domain.ExecAck)
+	}
+	b := startTrader(t, x.options(t, keyA, secretA)) // the same account, a new process
+	if u := b.v.RateUse(); u.Orders10s != 3 || u.Orders1d != 3 || u.At == 0 {
+		t.Fatalf("a new session's RateUse %+v; want the account's 3 orders", u)
+	}
+}

@@ -272,6 +272,9 @@ func (e *Engine) applyRecord(rec *venueRecord) ReconcileSummary {
 		}
 	}
 	acct.reconciled = e.now
+	// Before the venue trades again, the budget starts from what the
+	// venue counted (a restart within its windows starts from zero).
+	e.observeRates(vid)
 	e.setReconciling(vid, false)
 	if sum.changed() {
 		msg := fmt.Sprintf("reconcile %s: adopted %d orders the journal lacked, applied %d missed fills, updated %d orders, canceled %d working orders the venue does not hold",

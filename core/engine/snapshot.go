@@ -229,21 +229,13 @@ func (e *Engine) publish() {
 	for id, name := range e.venueNames {
 		if name != "" {
 			vs := VenueSnapshot{ID: domain.VenueID(id), Name: name, Connected: e.router.Connected(domain.VenueID(id))}
+			vs.RateUse = e.observeRates(domain.VenueID(id))
 			if u := e.router.BudgetUse(domain.VenueID(id), e.now); u.Limits != (router.Limits{}) {
 				vs.Budget = &u
 			}
 			if id < len(e.feeds) && e.feeds[id] != nil {
 				f := e.feeds[id].FeedStats()
 				vs.Feed = &f
-			}
-			if rr, ok := e.venues[id].(RateReporter); ok {
-				// What the venue says it counted raises the budget's
-				// count: one budget per account, whoever spent it.
-				u := rr.RateUse()
-				vs.RateUse = &u
-				if u.At != 0 {
-					e.router.ObserveUse(domain.VenueID(id), e.now, u.At, u.Orders10s, u.Orders1d, u.Weight1m, u.RetryUntil)
-				}
 			}
 			a := &e.accounts[id]
 			vs.Reconciling, vs.Reconciled, vs.External, vs.Balances = a.reconciling, a.reconciled, a.external, a.balances
@@ -266,4 +258,20 @@ func (e *Engine) strategyName(id domain.StrategyID) string {
 		return n.Name()
 	}
 	return "unknown"
+}
+
+// observeRates lets what venue id says it counted of its account's rate
+// limits (RateReporter) raise the budget's count: one budget per account,
+// whoever spent it. It returns what the venue said; nil for a venue that
+// says nothing.
+func (e *Engine) observeRates(id domain.VenueID) *domain.RateUse {
+	rr, ok := e.venues[id].(RateReporter)
+	if !ok {
+		return nil
+	}
+	u := rr.RateUse()
+	if u.At != 0 || u.RetryUntil != 0 {
+		e.router.ObserveUse(id, e.now, u.At, u.Orders10s, u.Orders1d, u.Weight1m, u.RetryUntil)
+	}
+	return &u
 }

@@ -111,7 +111,10 @@ const (
 	PathAllOrders     = "/api/v3/allOrders"           // GET
 	PathMyTrades      = "/api/v3/myTrades"            // GET
 	PathAccount       = "/api/v3/account"             // GET
-	PathWSAPI         = "/ws-api/v3"                  // WebSocket API
+	// PathRateLimitOrder is GET: the account's order counts in each
+	// window, with the limits.
+	PathRateLimitOrder = "/api/v3/rateLimit/order"
+	PathWSAPI          = "/ws-api/v3" // WebSocket API
 
 	// HeaderAPIKey carries the API key of a REST request.
 	HeaderAPIKey = "X-MBX-APIKEY"
@@ -131,4 +134,5 @@ const (
 	MethodAllOrders          = "allOrders"
 	MethodMyTrades           = "myTrades"
 	MethodAccountStatus      = "account.status"
+	MethodOrderRateLimits    = "account.rateLimits.orders"
 )

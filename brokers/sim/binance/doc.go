@@ -61,7 +61,9 @@
 //     open order of a symbol; none is -2011), GET /api/v3/openOrders
 //     (symbol optional), /api/v3/allOrders (symbol, orderId, startTime, endTime,
 //     limit <= 1000), /api/v3/myTrades (symbol, orderId, fromId,
-//     startTime, endTime, limit <= 1000), /api/v3/account. The key is
+//     startTime, endTime, limit <= 1000), /api/v3/account,
+//     /api/v3/rateLimit/order (the account's order counts in each window,
+//     so that a client that restarts knows what it spent). The key is
 //     X-MBX-APIKEY: missing -2014, unknown -2015 (HTTP 401); then
 //     timestamp and recvWindow (-1021; recvWindow over 60000 -1102);
 //     then the HMAC-SHA256 signature over the query string and the body
@@ -69,7 +71,8 @@
 //   - The WebSocket API at /ws-api/v3: order.place, order.test,
 //     order.cancel, order.status, order.cancelReplace, openOrders.status,
 //     openOrders.cancelAll,
-//     allOrders, myTrades, account.status, ping, time, and
+//     allOrders, myTrades, account.status, account.rateLimits.orders,
+//     ping, time, and
 //     userDataStream.subscribe.signature / userDataStream.unsubscribe.
 //     Answers are {"id","status","result"|"error","rateLimits"}, out of
 //     order when requests are pipelined (at most 16 run at once per

@@ -88,15 +88,7 @@ func (l *limiter) spend(acct, addr string, weight, orders int, now time.Time) (s
 		l.counts[acct] = u
 	}
 	sec := now.Unix()
-	if m := sec - sec%60; m != u.minute {
-		u.minute, u.weight = m, 0
-	}
-	if t := sec - sec%10; t != u.tenSec {
-		u.tenSec, u.orders10 = t, 0
-	}
-	if d := sec - sec%86400; d != u.day {
-		u.day, u.ordersD = d, 0
-	}
+	u.roll(sec)
 	u.weight += weight
 	switch {
 	case u.weight > l.cfg.Weight1m:
@@ -189,6 +181,35 @@ func (l *limiter) refused(addr string, now time.Time) (*api.Error, int) {
 	}
 	return &api.Error{Code: api.CodeTooManyRequests, HTTPStatus: http.StatusTooManyRequests,
 		Msg: "Too many requests; fault injected. Please back off."}, faultRetryAfter
+}
+
+// roll starts the windows that sec is past.
+func (u *usage) roll(sec int64) {
+	if m := sec - sec%60; m != u.minute {
+		u.minute, u.weight = m, 0
+	}
+	if t := sec - sec%10; t != u.tenSec {
+		u.tenSec, u.orders10 = t, 0
+	}
+	if d := sec - sec%86400; d != u.day {
+		u.day, u.ordersD = d, 0
+	}
+}
+
+// orderCounts is acct's order counts in the current windows with their
+// limits, as GET /api/v3/rateLimit/order answers them.
+func (l *limiter) orderCounts(acct string, now time.Time) []api.WSRateLimit {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var o10, oD int
+	if u := l.counts[acct]; u != nil {
+		u.roll(now.Unix())
+		o10, oD = u.orders10, u.ordersD
+	}
+	return []api.WSRateLimit{
+		{RateLimitType: "ORDERS", Interval: "SECOND", IntervalNum: 10, Limit: l.cfg.Orders10s, Count: o10},
+		{RateLimitType: "ORDERS", Interval: "DAY", IntervalNum: 1, Limit: l.cfg.Orders1d, Count: oD},
+	}
 }
 
 func (l *limiter) snapshot(acct string) spent {

@@ -2,6 +2,7 @@ package binance
 
 import (
 	"context"
+	"time"
 
 	"github.com/shopspring/decimal"
 
@@ -165,4 +166,15 @@ func (s *Server) accountInfo(_ context.Context, sg *signed) (any, *api.Error) {
 		CanTrade: true, CanWithdraw: false, CanDeposit: false, UpdateTime: a.Updated, AccountType: "SPOT",
 		Balances: bs, Permissions: []string{"SPOT"},
 	}, nil
+}
+
+// orderCounts is GET /api/v3/rateLimit/order (and
+// account.rateLimits.orders): the account's order counts in the current
+// 10-second and day windows, with their limits, so that a client that
+// restarts knows what it already spent.
+func (s *Server) orderCounts(_ context.Context, sg *signed) (any, *api.Error) {
+	if aerr := newReader(sg.params).done(); aerr != nil {
+		return nil, aerr
+	}
+	return s.limits.orderCounts(sg.acct, time.Now()), nil
 }

@@ -20,6 +20,7 @@ const (
 	weightMyTrades      = 20
 	weightAccount       = 20
 	weightUserStream    = 2
+	weightOrderCounts   = 40
 )
 
 // handlerFunc is one signed endpoint's logic, shared by REST and the
@@ -54,9 +55,10 @@ func (s *Server) endpoints() map[string]endpoint {
 			}
 			return weightOpenOrdersAll
 		}},
-		"GET " + api.PathAllOrders: {do: s.allOrders, weight: fixedWeight(weightAllOrders)},
-		"GET " + api.PathMyTrades:  {do: s.myTrades, weight: fixedWeight(weightMyTrades)},
-		"GET " + api.PathAccount:   {do: s.accountInfo, weight: fixedWeight(weightAccount)},
+		"GET " + api.PathAllOrders:      {do: s.allOrders, weight: fixedWeight(weightAllOrders)},
+		"GET " + api.PathMyTrades:       {do: s.myTrades, weight: fixedWeight(weightMyTrades)},
+		"GET " + api.PathAccount:        {do: s.accountInfo, weight: fixedWeight(weightAccount)},
+		"GET " + api.PathRateLimitOrder: {do: s.orderCounts, weight: fixedWeight(weightOrderCounts)},
 	}
 }
 

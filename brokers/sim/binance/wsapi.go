@@ -36,6 +36,7 @@ func (s *Server) wsMethods() map[string]endpoint {
 		api.MethodAllOrders:          rest["GET "+api.PathAllOrders],
 		api.MethodMyTrades:           rest["GET "+api.PathMyTrades],
 		api.MethodAccountStatus:      rest["GET "+api.PathAccount],
+		api.MethodOrderRateLimits:    rest["GET "+api.PathRateLimitOrder],
 	}
 }
 
