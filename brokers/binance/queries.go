@@ -315,7 +315,7 @@ func (v *Venue) Balances(ctx context.Context) ([]domain.Balance, error) {
 		if err1 != nil || err2 != nil {
 			return nil, fmt.Errorf("balances: asset %s: %w", b.Asset, ErrMalformed)
 		}
-		out = append(out, domain.Balance{Asset: b.Asset, Free: free, Locked: locked})
+		out = append(out, domain.Balance{Asset: b.Asset, Free: free, Locked: locked, At: a.UpdateTime * 1e6})
 	}
 	return out, nil
 }

@@ -40,6 +40,10 @@ type Balance struct {
 	Asset  string
 	Free   decimal.Decimal
 	Locked decimal.Decimal
+	// At is when the venue last changed the account's balances (unix ns,
+	// the venue's clock; Binance's updateTime), so that they can be
+	// compared with the fills the venue stamped until then. 0: unknown.
+	At int64
 }
 
 // Total is the balance's free and locked parts together.

@@ -321,7 +321,7 @@ func (e *Engine) onReport(r *domain.ExecReport) {
 		e.reportRefused(r, prev, err)
 		return
 	}
-	e.afterReport(o, fill, was)
+	e.afterReport(o, fill, was, r.VenueTime)
 	if r.Kind == domain.ExecAck && prev == domain.StatePendingNew {
 		e.latency.record(StageAck, o.Stamps.Sent, o.Stamps.Acked)
 		if o.Stamps.Sent != 0 && o.Stamps.Acked > o.Stamps.Sent {
@@ -335,7 +335,7 @@ func (e *Engine) onReport(r *domain.ExecReport) {
 
 // afterReport journals and fans out the effect of an applied report; was
 // is the order's working part before it.
-func (e *Engine) afterReport(o *domain.Order, fill *domain.Fill, was risk.OrderWas) {
+func (e *Engine) afterReport(o *domain.Order, fill *domain.Fill, was risk.OrderWas, venueTime int64) {
 	st := e.strategy(o.Strategy)
 	// A fill and the order after it are one record: a crash loses both or
 	// neither, never the fill behind a snapshot that counts it.
@@ -347,7 +347,7 @@ func (e *Engine) afterReport(o *domain.Order, fill *domain.Fill, was risk.OrderW
 	// One call for the ledger and the working orders, whatever the change.
 	e.risk.OnOrder(o, was, fill)
 	if fill != nil {
-		e.bookVenueFill(fill)
+		e.bookVenueFill(fill, venueTime)
 		if st != nil {
 			st.fills++
 			var pos domain.Qty
@@ -375,7 +375,7 @@ func (e *Engine) applySynthetic(o *domain.Order, kind domain.ExecKind, reason st
 		e.log.Error("synthetic report refused", "order", r.OrderID, "kind", kind, "err", err)
 		return
 	}
-	e.afterReport(o, fill, was)
+	e.afterReport(o, fill, was, 0)
 }
 
 // reportRefused logs or alerts a report the OMS refused; prev is the

@@ -174,6 +174,16 @@ func (e *Engine) workingOn(id domain.VenueID) []domain.Order {
 // it does not list, the orders under other ids, and the balances.
 func gatherVenue(ctx context.Context, id domain.VenueID, v Venue, working []domain.Order) (*venueRecord, error) {
 	rec := &venueRecord{venue: id}
+	// The balances first: every fill they count is then among the orders
+	// asked for next, and the fills those add after the balances' stamp
+	// are set aside in the comparison (checkBalances).
+	if b, ok := v.(BalanceReporter); ok {
+		bal, err := b.Balances(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("balances: %w", err)
+		}
+		rec.balances, rec.hasBalances = bal, true
+	}
 	listed := make(map[domain.OrderID]bool)
 	switch v := v.(type) {
 	case OrderHistory:
@@ -225,13 +235,6 @@ func gatherVenue(ctx context.Context, id domain.VenueID, v Venue, working []doma
 			return nil, fmt.Errorf("list external orders: %w", err)
 		}
 		rec.external, rec.hasExternal = ext, true
-	}
-	if b, ok := v.(BalanceReporter); ok {
-		bal, err := b.Balances(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("balances: %w", err)
-		}
-		rec.balances, rec.hasBalances = bal, true
 	}
 	return rec, nil
 }
@@ -305,8 +308,10 @@ type BalanceCheck struct {
 // P&L move them, and desk keeps those in money of its own precision.
 func (e *Engine) checkBalances(vid domain.VenueID, bals []domain.Balance) []BalanceCheck {
 	byAsset := make(map[string]decimal.Decimal, len(bals))
+	var at int64 // when the venue last changed the balances; 0: unknown
 	for _, b := range bals {
 		byAsset[strings.ToUpper(b.Asset)] = b.Total()
+		at = max(at, b.At)
 	}
 	desk := map[string]decimal.Decimal{}
 	var order []string
@@ -322,7 +327,13 @@ func (e *Engine) checkBalances(vid domain.VenueID, bals []domain.Balance) []Bala
 			desk[a] = decimal.Zero
 		}
 		if int(in.ID) < len(acct.pos) {
-			desk[a] = desk[a].Add(in.QtyDecimal(acct.pos[in.ID]))
+			q := acct.pos[in.ID]
+			if at != 0 {
+				// Fills the venue made after it stamped the balances
+				// are in desk's position, not yet in the balances.
+				q -= acct.since(in.ID, at)
+			}
+			desk[a] = desk[a].Add(in.QtyDecimal(q))
 		}
 	}
 	out := make([]BalanceCheck, 0, len(order))
@@ -341,11 +352,23 @@ type venueAccount struct {
 	listed  []bool                     // by InstrumentID; nil: the venue lists every instrument
 	// pos is desk's net position from its fills on the venue, by
 	// InstrumentID: what the venue's balances must show.
-	pos         []domain.Qty
+	pos []domain.Qty
+	// recent are the last fills booked in pos, with the venue's stamp,
+	// so that a balance the venue stamped can be compared with pos as it
+	// stood then (since); next counts the fills booked.
+	recent      [256]venueFill
+	next        int
 	reconciling bool
 	reconciled  int64 // unix ns of the last reconciliation; 0: never
 	external    []domain.ExternalOrder
 	balances    []BalanceCheck
+}
+
+// venueFill is one fill booked in a venueAccount's position.
+type venueFill struct {
+	at   int64 // unix ns, the venue's stamp; 0: unknown
+	inst domain.InstrumentID
+	qty  domain.Qty // signed: negative sells
 }
 
 // lists reports whether the venue lists instrument i.
@@ -356,8 +379,9 @@ func (a *venueAccount) lists(i domain.InstrumentID) bool {
 // account returns the engine's record of venue id's account.
 func (e *Engine) account(id domain.VenueID) *venueAccount { return &e.accounts[id] }
 
-// bookVenueFill counts f in desk's net position on its venue.
-func (e *Engine) bookVenueFill(f *domain.Fill) {
+// bookVenueFill counts f, stamped at (unix ns) by the venue's clock (0:
+// unknown), in desk's net position on its venue.
+func (e *Engine) bookVenueFill(f *domain.Fill, at int64) {
 	if int(f.Venue) >= len(e.accounts) || int(f.Instrument) >= len(e.accounts[f.Venue].pos) {
 		return
 	}
@@ -365,7 +389,23 @@ func (e *Engine) bookVenueFill(f *domain.Fill) {
 	if f.Side == domain.Sell {
 		q = -q
 	}
-	e.accounts[f.Venue].pos[f.Instrument] += q
+	a := &e.accounts[f.Venue]
+	a.pos[f.Instrument] += q
+	a.recent[a.next%len(a.recent)] = venueFill{at: at, inst: f.Instrument, qty: q}
+	a.next++
+}
+
+// since returns the part of desk's net position in instrument i on the
+// venue that fills stamped after at (unix ns, the venue's clock) made, as
+// far as the recent fills go back.
+func (a *venueAccount) since(i domain.InstrumentID, at int64) domain.Qty {
+	var q domain.Qty
+	for k := range min(a.next, len(a.recent)) {
+		if f := &a.recent[k]; f.inst == i && f.at > at {
+			q += f.qty
+		}
+	}
+	return q
 }
 
 // reconcileOrder brings one order in line with the venue's record of it.
@@ -440,6 +480,6 @@ func (e *Engine) reconcileReport(r *domain.ExecReport) bool {
 		e.log.Debug("reconcile: venue report already reflected", "order", r.OrderID, "kind", r.Kind, "err", err)
 		return false
 	}
-	e.afterReport(o, fill, was)
+	e.afterReport(o, fill, was, r.VenueTime)
 	return fill != nil
 }

@@ -203,3 +203,32 @@ func orderIn(t *testing.T, e *Engine, id domain.OrderID) domain.Order {
 	}
 	return domain.Order{}
 }
+
+// TestBalanceCheckSetsAsideFillsAfterTheStamp: balances the venue stamped
+// before a fill it then made are compared with desk's position as it
+// stood at the stamp, so a fill in between is no mismatch, and a missing
+// one still is.
+func TestBalanceCheckSetsAsideFillsAfterTheStamp(t *testing.T) {
+	e, _, _ := twoVenues(t)
+	e.opts.Instruments[0].Base = "BTC"
+	fill := func(at int64, side domain.Side, q domain.Qty) {
+		e.bookVenueFill(&domain.Fill{Venue: 0, Instrument: 0, Side: side, Qty: q}, at)
+	}
+	fill(10, domain.Buy, 2_000) // 2.000 BTC bought at t=10
+	fill(20, domain.Sell, 500)  // 0.500 sold at t=20, after the stamp
+	bal := func(btc string, at int64) []domain.Balance {
+		return []domain.Balance{{Asset: "BTC", Free: decimal.RequireFromString(btc), At: at}}
+	}
+	if c := e.checkBalances(0, bal("2", 15)); len(c) != 1 || !c[0].Match {
+		t.Fatalf("balances stamped at 15 with the first fill: %+v; want a match", c)
+	}
+	if c := e.checkBalances(0, bal("1.5", 25)); !c[0].Match {
+		t.Fatalf("balances stamped at 25 with both fills: %+v; want a match", c)
+	}
+	if c := e.checkBalances(0, bal("1.5", 15)); c[0].Match {
+		t.Fatalf("balances stamped at 15 that count the later sell: %+v; want a mismatch", c)
+	}
+	if c := e.checkBalances(0, bal("2", 0)); c[0].Match {
+		t.Fatalf("unstamped balances without the sell: %+v; want a mismatch", c)
+	}
+}

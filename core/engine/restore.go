@@ -40,7 +40,7 @@ func (e *Engine) Restore(ev *domain.Event, sum *RestoreSummary) {
 			return // journaled twice: booked once
 		}
 		e.risk.OnOrder(nil, risk.OrderWas{}, &f) // the working orders are restored after the replay
-		e.bookVenueFill(&f)
+		e.bookVenueFill(&f, 0)
 		if st := e.strategy(f.Strategy); st != nil {
 			st.fills++
 		}
