@@ -9,6 +9,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -33,7 +35,7 @@ const usage = `usage: desk [COMMAND] [FLAGS]
 
 commands:
   demo     run the daemon on the embedded default with the TUI attached
-           (--venues net: the venues as desk venue processes, traded over loopback)
+           (--venues net: the venues as desk venue processes, traded live over loopback)
   serve    run the daemon (--config FILE, --state DIR, --socket PATH)
   attach   attach the TUI to a running daemon (the default command)
   ctl      control a running daemon: desk ctl --help
@@ -188,7 +190,30 @@ func startNetVenues(ctx context.Context, f *daemonFlags, cfg *config.Config, log
 	if path == "" {
 		path = daemon.DefaultConfig()
 	}
-	return netvenues.Start(ctx, netvenues.Options{Exe: exe, Config: path, Dir: dir, Log: log}, cfg)
+	keys, err := demoKeys(dir)
+	if err != nil {
+		return nil, nil, fmt.Errorf("desk demo: %w", err)
+	}
+	return netvenues.Start(ctx, netvenues.Options{Exe: exe, Config: path, Dir: dir, Log: log, Keys: keys}, cfg)
+}
+
+// demoKeys returns the demo's API key file in dir, made (0600, a random
+// key and secret) on the first run: the venue processes accept it and the
+// daemon signs its orders with it, as it would with an exchange's.
+func demoKeys(dir string) (string, error) {
+	path := filepath.Join(dir, "keys")
+	if _, err := os.Stat(path); err == nil {
+		return path, nil
+	}
+	var raw [48]byte
+	if _, err := rand.Read(raw[:]); err != nil {
+		return "", err
+	}
+	line := "demo" + hex.EncodeToString(raw[:12]) + " " + hex.EncodeToString(raw[12:]) + "\n"
+	if err := os.WriteFile(path, []byte(line), 0o600); err != nil {
+		return "", err
+	}
+	return path, nil
 }
 
 func attach(ctx context.Context, args []string) error {

@@ -1,6 +1,7 @@
 package binance
 
 import (
+	"log/slog"
 	"net/http"
 	"strconv"
 	"sync"
@@ -24,6 +25,7 @@ const (
 // held for a few map operations, never across I/O.
 type limiter struct {
 	cfg RateLimits
+	log *slog.Logger
 
 	mu      sync.Mutex
 	counts  map[string]*usage    // by account
@@ -47,7 +49,7 @@ type offender struct {
 	bannedUntil time.Time
 }
 
-func newLimiter(c RateLimits) *limiter {
+func newLimiter(c RateLimits, log *slog.Logger) *limiter {
 	if c.Weight1m == 0 {
 		c.Weight1m = defaultWeight1m
 	}
@@ -63,7 +65,7 @@ func newLimiter(c RateLimits) *limiter {
 	if c.BanFor == 0 {
 		c.BanFor = defaultBanFor
 	}
-	return &limiter{cfg: c, counts: map[string]*usage{}, naughty: map[string]*offender{}}
+	return &limiter{cfg: c, log: log, counts: map[string]*usage{}, naughty: map[string]*offender{}}
 }
 
 // spent is the counts after a request, for the headers and rateLimits.
@@ -154,8 +156,12 @@ func (l *limiter) told(addr string, now time.Time, secs int) (bannedNow bool) {
 		off.n++
 		if off.n >= l.cfg.BanAfter {
 			off.bannedUntil, off.n = now.Add(l.cfg.BanFor), 0
+			l.log.Warn("client address banned (418): it kept sending into its Retry-After", "addr", addr,
+				"for", l.cfg.BanFor, "window_from", off.windowFrom, "retry_until", off.retryUntil)
 			return true
 		}
+		l.log.Info("429 to a client not backing off", "addr", addr, "count", off.n, "ban_after", l.cfg.BanAfter,
+			"into_window", now.Sub(off.windowFrom))
 	}
 	if until := now.Add(time.Duration(secs) * time.Second); until.After(off.retryUntil) {
 		off.retryUntil = until

@@ -154,7 +154,7 @@ func New(opts Options) (*Server, error) {
 	s := &Server{opts: opts, log: opts.Logger, start: time.Now(),
 		byName: map[string]*market{}, byInst: map[domain.InstrumentID]*market{},
 		subs: map[string]map[*conn]struct{}{}, conns: map[*conn]struct{}{}, stalled: map[string]time.Time{},
-		faults: map[faultKind]int{}, keys: map[string]api.Credentials{}, limits: newLimiter(opts.RateLimits),
+		faults: map[faultKind]int{}, keys: map[string]api.Credentials{}, limits: newLimiter(opts.RateLimits, opts.Logger),
 		users: newUserHub(), listen: newListenKeys()}
 	for _, in := range opts.Instruments {
 		m := newMarket(in, opts.RecentTrades)
