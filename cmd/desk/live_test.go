@@ -418,3 +418,24 @@ func checkBalances(t *testing.T, st *protocol.Status) {
 		}
 	}
 }
+
+// TestDemoKeysAreAccepted: the key file desk demo --venues net makes is
+// one the venues and the daemon load, owner-only, and made once.
+func TestDemoKeysAreAccepted(t *testing.T) {
+	dir := t.TempDir()
+	path, err := demoKeys(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pairs, err := api.LoadCredentials(path)
+	if err != nil || len(pairs) != 1 {
+		t.Fatalf("demo keys: %v, %d pairs", err, len(pairs))
+	}
+	again, err := demoKeys(dir)
+	if err != nil || again != path {
+		t.Fatalf("second run: %q, %v", again, err)
+	}
+	if p2, _ := api.LoadCredentials(again); p2[0].APIKey != pairs[0].APIKey {
+		t.Fatal("the second run made a new key")
+	}
+}
