@@ -13,7 +13,6 @@ import (
 
 	"github.com/desk-trading/desk/brokers/binance/api"
 	"github.com/desk-trading/desk/core/domain"
-	"github.com/desk-trading/desk/core/engine"
 )
 
 // Venue is desk's adapter for a Binance spot account: an engine.Venue that
@@ -51,16 +50,6 @@ type Venue struct {
 
 	sess sessionState
 }
-
-var (
-	_ engine.Venue               = (*Venue)(nil)
-	_ engine.SessionReporter     = (*Venue)(nil)
-	_ engine.OrderHistory        = (*Venue)(nil)
-	_ engine.OrderQuerier        = (*Venue)(nil)
-	_ engine.ExternalOrderLister = (*Venue)(nil)
-	_ engine.BalanceReporter     = (*Venue)(nil)
-	_ engine.RateReporter        = (*Venue)(nil)
-)
 
 // eventQueue bounds the queue of answers, stream events and query
 // results waiting for the applier; their producers (the WebSocket
