@@ -67,7 +67,10 @@ type view struct {
 type viewOrder struct {
 	seq uint64
 	domain.Order
-	route string // why the router sent it where it went; "" for an order never routed here
+	// route is why the router sent it where it went, formatted only when
+	// a query asks; routed is false for an order never routed in this run.
+	route  router.Decision
+	routed bool
 }
 
 // viewDelta is what changed since the last hand-over, oldest first.
@@ -240,7 +243,7 @@ func (v *view) apply(d *viewDelta) {
 	}
 	for k := range d.routes {
 		if o, ok := v.orders[d.routes[k].id]; ok {
-			o.route = d.routes[k].d.String()
+			o.route, o.routed = d.routes[k].d, true
 		}
 	}
 	for k := range d.audits {
@@ -332,7 +335,11 @@ func (v *view) ordersPage(after string, limit int) (OrdersPage, error) {
 	for ; i < len(v.sorted) && len(page) < limit; i++ {
 		if k := v.sorted[i]; k.id != 0 {
 			o := v.orders[k.id]
-			page, routes = append(page, o.Order), append(routes, o.route)
+			route := ""
+			if o.routed {
+				route = o.route.String()
+			}
+			page, routes = append(page, o.Order), append(routes, route)
 			last = i
 		}
 	}
