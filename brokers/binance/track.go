@@ -287,7 +287,14 @@ func (v *Venue) applyExec(er *api.ExecutionReport, received int64) {
 				v.log.Error("binance: a replacement order's price or quantity does not fit the instrument", "order", t.id)
 				return
 			}
-			v.replaced(t, n, p, t.filled+q, t.filled, er.OrderID, stamps)
+			// What the old order had filled: the fills reported, or, if
+			// some are still on their way, what its cancel said it had
+			// executed (the CANCELED event comes before the NEW).
+			base := t.filled
+			if t.repl != nil && t.repl.cancelLeg {
+				base = max(base, t.repl.cancelCum)
+			}
+			v.replaced(t, n, p, base+q, base, er.OrderID, stamps)
 		}
 	case api.ExecTrade:
 		f, feeOK, err := sym.fillOf(t.id, v.opts.ID, er)

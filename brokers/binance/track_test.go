@@ -137,6 +137,27 @@ func TestApplyOnce(t *testing.T) {
 				t.Errorf("track %+v", tr)
 			}
 		}},
+		{name: "replace by the stream, the old order's fill still on its way", repl: 1, events: []*event{
+			placed(ack, nil),
+			er(api.ExecCanceled, api.StatusCanceled, 0, 3, -1, "", "0.002"), // the cancel half: 2 had filled
+			func() *event {
+				e := er(api.ExecNew, api.StatusNew, 1, 4, -1, "", "0")
+				e.er.Quantity, e.er.Price = "0.003", "30001.00"
+				return e
+			}(),
+			er(api.ExecTrade, api.StatusPartiallyFilled, 0, 2, 77, "0.002", "0.002"), // the old order's fill, late
+			func() *event { e := er(api.ExecTrade, api.StatusFilled, 1, 5, 78, "0.003", "0.003"); return e }(),
+		}, want: []domain.ExecKind{A, R, F, F}, check: func(t *testing.T, rs []domain.ExecReport, tr *track) {
+			// The new total counts what the cancel said had filled, not
+			// only the fills reported so far: 2 + 3, so the last fill is
+			// no overfill.
+			if r := rs[1]; r.Qty != 5 {
+				t.Errorf("replaced %+v, want total 5", r)
+			}
+			if tr.filled != 5 {
+				t.Errorf("track filled %d, want 5", tr.filled)
+			}
+		}},
 		{name: "replace by its answer, then the stream", repl: 1, events: []*event{
 			placed(ack, nil),
 			cancelRepl(1, `{"cancelResult":"SUCCESS","newOrderResult":"SUCCESS","cancelResponse":{"orderId":100,"executedQty":"0"},"newOrderResponse":{"orderId":101,"price":"30001.00","origQty":"0.004"}}`, nil),
