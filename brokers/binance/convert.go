@@ -187,6 +187,40 @@ func parseFixed(s string, dec uint8) (int64, error) {
 	return int64(v), nil
 }
 
+// maxScaledLen bounds appendScaled's output: a sign, 19 digits, a
+// point and the zeros before them when places exceeds the digits.
+const maxScaledLen = 1 + 19 + 1 + 255
+
+// appendScaled appends v units of 10^-places as a decimal with exactly
+// places decimals ("0.00500000", "-1.5" for -15 at 1, "7" at 0), as
+// domain's FormatPrice and FormatQty write it, without allocating.
+func appendScaled(b []byte, v int64, places uint8) []byte {
+	u := uint64(v)
+	if v < 0 {
+		b = append(b, '-')
+		u = -u
+	}
+	var digits [20]byte
+	d := strconv.AppendUint(digits[:0], u, 10)
+	if int(places) >= len(d) {
+		b = append(b, '0')
+		if places > 0 {
+			b = append(b, '.')
+			for range int(places) - len(d) {
+				b = append(b, '0')
+			}
+		}
+		return append(b, d...)
+	}
+	cut := len(d) - int(places)
+	b = append(b, d[:cut]...)
+	if places > 0 {
+		b = append(b, '.')
+		b = append(b, d[cut:]...)
+	}
+	return b
+}
+
 var errMalformedDecimal = fmt.Errorf("%w: not a decimal", ErrMalformed)
 
 func (s *symbol) price(d string) (domain.Price, error) {

@@ -82,18 +82,33 @@ func (v *Venue) local(ctx context.Context, r request, kind domain.ExecKind, reas
 
 // newOrder is the Binance form of a new order (or of cancelReplace's new
 // half) for sym: the shape, price, stop price, quantity and client id.
+// Its decimals are formatted as sym.inst.FormatQty and FormatPrice give
+// them, into one allocation.
 func (v *Venue) newOrder(sym *symbol, r request, qty domain.Qty, cid string) (api.NewOrder, bool) {
 	typ, tif, ok := orderShape(r.typ, r.tif, r.postOnly)
 	if !ok {
 		return api.NewOrder{}, false
 	}
-	o := api.NewOrder{Symbol: sym.name, Side: sideOf(r.side), Type: typ, TimeInForce: tif,
-		Quantity: sym.inst.FormatQty(qty), NewClientOrderID: cid, NewOrderRespType: api.RespRESULT}
-	if typ != api.TypeMarket && typ != api.TypeStopLoss {
-		o.Price = sym.inst.FormatPrice(r.price)
+	withPrice := typ != api.TypeMarket && typ != api.TypeStopLoss
+	withStop := typ == api.TypeStopLoss || typ == api.TypeStopLossLimit
+	var buf [3 * maxScaledLen]byte
+	b := appendScaled(buf[:0], int64(qty), sym.inst.QtyDecimals)
+	nq, np := len(b), len(b)
+	if withPrice {
+		b = appendScaled(b, int64(r.price), sym.inst.PriceDecimals)
+		np = len(b)
 	}
-	if typ == api.TypeStopLoss || typ == api.TypeStopLossLimit {
-		o.StopPrice = sym.inst.FormatPrice(r.stop)
+	if withStop {
+		b = appendScaled(b, int64(r.stop), sym.inst.PriceDecimals)
+	}
+	all := string(b)
+	o := api.NewOrder{Symbol: sym.name, Side: sideOf(r.side), Type: typ, TimeInForce: tif,
+		Quantity: all[:nq], NewClientOrderID: cid, NewOrderRespType: api.RespRESULT}
+	if withPrice {
+		o.Price = all[nq:np]
+	}
+	if withStop {
+		o.StopPrice = all[np:]
 	}
 	return o, true
 }

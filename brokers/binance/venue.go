@@ -49,6 +49,8 @@ type Venue struct {
 	outBuf []domain.ExecReport // the applier's reports of one event; applier only
 
 	sess sessionState
+
+	signer *api.Signer // signs WebSocket API requests; safe for concurrent use
 }
 
 // eventQueue bounds the queue of answers, stream events and query
@@ -68,7 +70,7 @@ func New(o Options) (*Venue, error) {
 		syms: map[string]*symbol{}, byInst: map[domain.InstrumentID]*symbol{},
 		out: make(chan request, o.QueueSize), events: make(chan *event, eventQueue),
 		restq: make(chan restJob), resyncClock: make(chan struct{}, 1),
-		tracks: map[domain.OrderID]*track{}}
+		tracks: map[domain.OrderID]*track{}, signer: api.NewSigner(o.Credentials.Secret)}
 	for name, in := range o.Symbols {
 		if v.byInst[in.ID] != nil {
 			return nil, fmt.Errorf("%w: instrument %s is mapped twice (%s, %s)", ErrInvalidOptions, in.Symbol, v.byInst[in.ID].name, name)

@@ -2,6 +2,7 @@ package binance
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/json"
 	"strconv"
 	"sync"
@@ -26,7 +27,8 @@ type wsAPI struct {
 	v    *Venue
 	conn *websocket.Conn
 
-	wmu sync.Mutex // guards writes to conn (one writer at a time)
+	wmu  sync.Mutex // guards writes to conn (one writer at a time) and wbuf
+	wbuf []byte     // the request being written, reused by the next
 
 	mu      sync.Mutex // guards pending, seq and closed; never held while calling back
 	pending map[uint64]*wsCall
@@ -58,10 +60,12 @@ func (w *wsAPI) request(method string, params api.Params, signed bool, cb func(*
 	id := w.seq
 	w.pending[id] = &wsCall{deadline: time.Now().Add(w.v.opts.RequestTimeout), cb: cb}
 	w.mu.Unlock()
-	msg := w.v.encodeWS(make([]byte, 0, 512), id, method, params, signed)
 	w.wmu.Lock()
+	// WriteMessage copies msg into the connection's frame, so the buffer
+	// is free again once it returns.
+	w.wbuf = w.v.encodeWS(w.wbuf[:0], id, method, params, signed)
 	_ = w.conn.SetWriteDeadline(time.Now().Add(w.v.opts.RequestTimeout))
-	err := w.conn.WriteMessage(websocket.TextMessage, msg)
+	err := w.conn.WriteMessage(websocket.TextMessage, w.wbuf)
 	w.wmu.Unlock()
 	if err != nil {
 		w.close(err) // calls cb with ErrConnLost: the frame may have gone out
@@ -71,22 +75,35 @@ func (w *wsAPI) request(method string, params api.Params, signed bool, cb func(*
 // encodeWS appends the JSON of a WebSocket API request to b. Signed
 // requests get apiKey, recvWindow, timestamp and signature (the HMAC of
 // api.WSPayload). Every value is a JSON string but timestamp and
-// recvWindow, which are numbers.
+// recvWindow, which are numbers. It does not allocate when b has room
+// and params has at most maxSortedParams entries: the signature payload
+// is built in b's spare capacity and signed by the venue's api.Signer.
 func (v *Venue) encodeWS(b []byte, id uint64, method string, params api.Params, signed bool) []byte {
+	return v.encodeWSAt(b, id, method, params, signed, v.clock.now())
+}
+
+// maxSortedParams is how many parameters (the request's and the four
+// signing ones) encodeWSAt sorts without allocating.
+const maxSortedParams = 24
+
+// encodeWSAt is encodeWS with the timestamp's time now.
+func (v *Venue) encodeWSAt(b []byte, id uint64, method string, params api.Params, signed bool, now time.Time) []byte {
+	var sig [2 * sha256.Size]byte
+	nsig := 0
+	recvWindow, ts := v.opts.RecvWindow.Milliseconds(), now.UnixMilli()
 	if signed {
-		p := make(api.Params, 0, len(params)+4)
-		p = append(p, params...)
-		p = p.Add(api.ParamAPIKey, v.opts.Credentials.APIKey)
-		p = p.Add(api.ParamRecvWindow, strconv.FormatInt(v.opts.RecvWindow.Milliseconds(), 10))
-		p = p.Add(api.ParamTimestamp, api.Timestamp(v.clock.now()))
-		p = p.Add(api.ParamSignature, p.SignWS(v.opts.Credentials.Secret))
-		params = p
+		start := len(b)
+		b = appendWSPayload(b, params, v.opts.Credentials.APIKey, recvWindow, ts)
+		end := len(b)
+		b = v.signer.AppendSignature(b, b[start:end])
+		nsig = copy(sig[:], b[end:])
+		b = b[:start]
 	}
 	b = append(b, `{"id":"`...)
 	b = strconv.AppendUint(b, id, 10)
 	b = append(b, `","method":`...)
 	b = strconv.AppendQuote(b, method)
-	if len(params) > 0 {
+	if len(params) > 0 || signed {
 		b = append(b, `,"params":{`...)
 		for i, kv := range params {
 			if i > 0 {
@@ -100,9 +117,73 @@ func (v *Venue) encodeWS(b []byte, id uint64, method string, params api.Params, 
 				b = appendJSONString(b, kv.Value)
 			}
 		}
+		if signed {
+			if len(params) > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, `"`+api.ParamAPIKey+`":`...)
+			b = appendJSONString(b, v.opts.Credentials.APIKey)
+			b = append(b, `,"`+api.ParamRecvWindow+`":`...)
+			b = strconv.AppendInt(b, recvWindow, 10)
+			b = append(b, `,"`+api.ParamTimestamp+`":`...)
+			b = strconv.AppendInt(b, ts, 10)
+			b = append(b, `,"`+api.ParamSignature+`":"`...)
+			b = append(b, sig[:nsig]...)
+			b = append(b, '"')
+		}
 		b = append(b, '}')
 	}
 	return append(b, '}')
+}
+
+// appendWSPayload appends api.WSPayload of params with apiKey,
+// recvWindow and timestamp added: every parameter but signature, sorted
+// by name (stably: a repeated key is signed each time, in list order), as
+// k=v joined by '&'.
+func appendWSPayload(b []byte, params api.Params, apiKey string, recvWindow, ts int64) []byte {
+	extra := [3]string{api.ParamAPIKey, api.ParamRecvWindow, api.ParamTimestamp}
+	n := len(params) + len(extra)
+	key := func(i int) string {
+		if i < len(params) {
+			return params[i].Key
+		}
+		return extra[i-len(params)]
+	}
+	var arr [maxSortedParams]int
+	idx := arr[:0]
+	if n > len(arr) {
+		idx = make([]int, 0, n)
+	}
+	for i := range n {
+		if key(i) == api.ParamSignature {
+			continue
+		}
+		// Insertion sort: stable, and a dozen parameters need no more.
+		j := len(idx)
+		idx = append(idx, i)
+		for ; j > 0 && key(idx[j-1]) > key(i); j-- {
+			idx[j] = idx[j-1]
+		}
+		idx[j] = i
+	}
+	for k, i := range idx {
+		if k > 0 {
+			b = append(b, '&')
+		}
+		b = append(b, key(i)...)
+		b = append(b, '=')
+		switch i - len(params) {
+		case 0:
+			b = append(b, apiKey...)
+		case 1:
+			b = strconv.AppendInt(b, recvWindow, 10)
+		case 2:
+			b = strconv.AppendInt(b, ts, 10)
+		default:
+			b = append(b, params[i].Value...)
+		}
+	}
+	return b
 }
 
 // appendJSONString appends s as a JSON string. Parameter values are

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"log/slog"
 	"unicode"
 )
@@ -28,7 +29,7 @@ var ErrBadSecret = errors.New("binance api: secret is empty or has whitespace or
 // The zero Secret holds no key: Sign gives "" and Verify is false. A
 // Secret is safe for concurrent use.
 type Secret struct {
-	mac func(payload []byte) []byte
+	mac func() hash.Hash // a new HMAC-SHA256 keyed with the secret
 }
 
 // NewSecret makes a Secret of s, refusing an empty s or one with
@@ -43,11 +44,7 @@ func NewSecret(s string) (Secret, error) {
 		}
 	}
 	key := []byte(s)
-	return Secret{mac: func(payload []byte) []byte {
-		h := hmac.New(sha256.New, key)
-		h.Write(payload)
-		return h.Sum(nil)
-	}}, nil
+	return Secret{mac: func() hash.Hash { return hmac.New(sha256.New, key) }}, nil
 }
 
 // IsZero reports whether s holds no key.
@@ -59,7 +56,7 @@ func (s Secret) Sign(payload []byte) string {
 	if s.mac == nil {
 		return ""
 	}
-	return hex.EncodeToString(s.mac(payload))
+	return hex.EncodeToString(s.sum(payload))
 }
 
 // Verify reports whether signature, hex in either case (Binance's HMAC
@@ -74,7 +71,14 @@ func (s Secret) Verify(payload []byte, signature string) bool {
 	if err != nil {
 		return false
 	}
-	return hmac.Equal(got, s.mac(payload))
+	return hmac.Equal(got, s.sum(payload))
+}
+
+// sum is the HMAC-SHA256 of payload; s is not zero.
+func (s Secret) sum(payload []byte) []byte {
+	h := s.mac()
+	h.Write(payload)
+	return h.Sum(nil)
 }
 
 // String gives [Redacted].
