@@ -1,9 +1,7 @@
 package binance
 
 import (
-	"bytes"
 	"errors"
-	"strconv"
 
 	"github.com/desk-trading/desk/brokers/binance/api"
 )
@@ -84,8 +82,10 @@ func envelope(msg []byte) (event []byte, ok bool) {
 
 // scanExec reads a flat JSON object of strings, numbers, booleans and
 // nulls into er, by Binance's case-sensitive one-letter names; other
-// members are skipped. It fails with errSlowPath on anything else.
+// members are skipped. It fails with errSlowPath on anything else. Every
+// string of er shares one copy of b, the one allocation it makes.
 func scanExec(b []byte, er *api.ExecutionReport) error {
+	var src string // b as a string, made at the first string member
 	i := skipWS(b, 0)
 	if i >= len(b) || b[i] != '{' {
 		return errSlowPath
@@ -109,13 +109,14 @@ func scanExec(b []byte, er *api.ExecutionReport) error {
 		}
 		var val []byte
 		isStr := false
+		at := i
 		switch c := b[i]; {
 		case c == '"':
 			v, j, ok := scanString(b, i)
 			if !ok {
 				return errSlowPath
 			}
-			val, isStr, i = v, true, j
+			val, isStr, i, at = v, true, j, i+1
 		case c == '-' || c >= '0' && c <= '9' || c == 't' || c == 'f' || c == 'n':
 			j := i
 			for j < len(b) && b[j] != ',' && b[j] != '}' && b[j] != ' ' && b[j] != '\n' && b[j] != '\t' && b[j] != '\r' {
@@ -128,7 +129,14 @@ func scanExec(b []byte, er *api.ExecutionReport) error {
 		default:
 			return errSlowPath
 		}
-		if err := setExec(er, key, val, isStr); err != nil {
+		if src == "" && isStr {
+			src = string(b)
+		}
+		var sv string
+		if src != "" {
+			sv = src[at : at+len(val)]
+		}
+		if err := setExec(er, key, val, sv, isStr); err != nil {
 			return err
 		}
 		i = skipWS(b, i)
@@ -164,19 +172,17 @@ func scanString(b []byte, i int) (s []byte, next int, ok bool) {
 	if i >= len(b) || b[i] != '"' {
 		return nil, 0, false
 	}
-	j := bytes.IndexByte(b[i+1:], '"')
-	if j < 0 {
-		return nil, 0, false
-	}
-	s = b[i+1 : i+1+j]
-	for _, c := range s {
-		// Escapes, control characters and anything not ASCII (whose
-		// validity encoding/json checks) take the slow path.
-		if c == '\\' || c < 0x20 || c >= 0x80 {
+	for j := i + 1; j < len(b); j++ {
+		switch c := b[j]; {
+		case c == '"':
+			return b[i+1 : j], j + 1, true
+		case c == '\\' || c < 0x20 || c >= 0x80:
+			// Escapes, control characters and anything not ASCII (whose
+			// validity encoding/json checks) take the slow path.
 			return nil, 0, false
 		}
 	}
-	return s, i + 2 + j, true
+	return nil, 0, false
 }
 
 // scalar reports whether v is a JSON literal or number.
@@ -219,13 +225,15 @@ func scalar(v []byte) bool {
 	return i == len(v)
 }
 
-// setExec stores one member. A string member where a number belongs (or
-// the reverse) is errSlowPath: encoding/json then says what is wrong.
-func setExec(er *api.ExecutionReport, key, val []byte, isStr bool) error {
+// setExec stores one member: val, which sv is as a string ("" when no
+// string member has come yet). A string member where a number belongs
+// (or the reverse) is errSlowPath: encoding/json then says what is
+// wrong.
+func setExec(er *api.ExecutionReport, key, val []byte, sv string, isStr bool) error {
 	str := func(dst *string) error {
 		switch {
 		case isStr:
-			*dst = string(val)
+			*dst = sv
 		case string(val) == "null":
 			*dst = ""
 		default:
@@ -240,8 +248,8 @@ func setExec(er *api.ExecutionReport, key, val []byte, isStr bool) error {
 		if string(val) == "null" {
 			return nil
 		}
-		n, err := strconv.ParseInt(string(val), 10, 64)
-		if err != nil {
+		n, ok := parseInt(val)
+		if !ok {
 			return errSlowPath
 		}
 		*dst = n
@@ -346,4 +354,32 @@ func setExec(er *api.ExecutionReport, key, val []byte, isStr bool) error {
 		return str(&er.ExpiryReason)
 	}
 	return nil
+}
+
+// parseInt parses v as strconv.ParseInt(string(v), 10, 64) does, without
+// a string: an optional sign and decimal digits, within int64.
+func parseInt(v []byte) (int64, bool) {
+	neg := false
+	if len(v) > 0 && (v[0] == '-' || v[0] == '+') {
+		neg, v = v[0] == '-', v[1:]
+	}
+	if len(v) == 0 {
+		return 0, false
+	}
+	var u uint64
+	const cutoff = 1 << 63
+	for _, c := range v {
+		d := c - '0'
+		if d > 9 || u > (cutoff-uint64(d))/10 {
+			return 0, false
+		}
+		u = u*10 + uint64(d)
+	}
+	switch {
+	case neg:
+		return -int64(u), true // u == 1<<63 wraps to math.MinInt64
+	case u == cutoff:
+		return 0, false
+	}
+	return int64(u), true
 }

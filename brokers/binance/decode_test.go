@@ -71,3 +71,36 @@ func FuzzDecodeEvent(f *testing.F) {
 		}
 	})
 }
+
+// TestDecodeEventTable: members at the edges of the scanner's fast path
+// (numbers at int64's limits, strings before and after numbers, nulls,
+// non-ASCII) decode as encoding/json decodes them.
+func TestDecodeEventTable(t *testing.T) {
+	for _, m := range []string{
+		`{"E":9223372036854775807,"e":"executionReport","i":-9223372036854775808}`,
+		`{"E":9223372036854775808,"e":"executionReport"}`,
+		`{"E":-9223372036854775809,"e":"executionReport"}`,
+		`{"E":-0,"e":"executionReport","i":0,"t":-1}`,
+		`{"E":01,"e":"executionReport"}`,
+		`{"E":1.5,"e":"executionReport"}`,
+		`{"E":1e3,"e":"executionReport"}`,
+		`{"E":-,"e":"executionReport"}`,
+		`{"E":null,"i":12,"e":"executionReport","c":"","N":null,"s":"BTCUSD","L":"1.00","w":true,"m":null}`,
+		`{"e":"executionReport","N":"USDé","s":"x"}`,
+		`{"e":"executionReport","s":"a","s":"b"}`,
+		`{ "e" : "executionReport" , "E" : 7 , "X" : "FILLED" }`,
+		`{"e":"executionReport","eR":"x","v":3,"V":"NONE","W":1}`,
+	} {
+		got, err := decodeEvent([]byte(m))
+		ref, rerr := api.DecodeExecutionReport([]byte(m))
+		if (err == nil) != (rerr == nil) || got != ref {
+			t.Errorf("decodeEvent(%s) = %+v, %v; encoding/json %+v, %v", m, got, err, ref, rerr)
+		}
+	}
+}
+
+func TestDecodeEventAllocs(t *testing.T) {
+	if n := testing.AllocsPerRun(100, func() { _, _ = decodeEvent(benchReport) }); n > 1 {
+		t.Errorf("decodeEvent allocates %v times, want at most 1", n)
+	}
+}
