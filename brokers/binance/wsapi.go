@@ -102,7 +102,7 @@ func (v *Venue) encodeWSAt(b []byte, id uint64, method string, params api.Params
 	b = append(b, `{"id":"`...)
 	b = strconv.AppendUint(b, id, 10)
 	b = append(b, `","method":`...)
-	b = strconv.AppendQuote(b, method)
+	b = appendQuoted(b, method)
 	if len(params) > 0 || signed {
 		b = append(b, `,"params":{`...)
 		for i, kv := range params {
@@ -141,27 +141,25 @@ func (v *Venue) encodeWSAt(b []byte, id uint64, method string, params api.Params
 // by name (stably: a repeated key is signed each time, in list order), as
 // k=v joined by '&'.
 func appendWSPayload(b []byte, params api.Params, apiKey string, recvWindow, ts int64) []byte {
-	extra := [3]string{api.ParamAPIKey, api.ParamRecvWindow, api.ParamTimestamp}
-	n := len(params) + len(extra)
-	key := func(i int) string {
-		if i < len(params) {
-			return params[i].Key
-		}
-		return extra[i-len(params)]
+	n := len(params) + 3
+	var keyArr [maxSortedParams]string
+	var idxArr [maxSortedParams]int
+	keys, idx := keyArr[:0], idxArr[:0]
+	if n > maxSortedParams {
+		keys, idx = make([]string, 0, n), make([]int, 0, n)
 	}
-	var arr [maxSortedParams]int
-	idx := arr[:0]
-	if n > len(arr) {
-		idx = make([]int, 0, n)
+	for _, kv := range params {
+		keys = append(keys, kv.Key)
 	}
-	for i := range n {
-		if key(i) == api.ParamSignature {
+	keys = append(keys, api.ParamAPIKey, api.ParamRecvWindow, api.ParamTimestamp)
+	for i, k := range keys {
+		if k == api.ParamSignature {
 			continue
 		}
 		// Insertion sort: stable, and a dozen parameters need no more.
 		j := len(idx)
 		idx = append(idx, i)
-		for ; j > 0 && key(idx[j-1]) > key(i); j-- {
+		for ; j > 0 && keyLess(k, keys[idx[j-1]]); j-- {
 			idx[j] = idx[j-1]
 		}
 		idx[j] = i
@@ -170,7 +168,7 @@ func appendWSPayload(b []byte, params api.Params, apiKey string, recvWindow, ts 
 		if k > 0 {
 			b = append(b, '&')
 		}
-		b = append(b, key(i)...)
+		b = append(b, keys[i]...)
 		b = append(b, '=')
 		switch i - len(params) {
 		case 0:
@@ -184,6 +182,28 @@ func appendWSPayload(b []byte, params api.Params, apiKey string, recvWindow, ts 
 		}
 	}
 	return b
+}
+
+// keyLess is a < b, deciding on the first byte when it differs, as it
+// does for most parameter names.
+func keyLess(a, b string) bool {
+	if len(a) > 0 && len(b) > 0 && a[0] != b[0] {
+		return a[0] < b[0]
+	}
+	return a < b
+}
+
+// appendQuoted is strconv.AppendQuote(b, s), copying s as it is when it
+// is printable ASCII without a quote or a backslash.
+func appendQuoted(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+			return strconv.AppendQuote(b, s)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }
 
 // appendJSONString appends s as a JSON string. Parameter values are

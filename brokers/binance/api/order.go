@@ -62,7 +62,13 @@ type NewOrder struct {
 // newClientOrderId, newOrderRespType, leaving out empty fields. Append
 // recvWindow and timestamp, then sign ([SignQuery]).
 func (o NewOrder) Params() Params {
-	p := make(Params, 0, 12)
+	// Small enough to inline, so that a caller that does not keep the
+	// list has it on its stack.
+	return o.AppendParams(make(Params, 0, 12))
+}
+
+// AppendParams appends [NewOrder.Params] to p and returns the list.
+func (o NewOrder) AppendParams(p Params) Params {
 	add := func(k, v string) {
 		if v != "" {
 			p = append(p, Param{k, v})
