@@ -117,7 +117,23 @@ func scanExec(b []byte, er *api.ExecutionReport) error {
 				return errSlowPath
 			}
 			val, isStr, i, at = v, true, j, i+1
-		case c == '-' || c >= '0' && c <= '9' || c == 't' || c == 'f' || c == 'n':
+		case c == '-' || c >= '0' && c <= '9':
+			// An integer, as every number of an executionReport is, is
+			// read in one pass; anything else goes through scalar.
+			j := i
+			if c == '-' {
+				j++
+			}
+			d := j
+			for j < len(b) && b[j] >= '0' && b[j] <= '9' {
+				j++
+			}
+			if j > d && (j-d == 1 || b[d] != '0') && j < len(b) && (b[j] == ',' || b[j] == '}') {
+				val, i = b[i:j], j
+				break
+			}
+			fallthrough
+		case c == 't' || c == 'f' || c == 'n':
 			j := i
 			for j < len(b) && b[j] != ',' && b[j] != '}' && b[j] != ' ' && b[j] != '\n' && b[j] != '\t' && b[j] != '\r' {
 				j++
@@ -269,89 +285,93 @@ func setExec(er *api.ExecutionReport, key, val []byte, sv string, isStr bool) er
 		return nil
 	}
 	var s string
-	switch string(key) {
-	case "e":
+	if len(key) != 1 {
+		if string(key) == "eR" {
+			return str(&er.ExpiryReason)
+		}
+		return nil
+	}
+	switch key[0] {
+	case 'e':
 		return str(&er.EventType)
-	case "E":
+	case 'E':
 		return num(&er.EventTime)
-	case "s":
+	case 's':
 		return str(&er.Symbol)
-	case "c":
+	case 'c':
 		return str(&er.ClientOrderID)
-	case "S":
+	case 'S':
 		err := str(&s)
 		er.Side = api.Side(s)
 		return err
-	case "o":
+	case 'o':
 		err := str(&s)
 		er.OrderType = api.OrderType(s)
 		return err
-	case "f":
+	case 'f':
 		err := str(&s)
 		er.TimeInForce = api.TimeInForce(s)
 		return err
-	case "q":
+	case 'q':
 		return str(&er.Quantity)
-	case "p":
+	case 'p':
 		return str(&er.Price)
-	case "P":
+	case 'P':
 		return str(&er.StopPrice)
-	case "F":
+	case 'F':
 		return str(&er.IcebergQty)
-	case "g":
+	case 'g':
 		return num(&er.OrderListID)
-	case "C":
+	case 'C':
 		return str(&er.OrigClientOrderID)
-	case "x":
+	case 'x':
 		err := str(&s)
 		er.ExecutionType = api.ExecutionType(s)
 		return err
-	case "X":
+	case 'X':
 		err := str(&s)
 		er.OrderStatus = api.OrderStatus(s)
 		return err
-	case "r":
+	case 'r':
 		return str(&er.RejectReason)
-	case "i":
+	case 'i':
 		return num(&er.OrderID)
-	case "l":
+	case 'l':
 		return str(&er.LastQty)
-	case "z":
+	case 'z':
 		return str(&er.CumQty)
-	case "L":
+	case 'L':
 		return str(&er.LastPrice)
-	case "n":
+	case 'n':
 		return str(&er.Commission)
-	case "N":
+	case 'N':
 		return str(&er.CommissionAsset)
-	case "T":
+	case 'T':
 		return num(&er.TransactTime)
-	case "t":
+	case 't':
 		return num(&er.TradeID)
-	case "I":
+	case 'I':
 		return num(&er.ExecutionID)
-	case "w":
+	case 'w':
 		return flag(&er.IsWorking)
-	case "m":
+	case 'm':
 		return flag(&er.IsMaker)
-	case "M":
+	case 'M':
 		return flag(&er.Ignore)
-	case "O":
+	case 'O':
 		return num(&er.CreateTime)
-	case "Z":
+	case 'Z':
 		return str(&er.CumQuoteQty)
-	case "Y":
+	case 'Y':
 		return str(&er.LastQuoteQty)
-	case "Q":
+	case 'Q':
 		return str(&er.QuoteOrderQty)
-	case "W":
+	case 'W':
 		return num(&er.WorkingTime)
-	case "V":
+	case 'V':
 		return str(&er.SelfTradePreventionMode)
-	case "v":
+	case 'v':
 		return num(&er.PreventedMatchID)
-	case "eR":
-		return str(&er.ExpiryReason)
 	}
 	return nil
 }
@@ -367,6 +387,19 @@ func parseInt(v []byte) (int64, bool) {
 		return 0, false
 	}
 	var u uint64
+	if len(v) <= 18 { // cannot overflow
+		for _, c := range v {
+			d := c - '0'
+			if d > 9 {
+				return 0, false
+			}
+			u = u*10 + uint64(d)
+		}
+		if neg {
+			return -int64(u), true
+		}
+		return int64(u), true
+	}
 	const cutoff = 1 << 63
 	for _, c := range v {
 		d := c - '0'
