@@ -95,9 +95,15 @@ func scanExec(b []byte, er *api.ExecutionReport) error {
 		return checkEnd(b, i+1)
 	}
 	for {
-		key, j, ok := scanString(b, i)
-		if !ok {
-			return errSlowPath
+		var key []byte
+		var j int
+		if i+2 < len(b) && b[i] == '"' && b[i+2] == '"' && plain(b[i+1]) {
+			key, j = b[i+1:i+2], i+3 // a one-letter key, as nearly all are
+		} else {
+			var ok bool
+			if key, j, ok = scanString(b, i); !ok {
+				return errSlowPath
+			}
 		}
 		i = skipWS(b, j)
 		if i >= len(b) || b[i] != ':' {
@@ -177,6 +183,9 @@ func checkEnd(b []byte, i int) error {
 }
 
 func skipWS(b []byte, i int) int {
+	if i < len(b) && b[i] > ' ' { // the usual case: no whitespace
+		return i
+	}
 	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
 		i++
 	}
@@ -200,6 +209,9 @@ func scanString(b []byte, i int) (s []byte, next int, ok bool) {
 	}
 	return nil, 0, false
 }
+
+// plain reports whether c may stand in a string scanString reads.
+func plain(c byte) bool { return c >= 0x20 && c < 0x80 && c != '\\' && c != '"' }
 
 // scalar reports whether v is a JSON literal or number.
 func scalar(v []byte) bool {

@@ -33,6 +33,8 @@
 // timestamp and signature are params; the payload is every param but
 // signature, sorted by name, as k=v joined by &, values as plain UTF-8
 // (not percent-encoded): [WSPayload], [SignWSParams], [VerifyWSParams].
+// A [Signer] keys one HMAC per secret and appends signatures without
+// allocating, for the order-entry hot path; like a Secret it never prints.
 // HMAC signatures are case-insensitive hex.
 //
 // # Outcomes
