@@ -439,3 +439,39 @@ func TestDemoKeysAreAccepted(t *testing.T) {
 		t.Fatal("the second run made a new key")
 	}
 }
+
+// TestServeFailsWhenALiveVenueRefusesTheKey: with a secret the venue
+// does not accept, the order session never comes up while market data
+// flows; desk serve says so and exits, rather than hang with its feeds
+// blocked on an engine that never ran.
+func TestServeFailsWhenALiveVenueRefusesTheKey(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs desk processes")
+	}
+	r := newLiveRig(t)
+	bad := filepath.Join(r.dir, "badkeys")
+	if err := os.WriteFile(bad, []byte(r.creds.APIKey+" notTheSecret00000000000000000000000001\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := os.ReadFile(r.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(r.cfg, []byte(strings.ReplaceAll(string(cfg), filepath.Join(r.dir, "keys"), bad)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p := startServe(t, r.bin, r.state, r.socket, "--config", r.cfg)
+	done := make(chan error, 1)
+	go func() { done <- p.cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Fatal("desk serve exited 0 with a key the venue refuses")
+		}
+		if log := p.stderr.String(); !strings.Contains(log, "did not come up") || strings.Contains(log, "notTheSecret") {
+			t.Fatalf("desk serve's log does not say why, or shows the secret:\n%s", stderrTail(p, 10))
+		}
+	case <-time.After(within):
+		t.Fatalf("desk serve still running after %s:\n%s", within, stderrTail(p, 10))
+	}
+}

@@ -349,6 +349,16 @@ func (e *Engine) Submit(in *domain.Intent) error {
 	}
 }
 
+// Abandon gives up an engine that never ran: whoever blocks on it (a feed
+// in OnBook behind a full queue, a host in Submit) returns at once, as
+// after Run, and Run refuses to start. It does nothing once Run started.
+// The daemon calls it when start-up fails before the engine runs.
+func (e *Engine) Abandon() {
+	if e.running.CompareAndSwap(false, true) {
+		close(e.done)
+	}
+}
+
 // OnBook queues a venue's book (the feeds' Sink). It blocks while the book
 // queue is full and drops the book once the engine has stopped.
 func (e *Engine) OnBook(b *domain.BookUpdate) {
@@ -375,7 +385,7 @@ func (e *Engine) Done() <-chan struct{} { return e.done }
 // Run processes inputs until ctx is done. It may be called once.
 func (e *Engine) Run(ctx context.Context) error {
 	if !e.running.CompareAndSwap(false, true) {
-		return fmt.Errorf("engine: Run called twice")
+		return fmt.Errorf("engine: Run called twice, or after Abandon")
 	}
 	defer close(e.done)
 	tick := time.NewTicker(e.opts.SnapshotInterval)

@@ -314,6 +314,9 @@ func (d *Daemon) run(ctx context.Context) error {
 			log.Error("strategies did not stop within 5s; shutting down without them")
 		}
 		stopVenues()
+		// An engine that never ran never drains its queues: feeds blocked
+		// on a full one would never stop.
+		eng.Abandon()
 		venuesWG.Wait()
 		stopEngine()
 		engineWG.Wait()
