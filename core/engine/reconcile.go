@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/desk-trading/desk/core/domain"
@@ -244,8 +245,11 @@ func gatherVenue(ctx context.Context, id domain.VenueID, v Venue, working []doma
 func (e *Engine) applyRecord(rec *venueRecord) ReconcileSummary {
 	var sum ReconcileSummary
 	vid := rec.venue
+	var notOurs []domain.ExternalOrder
 	for k := range rec.orders {
-		e.reconcileOrder(vid, &rec.orders[k], &sum)
+		if x, external := e.reconcileOrder(vid, &rec.orders[k], &sum); external && x.Qty > x.Filled {
+			notOurs = append(notOurs, x)
+		}
 	}
 	for _, id := range rec.gone {
 		// A report may have arrived since the venue was asked: only an
@@ -256,10 +260,10 @@ func (e *Engine) applyRecord(rec *venueRecord) ReconcileSummary {
 		}
 	}
 	acct := e.account(vid)
-	if rec.hasExternal {
-		acct.external = rec.external
-		sum.External = len(rec.external)
-		for _, x := range rec.external {
+	if rec.hasExternal || len(notOurs) > 0 {
+		acct.external = append(slices.Clip(rec.external), notOurs...)
+		sum.External = len(acct.external)
+		for _, x := range acct.external {
 			e.log.Warn("reconcile: open order under an id that is not desk's, left alone",
 				"venue", e.venueName(vid), "client_id", x.ClientID, "venue_order", x.VenueOrderID)
 		}
@@ -409,19 +413,32 @@ func (a *venueAccount) since(i domain.InstrumentID, at int64) domain.Qty {
 }
 
 // reconcileOrder brings one order in line with the venue's record of it.
-func (e *Engine) reconcileOrder(vid domain.VenueID, vo *domain.VenueOrder, sum *ReconcileSummary) {
+//
+// An order under an id of desk's form that this desk cannot have sent is
+// not adopted: it is returned as external (an operator's order with a
+// look-alike id, or another desk's on the same account), left alone and
+// shown. Desk cannot have sent an order of this run's epoch or a later one
+// that it does not know (reconciliation at start comes before this run
+// sends anything), nor one of a strategy it does not run, nor one in an
+// instrument its strategy does not trade.
+func (e *Engine) reconcileOrder(vid domain.VenueID, vo *domain.VenueOrder, sum *ReconcileSummary) (x domain.ExternalOrder, external bool) {
 	id := vo.Order.ID
 	sid := id.Strategy()
-	if e.strategy(sid) == nil && e.risk.Strategy(sid) == nil {
-		sum.Foreign++
-		e.log.Warn("reconcile: order of a strategy this desk does not run, left alone", "order", id, "venue", e.venueName(vid))
-		return
-	}
 	o, known := e.oms.Get(id)
 	if !known && e.journaled(id) {
 		// The journal had it, the OMS has since let it go: it ended long
 		// ago, and its fills are in the positions already.
-		return
+		return x, false
+	}
+	if !known {
+		if why := e.notOurs(vo); why != "" {
+			if why == whyNoStrategy {
+				sum.Foreign++
+			}
+			e.log.Warn("reconcile: an order under an id of desk's form that this desk did not send, left alone",
+				"order", id, "venue", e.venueName(vid), "why", why)
+			return externalOf(vid, vo), true
+		}
 	}
 	if !known {
 		skel := vo.Order
@@ -454,6 +471,51 @@ func (e *Engine) reconcileOrder(vid domain.VenueID, vo *domain.VenueOrder, sum *
 	if known && o.State != before {
 		sum.Updated++
 	}
+	return x, false
+}
+
+// Why an unknown order under an id of desk's form is not desk's.
+const (
+	whyNoStrategy = "no such strategy"
+	whyEpoch      = "an epoch desk has not run before this one"
+	whyInstrument = "an instrument its strategy does not trade"
+)
+
+// notOurs says why desk cannot have sent vo, an order it does not know,
+// or "" when it may have (sent, then lost with a crash).
+func (e *Engine) notOurs(vo *domain.VenueOrder) string {
+	id := vo.Order.ID
+	st := e.strategy(id.Strategy())
+	switch {
+	case st == nil:
+		return whyNoStrategy
+	case id.Epoch() >= e.opts.Epoch:
+		return whyEpoch
+	case !slices.Contains(st.Instruments, vo.Order.Instrument):
+		return whyInstrument
+	}
+	return ""
+}
+
+// externalOf is the venue's record of an order that is not desk's, as an
+// external order: its quantity (after any replace) and what filled.
+func externalOf(vid domain.VenueID, vo *domain.VenueOrder) domain.ExternalOrder {
+	x := domain.ExternalOrder{Venue: vid, Instrument: vo.Order.Instrument, ClientID: vo.Order.ID.String(),
+		Side: vo.Order.Side, Price: vo.Order.Price, Qty: vo.Order.Qty, Created: vo.Order.Created}
+	for _, r := range vo.Reports {
+		if r.VenueOrderID != 0 {
+			x.VenueOrderID = r.VenueOrderID
+		}
+		switch r.Kind {
+		case domain.ExecFill:
+			x.Filled += r.LastQty
+		case domain.ExecReplaced:
+			x.Price, x.Qty = r.Price, r.Qty
+		case domain.ExecReject, domain.ExecCanceled, domain.ExecExpired:
+			x.Qty = x.Filled // ended: nothing open
+		}
+	}
+	return x
 }
 
 // reconcileReport applies one of a venue's recorded reports and reports

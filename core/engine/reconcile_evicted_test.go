@@ -72,7 +72,7 @@ func TestReconcileSkipsOrdersTheJournalHad(t *testing.T) {
 func TestReconcileAppliesAReplaceTheJournalLacks(t *testing.T) {
 	f := newFixture(t, &recVenue{}, &memJournal{}, nopHost{}, risk.Limits{})
 	f.quote()
-	id := f.eng.NextOrderID(0)
+	id := domain.MakeOrderID(f.eng.opts.Epoch-1, 0, 1) // sent by the run before this one
 	vo := domain.VenueOrder{
 		Order: domain.Order{ID: id, Instrument: 0, Venue: 0, Side: domain.Buy, Type: domain.Limit, TIF: domain.GTC,
 			Price: 10_000, Qty: 10, State: domain.StatePendingNew},
@@ -96,5 +96,48 @@ func TestReconcileAppliesAReplaceTheJournalLacks(t *testing.T) {
 	}
 	if n := f.eng.risk.Strategy(0); n.OpenOrders() != 1 {
 		t.Fatalf("risk counts %d working orders, want 1", n.OpenOrders())
+	}
+}
+
+// TestReconcileLeavesLookAlikeOrdersExternal: an order under an id of
+// desk's form that this desk cannot have sent (this run's epoch, a later
+// one, a strategy it does not run, an instrument its strategy does not
+// trade) is not adopted: it is shown as external, open or not, and its id
+// stays free for the order desk is about to send under it. Found by
+// review: a hand-placed "4-0-1" became mm-btc's order, and mm-btc's own
+// 4-0-1 was then refused as a duplicate.
+func TestReconcileLeavesLookAlikeOrdersExternal(t *testing.T) {
+	f := newFixture(t, &recVenue{}, &memJournal{}, nopHost{}, risk.Limits{})
+	f.quote()
+	ep := f.eng.opts.Epoch
+	resting := func(id domain.OrderID, inst domain.InstrumentID) domain.VenueOrder {
+		return domain.VenueOrder{
+			Order:   domain.Order{ID: id, Instrument: inst, Side: domain.Sell, Type: domain.Limit, TIF: domain.GTC, Price: 10_100, Qty: 10},
+			Reports: []domain.ExecReport{{Kind: domain.ExecAck, VenueOrderID: 9}, {Kind: domain.ExecFill, LastPx: 10_100, LastQty: 4, TradeID: 1}},
+		}
+	}
+	rec := &venueRecord{venue: 0, orders: []domain.VenueOrder{
+		resting(domain.MakeOrderID(ep, 0, 1), 0),   // this run's epoch: the id desk sends next
+		resting(domain.MakeOrderID(ep+1, 0, 1), 0), // an epoch to come
+		resting(domain.MakeOrderID(ep-1, 9, 1), 0), // no such strategy
+		resting(domain.MakeOrderID(ep-1, 0, 2), 1), // an instrument mm does not trade
+	}}
+	sum := f.eng.applyRecord(rec)
+	if sum.Adopted != 0 || sum.Fills != 0 || sum.External != 4 || sum.Foreign != 1 {
+		t.Fatalf("summary %+v; want nothing adopted, 4 external (1 of them foreign)", sum)
+	}
+	for _, x := range f.eng.account(0).external {
+		if x.Qty != 10 || x.Filled != 4 || x.VenueOrderID != 9 || x.Side != domain.Sell {
+			t.Errorf("external %+v; want the venue's order as it stands", x)
+		}
+	}
+	if p := f.eng.risk.Position(0, 0); p != nil && p.Qty != 0 {
+		t.Fatalf("mm's position %d: it took an order it did not send", p.Qty)
+	}
+	in := domain.Intent{Kind: domain.IntentNew, ID: f.eng.NextOrderID(0), Strategy: 0, Instrument: 0,
+		Side: domain.Buy, Type: domain.Limit, TIF: domain.GTC, Price: 10_000, Qty: 1}
+	f.eng.onIntent(&in)
+	if o, ok := f.eng.oms.Get(in.ID); !ok || o.State != domain.StatePendingNew {
+		t.Fatalf("mm's own order %s: %+v, %v; want it sent", in.ID, o, ok)
 	}
 }
