@@ -350,7 +350,7 @@ func TestLiveTradingSurvivesKill9AndVenueFaults(t *testing.T) {
 	// the venues' records.
 	st := r.start()
 	checkBalances(t, st)
-	r.fault("sim-b", url.Values{"kind": {"http-429"}, "count": {"30"}})
+	r.fault("sim-b", url.Values{"kind": {"http-429"}, "count": {"15"}})
 	desktest.Eventually(t, within, "desk told to back off by sim-b", func() bool {
 		for _, v := range r.status().Venues {
 			if v.Name == "sim-b" && v.RateUse != nil && v.RateUse.Status == http.StatusTooManyRequests {
