@@ -257,9 +257,10 @@ func (d *Daemon) Paths() Paths { return d.opts.Paths }
 // (the engine, the server) fails. Then it shuts down in order (see Stop) and
 // returns: nil after a clean stop, the component's error after a failure.
 //
-// Run fails at start when a venue does not come up or reconciliation does
-// not finish within 10s. Run may be called once; it returns an error at
-// once when called again or after Stop.
+// Run fails at start when a venue does not come up within 10s or
+// reconciliation does not finish within startReconcileLimit (30s). Run
+// may be called once; it returns an error at once when called again or
+// after Stop.
 func (d *Daemon) Run(ctx context.Context) error {
 	d.mu.Lock()
 	if d.started || d.stopped {
@@ -347,9 +348,7 @@ func (d *Daemon) run(ctx context.Context) error {
 	// The venues are live, and the engine does not yet drain their books:
 	// a venue stalls once its queue fills, so reconciliation gets a bound.
 	gens := w.sessionGens()
-	rctx, rcancel := context.WithTimeout(ctx, 10*time.Second)
-	rec, err := eng.Reconcile(rctx)
-	rcancel()
+	rec, err := reconcileAtStart(ctx, eng, log)
 	if err != nil {
 		return fail(err)
 	}
@@ -402,6 +401,40 @@ func (d *Daemon) run(ctx context.Context) error {
 	}
 	log.Info("stopped")
 	return runErr
+}
+
+// startReconcileLimit bounds reconciliation at start: long enough for an
+// order sent just before a crash to be settled by the venue's answer (a
+// venue cannot say it will never hold an order before the order's
+// recvWindow has passed, 5 s by default), short enough that a venue that
+// never answers fails the start.
+const startReconcileLimit = 30 * time.Second
+
+// reconcileAtStart reconciles the restored orders with the venues before
+// anything trades, trying again (every 250ms) while a venue cannot yet
+// answer for an order, until startReconcileLimit. What a failed try
+// applied stays applied: the next finds it reflected.
+func reconcileAtStart(ctx context.Context, eng *engine.Engine, log *slog.Logger) (engine.ReconcileSummary, error) {
+	ctx, cancel := context.WithTimeout(ctx, startReconcileLimit)
+	defer cancel()
+	var total engine.ReconcileSummary
+	for {
+		rec, err := eng.Reconcile(ctx)
+		total.Adopted += rec.Adopted
+		total.Fills += rec.Fills
+		total.Updated += rec.Updated
+		total.Canceled += rec.Canceled
+		total.Foreign, total.External, total.Mismatches = rec.Foreign, rec.External, rec.Mismatches
+		if err == nil || ctx.Err() != nil {
+			return total, err
+		}
+		log.Warn("reconciliation at start must wait for a venue's answer; trying again", "err", err)
+		select {
+		case <-ctx.Done():
+			return total, err
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
 }
 
 // Stop shuts the daemon down in order: it stops serving clients (each is
