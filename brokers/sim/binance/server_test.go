@@ -689,6 +689,12 @@ func TestDropConnectionsClosesEveryWebsocket(t *testing.T) {
 func TestMalformedAndStall(t *testing.T) {
 	f := start(t, sim.FlowOptions{OpsPerTick: 10, Interval: time.Millisecond, Volatility: 1})
 	c := dial(t, "ws://"+f.base+"/ws/aaausd@trade")
+	// A dial returns a moment before the server holds the subscription: a
+	// first trade says it does, so the fault below reaches this client.
+	_ = c.SetReadDeadline(time.Now().Add(waitFor))
+	if _, _, err := c.ReadMessage(); err != nil {
+		t.Fatal("no trade:", err)
+	}
 	post(t, "http://"+f.base+"/admin/fault?kind=malformed&stream=aaausd@trade")
 	deadline := time.Now().Add(waitFor)
 	for {
