@@ -551,17 +551,27 @@ func TestSubmitOnFullQueueReturnsErrQueueFull(t *testing.T) {
 	if n < size {
 		t.Errorf("queue full after %d submits, want at least %d", n, size)
 	}
-	// The batch the venue was in may have drained a request more before
-	// it blocked: fill the queue again (it stays full once blocked).
-	for k := 0; k <= size && h.v.Submit(limit(domain.OrderID(100+k), domain.Buy, 9000, 1)) == nil; k++ {
+	// The venue may drain a few more requests before it blocks on the
+	// report: fill the queue again until it stays full, then a cancel and
+	// a replace are refused too, at once.
+	next := domain.OrderID(100)
+	refill := func() {
+		for k := 0; k <= size; k++ {
+			next++
+			if h.v.Submit(limit(next, domain.Buy, 9000, 1)) != nil {
+				return
+			}
+		}
 	}
 	o := limit(1, domain.Buy, 9000, 1)
-	if err := h.v.Cancel(o); !errors.Is(err, sim.ErrQueueFull) {
-		t.Errorf("Cancel: %v, want ErrQueueFull", err)
-	}
-	if err := h.v.Replace(o, 9000, 2); !errors.Is(err, sim.ErrQueueFull) {
-		t.Errorf("Replace: %v, want ErrQueueFull", err)
-	}
+	desktest.Eventually(t, waitFor, "Cancel refused with ErrQueueFull", func() bool {
+		refill()
+		return errors.Is(h.v.Cancel(o), sim.ErrQueueFull)
+	})
+	desktest.Eventually(t, waitFor, "Replace refused with ErrQueueFull", func() bool {
+		refill()
+		return errors.Is(h.v.Replace(o, 9000, 2), sim.ErrQueueFull)
+	})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
 	defer cancel()
 	if _, err := h.v.OpenOrders(ctx); !errors.Is(err, context.DeadlineExceeded) {
