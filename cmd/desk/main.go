@@ -39,7 +39,8 @@ commands:
   serve    run the daemon (--config FILE, --state DIR, --socket PATH)
   attach   attach the TUI to a running daemon (the default command)
   ctl      control a running daemon: desk ctl --help
-  venue    a simulated exchange serving the Binance spot market-data protocol (--listen ADDR, --config FILE, --venue NAME)
+  venue    a simulated exchange serving the Binance spot protocol, market data and, with --keys and --state, order entry
+           (--listen ADDR, --config FILE, --venue NAME, --keys FILE, --state DIR)
   replay   replay a Binance recording through the feed's book sync: desk replay --venue binance FILE.ws [--snapshots FILE.http] [--json]
 `
 
