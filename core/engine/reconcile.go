@@ -38,7 +38,8 @@ type ReconcileSummary struct {
 	Mismatches int
 }
 
-func (s *ReconcileSummary) add(o ReconcileSummary) {
+// Add adds what another round of reconciliation changed to s.
+func (s *ReconcileSummary) Add(o ReconcileSummary) {
 	s.Adopted += o.Adopted
 	s.Fills += o.Fills
 	s.Updated += o.Updated
@@ -108,7 +109,7 @@ func (e *Engine) Reconcile(ctx context.Context) (ReconcileSummary, error) {
 			return sum, fmt.Errorf("engine: reconcile venue %s: %w", e.venueName(vid), err)
 		}
 		e.now = e.clock().UnixNano()
-		sum.add(e.applyRecord(rec))
+		sum.Add(e.applyRecord(rec))
 	}
 	e.handView()
 	e.publish()

@@ -79,22 +79,8 @@ func (s *Server) openOrders(_ context.Context, sg *signed) (any, *api.Error) {
 // allOrders is GET /api/v3/allOrders: symbol; orderId (from it on);
 // startTime, endTime (creation, unix ms); limit (500, at most 1000).
 func (s *Server) allOrders(_ context.Context, sg *signed) (any, *api.Error) {
-	r := newReader(sg.params)
-	m, aerr := s.symbolParam(r)
+	m, vals, limit, aerr := s.listParams(sg, api.ParamOrderID, "startTime", "endTime")
 	if aerr != nil {
-		return nil, aerr
-	}
-	var vals [3]int64
-	for i, k := range []string{api.ParamOrderID, "startTime", "endTime"} {
-		if vals[i], aerr = r.int64(k); aerr != nil {
-			return nil, aerr
-		}
-	}
-	limit, aerr := listLimit(r, 500, 1000)
-	if aerr != nil {
-		return nil, aerr
-	}
-	if aerr := r.done(); aerr != nil {
 		return nil, aerr
 	}
 	os, err := s.store.allOrders(sg.acct, m.name, vals[0], vals[1], vals[2], limit)
@@ -104,25 +90,36 @@ func (s *Server) allOrders(_ context.Context, sg *signed) (any, *api.Error) {
 	return s.orderList(os), nil
 }
 
-// myTrades is GET /api/v3/myTrades: symbol; orderId; fromId; startTime,
-// endTime; limit (500, at most 1000).
-func (s *Server) myTrades(_ context.Context, sg *signed) (any, *api.Error) {
+// listParams reads a history query's parameters: the symbol, the
+// optional integers keys (0 when absent, in that order), and limit (500,
+// at most 1000); any other parameter is refused.
+func (s *Server) listParams(sg *signed, keys ...string) (*market, []int64, int, *api.Error) {
 	r := newReader(sg.params)
 	m, aerr := s.symbolParam(r)
 	if aerr != nil {
-		return nil, aerr
+		return nil, nil, 0, aerr
 	}
-	var vals [4]int64
-	for i, k := range []string{api.ParamOrderID, "fromId", "startTime", "endTime"} {
+	vals := make([]int64, len(keys))
+	for i, k := range keys {
 		if vals[i], aerr = r.int64(k); aerr != nil {
-			return nil, aerr
+			return nil, nil, 0, aerr
 		}
 	}
 	limit, aerr := listLimit(r, 500, 1000)
 	if aerr != nil {
-		return nil, aerr
+		return nil, nil, 0, aerr
 	}
 	if aerr := r.done(); aerr != nil {
+		return nil, nil, 0, aerr
+	}
+	return m, vals, limit, nil
+}
+
+// myTrades is GET /api/v3/myTrades: symbol; orderId; fromId; startTime,
+// endTime; limit (500, at most 1000).
+func (s *Server) myTrades(_ context.Context, sg *signed) (any, *api.Error) {
+	m, vals, limit, aerr := s.listParams(sg, api.ParamOrderID, "fromId", "startTime", "endTime")
+	if aerr != nil {
 		return nil, aerr
 	}
 	ts, err := s.store.trades(sg.acct, m.name, vals[0], vals[1], vals[2], vals[3], limit)

@@ -420,11 +420,7 @@ func reconcileAtStart(ctx context.Context, eng *engine.Engine, log *slog.Logger)
 	var total engine.ReconcileSummary
 	for {
 		rec, err := eng.Reconcile(ctx)
-		total.Adopted += rec.Adopted
-		total.Fills += rec.Fills
-		total.Updated += rec.Updated
-		total.Canceled += rec.Canceled
-		total.Foreign, total.External, total.Mismatches = rec.Foreign, rec.External, rec.Mismatches
+		total.Add(rec)
 		if err == nil || ctx.Err() != nil {
 			return total, err
 		}
