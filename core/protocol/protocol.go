@@ -12,6 +12,7 @@ const (
 	TypeResponse = "response" // server -> client, answers a request
 	TypeStatus   = "status"   // server -> client, after Subscribe
 	TypeAlert    = "alert"    // server -> client, after Subscribe
+	TypeOrders   = "orders"   // server -> client, after CmdOrdersSubscribe
 )
 
 // Commands, the Cmd of a request.
@@ -26,6 +27,13 @@ const (
 	CmdLimitsGet = "limits.get" // NodeArgs (Node may be empty: every node) -> LimitsResult
 	CmdLimitsSet = "limits.set" // LimitsSetArgs -> LimitsSetResult
 	CmdAudit     = "audit"      // AuditArgs -> AuditResult
+
+	CmdReduceOnly = "reduce-only" // NodeArgs -> Ack
+	CmdCancel     = "cancel"      // CancelArgs -> CancelResult: cancel one working order
+	CmdCancelAll  = "cancel-all"  // NodeArgs -> CancelResult: cancel every working order under the node; its state is untouched
+	// CmdOrdersSubscribe starts Orders pushes on a subscribed connection
+	// (after CmdSubscribe): OrdersSubscribeArgs -> nothing.
+	CmdOrdersSubscribe = "orders.subscribe"
 )
 
 // Envelope is every message on the socket. Exactly one payload field is set,
@@ -45,6 +53,7 @@ type Envelope struct {
 	Error  *Error          `json:"error,omitempty"`
 	Status *Status         `json:"status,omitempty"`
 	Alert  *Alert          `json:"alert,omitempty"`
+	Orders *OrdersUpdate   `json:"orders,omitempty"`
 }
 
 // Hello is the server's greeting.
@@ -53,6 +62,9 @@ type Hello struct {
 	Daemon  string `json:"daemon"` // the daemon's version, e.g. "0.1.0"
 	PID     int    `json:"pid"`
 	User    string `json:"user"` // the peer as the server identified it
+	// ReadOnly is set when the client connected read-only (a wall
+	// screen): the daemon refuses every command that changes state.
+	ReadOnly bool `json:"read_only,omitempty"`
 }
 
 // Error is a refused request.
@@ -135,6 +147,10 @@ type LimitsSetArgs struct {
 	Key   string `json:"key"`
 	Value string `json:"value"` // a decimal; "0" removes the limit
 	Why   string `json:"why,omitempty"`
+	// DryRun validates the edit exactly as a real one and lists what the
+	// new value would breach right now, without changing or journaling
+	// anything.
+	DryRun bool `json:"dry_run,omitempty"`
 }
 
 // LimitsSetResult is the result of CmdLimitsSet.
@@ -145,6 +161,55 @@ type LimitsSetResult struct {
 	Old      string `json:"old"`
 	New      string `json:"new"`
 	CommitUS int64  `json:"commit_us"`
+	DryRun   bool   `json:"dry_run,omitempty"`
+	// Breaches are what the new value would breach at once: working
+	// orders above a new max_order_qty, positions over a new
+	// max_position, a node already past a new max_daily_loss. Set on a
+	// dry run; a real edit lists them too.
+	Breaches []Breach `json:"breaches,omitempty"`
+}
+
+// Breach is one thing a limit edit would breach right now.
+type Breach struct {
+	Node          string `json:"node"`                      // the node that would breach it
+	Instrument    string `json:"instrument,omitempty"`      // for per-instrument keys
+	ClientOrderID string `json:"client_order_id,omitempty"` // a working order that would breach it
+	Value         string `json:"value"`                     // the figure against the new limit
+	Message       string `json:"message"`                   // "working order mm-btc-17 for 5 above max_order_qty 2"
+}
+
+// CancelArgs name one order to cancel by its client order id.
+type CancelArgs struct {
+	ClientOrderID string `json:"client_order_id"`
+	Why           string `json:"why,omitempty"`
+}
+
+// CancelResult is the result of CmdCancel and CmdCancelAll. The cancels
+// are sent; each order's end arrives with the venue's answer.
+type CancelResult struct {
+	Node     string   `json:"node,omitempty"` // CmdCancelAll's node
+	Canceled int      `json:"canceled"`       // orders a cancel was sent for
+	Orders   []string `json:"orders"`         // their client order ids
+	CommitUS int64    `json:"commit_us"`
+}
+
+// OrdersSubscribeArgs configure the Orders stream. Finished is how many of
+// the most recently finished orders the first push holds besides every
+// working one: 0 means 500; the most is 5000.
+type OrdersSubscribeArgs struct {
+	Finished int `json:"finished,omitempty"`
+}
+
+// OrdersUpdate is one push of the Orders stream, conflated: at most one
+// per status interval, each changed order once at its latest state. The
+// first push has Reset set and holds the whole set (every working order
+// and the most recent finished ones); a client that fell too far behind
+// gets a Reset again. A client keeps the finished orders it wants and
+// drops the rest itself.
+type OrdersUpdate struct {
+	Reset  bool     `json:"reset,omitempty"` // Orders is the whole set: replace what you hold
+	Orders []Order  `json:"orders"`          // new or changed since the last push, oldest first
+	Gone   []string `json:"gone,omitempty"`  // client order ids the daemon no longer holds
 }
 
 // OrdersArgs page through the orders, oldest first. Zero Limit means 1000
@@ -185,6 +250,11 @@ type Ack struct {
 	Node     string `json:"node"`
 	State    string `json:"state"` // the node's trading state after the command
 	CommitUS int64  `json:"commit_us"`
+	// Cause says why State is more restrictive than the command asked
+	// (a resume under a halted firm, a tripped breaker): "firm halted by
+	// uid 0 (root) at 07:28:01 (why)". Empty when State is what was
+	// asked.
+	Cause string `json:"cause,omitempty"`
 }
 
 // Every state-changing command (halt, resume, kill, reset, limits.set) is
@@ -221,6 +291,7 @@ type StageLatency struct {
 	Count int64  `json:"count"`
 	P50   int64  `json:"p50_ns"`
 	P99   int64  `json:"p99_ns"`
+	P999  int64  `json:"p999_ns"`
 	Max   int64  `json:"max_ns"`
 	// Recent is the last complete window (10 s by default), absent when
 	// nothing was recorded in it.
@@ -251,6 +322,48 @@ type Firm struct {
 	State    string   `json:"state"`
 	Breakers []string `json:"breakers,omitempty"` // tripped, awaiting an operator's reset
 	Totals
+	NodeDetail
+}
+
+// NodeDetail is what every risk node shows besides its state: why it is
+// in that state, its tripped breakers in full, and the use of each limit
+// set on it or inherited.
+type NodeDetail struct {
+	// Changed is the last change of the node's own state by an operator
+	// or a breaker; absent when it never changed since start.
+	Changed *StateChange `json:"changed,omitempty"`
+	// Trips are the tripped breakers, with when and why (Breakers names
+	// them).
+	Trips []Trip `json:"trips,omitempty"`
+	// Use is each effective limit of the node and how much of it is used
+	// now, in key order.
+	Use []LimitUse `json:"use,omitempty"`
+}
+
+// StateChange is who set a node's state, when and why.
+type StateChange struct {
+	State string `json:"state"`
+	Who   string `json:"who"`
+	Time  string `json:"time"` // RFC 3339 with nanoseconds
+	Why   string `json:"why,omitempty"`
+}
+
+// Trip is one tripped breaker.
+type Trip struct {
+	Breaker string `json:"breaker"`
+	Time    string `json:"time"` // RFC 3339 with nanoseconds
+	Detail  string `json:"detail,omitempty"`
+}
+
+// LimitUse is one limit and its use: for max_position the instrument
+// nearest its limit, for max_orders_per_sec the current rate, for
+// max_daily_loss the loss since the day began.
+type LimitUse struct {
+	Key        string  `json:"key"`
+	Instrument string  `json:"instrument,omitempty"`
+	Limit      string  `json:"limit"`
+	Used       string  `json:"used"`
+	Ratio      float64 `json:"ratio"` // Used/Limit, 0.73 for 73%
 }
 
 // Book is a sub-portfolio of strategies.
@@ -259,6 +372,7 @@ type Book struct {
 	State    string   `json:"state"`
 	Breakers []string `json:"breakers,omitempty"`
 	Totals
+	NodeDetail
 }
 
 // Strategy is one running strategy instance.
@@ -270,6 +384,19 @@ type Strategy struct {
 	Breakers  []string   `json:"breakers,omitempty"`
 	Positions []Position `json:"positions"`
 	Totals
+	NodeDetail
+	// Denials counts the strategy's orders risk denied since start;
+	// LastDenial is the reason of the latest, LastDenialAt its time.
+	Denials      int64  `json:"denials"`
+	LastDenial   string `json:"last_denial,omitempty"`
+	LastDenialAt string `json:"last_denial_at,omitempty"`
+	// LastOrder is when the strategy last sent an order (RFC 3339); empty
+	// before the first.
+	LastOrder string `json:"last_order,omitempty"`
+	// TickToOrderP99 is the p99 of the strategy's tick-to-order latency
+	// in the last complete latency window, in nanoseconds; 0 when it sent
+	// nothing then.
+	TickToOrderP99 int64 `json:"tick_to_order_p99_ns,omitempty"`
 }
 
 // Position is a strategy's holding in one instrument.
@@ -297,6 +424,10 @@ type Journal struct {
 type Venue struct {
 	Name      string `json:"name"`
 	Connected bool   `json:"connected"`
+	// Execution is how the venue's orders are executed: "live" (sent to
+	// the venue with desk's keys), "paper" (matched in process against the
+	// venue's live book) or "sim" (a simulated venue).
+	Execution string `json:"execution,omitempty"`
 	Feed      *Feed  `json:"feed,omitempty"`
 	// Budget is the venue account's rate budget: what the engine spent
 	// of each limit in its current interval, for every strategy on the
@@ -365,20 +496,23 @@ type Budget struct {
 // started (see domain.FeedStats) and, for protocols with a book per venue
 // symbol, each symbol's state.
 type Feed struct {
-	Protocol     string       `json:"protocol"`
-	Connected    bool         `json:"connected"`
-	Frames       uint64       `json:"frames"`
-	Books        uint64       `json:"books"`
-	OutOfOrder   uint64       `json:"out_of_order"`
-	DiffsApplied uint64       `json:"diffs_applied"`
-	DiffsDropped uint64       `json:"diffs_dropped"`
-	Gaps         uint64       `json:"gaps"`
-	Resyncs      uint64       `json:"resyncs"`
-	Reconnects   uint64       `json:"reconnects"`
-	Malformed    uint64       `json:"malformed"`
-	Crossed      uint64       `json:"crossed"` // books withheld for a bid at or above the ask
-	Stale        int          `json:"stale"`   // instruments now stale
-	Symbols      []FeedSymbol `json:"symbols,omitempty"`
+	Protocol     string `json:"protocol"`
+	Connected    bool   `json:"connected"`
+	Frames       uint64 `json:"frames"`
+	Books        uint64 `json:"books"`
+	OutOfOrder   uint64 `json:"out_of_order"`
+	DiffsApplied uint64 `json:"diffs_applied"`
+	DiffsDropped uint64 `json:"diffs_dropped"`
+	Gaps         uint64 `json:"gaps"`
+	Resyncs      uint64 `json:"resyncs"`
+	Reconnects   uint64 `json:"reconnects"`
+	Malformed    uint64 `json:"malformed"`
+	Crossed      uint64 `json:"crossed"` // books withheld for a bid at or above the ask
+	Stale        int    `json:"stale"`   // instruments now stale
+	// LastMessage is when the feed last received a frame (RFC 3339 with
+	// nanoseconds, engine clock); empty before the first.
+	LastMessage string       `json:"last_message,omitempty"`
+	Symbols     []FeedSymbol `json:"symbols,omitempty"`
 }
 
 // FeedSymbol is one venue symbol's book within a Feed.
