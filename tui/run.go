@@ -60,6 +60,9 @@ type Options struct {
 	// MaxBackoff caps the redial delay, which doubles after each failure.
 	// Zero means 5s.
 	MaxBackoff time.Duration
+	// ReadOnly binds no action key: a screen on a wall. Dial should then
+	// connect read-only too, so the daemon refuses actions from it.
+	ReadOnly bool
 }
 
 // withDefaults returns o with every zero field replaced by its default.
