@@ -39,6 +39,9 @@ type conn struct {
 	ws   *websocket.Conn
 	peer Peer
 	log  *slog.Logger
+	// readOnly is set for a client that connected read-only: it may only
+	// read state (see refuseReadOnly).
+	readOnly bool
 
 	// out holds responses for the writer. When it is full the producer (the
 	// reader or a command of this client) waits until the writer catches up
@@ -73,15 +76,20 @@ type conn struct {
 	closeOnce sync.Once
 }
 
-func newConn(s *Server, ws *websocket.Conn, peer Peer) *conn {
+func newConn(s *Server, ws *websocket.Conn, peer Peer, readOnly bool) *conn {
 	life, end := context.WithCancel(context.Background())
+	log := s.log.With("peer", peer.String(), "pid", peer.PID)
+	if readOnly {
+		log = log.With("read_only", true)
+	}
 	return &conn{
+		readOnly:  readOnly,
 		life:      life,
 		endLife:   end,
 		s:         s,
 		ws:        ws,
 		peer:      peer,
-		log:       s.log.With("peer", peer.String(), "pid", peer.PID),
+		log:       log,
 		out:       make(chan outMsg, outQueueLen),
 		sem:       make(chan struct{}, maxInFlight),
 		share:     rate.NewLimiter(rate.Limit(s.opts.RequestRate), s.opts.RequestBurst),
@@ -100,6 +108,7 @@ func (c *conn) serve() {
 	c.log.Info("client connected")
 	hello := c.s.hello
 	hello.User = c.peer.String()
+	hello.ReadOnly = c.readOnly
 	c.out <- outMsg{env: protocol.Envelope{V: protocol.Version, Type: protocol.TypeHello, Hello: &hello}} // out is empty
 	writerDone := make(chan struct{})
 	go func() {

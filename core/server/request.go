@@ -78,6 +78,10 @@ func validate(env *protocol.Envelope) *protocol.Error {
 // a Backend command, waiting while maxInFlight commands of this client run.
 // It returns false when the connection has ended.
 func (c *conn) dispatch(env protocol.Envelope) bool {
+	if perr := c.refuseReadOnly(env.Cmd); perr != nil {
+		c.log.Info("command refused", "cmd", env.Cmd, "id", env.ID, "code", perr.Code, "err", perr.Message)
+		return c.reply(errorEnv(env.ID, perr))
+	}
 	switch {
 	case env.Cmd == protocol.CmdStatus:
 		st := c.s.opts.Backend.Status()

@@ -339,6 +339,11 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
+	readOnly, err := readOnlyParam(r.URL.Query())
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
 	if s.numConns() >= s.opts.MaxClients {
 		s.log.Warn("client refused: too many clients", "peer", peer.String(), "max", s.opts.MaxClients)
 		http.Error(w, fmt.Sprintf("too many clients (%d)", s.opts.MaxClients), http.StatusServiceUnavailable)
@@ -356,7 +361,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		s.log.Debug("websocket upgrade failed", "peer", peer.String(), "err", err)
 		return // Upgrade answered the client
 	}
-	c := newConn(s, ws, peer)
+	c := newConn(s, ws, peer, readOnly)
 	if !s.register(c) {
 		ws.Close()
 		return
