@@ -125,6 +125,9 @@ type ResetResult struct {
 type LimitsResult struct {
 	Nodes []NodeLimits      `json:"nodes"`
 	Caps  map[string]string `json:"caps"` // hard caps from config; absent key: no cap
+	// Keys are every limit key the daemon knows, in its order, for
+	// clients that offer them (completion, an editor).
+	Keys []string `json:"keys,omitempty"`
 }
 
 // NodeLimits are one node's limits: key -> decimal string, only the keys
