@@ -27,13 +27,15 @@ const (
 type outMsg struct {
 	env       protocol.Envelope
 	subscribe bool // after env, start Status pushes
+	orders    int  // above 0: after env, (re)start the orders stream with this many finished orders
 }
 
 // conn is one client connection. Its goroutines: the http handler's, which
 // reads and dispatches (readLoop); one writer (writeLoop), the only one that
 // writes data frames; and one per running command (run). The writer is fed
 // by out (responses, in order), the alert queue and a ticker that pulls the
-// latest Status, so a slow client only ever delays itself.
+// latest Status and, once the client asked for it, what changed in the
+// orders (ordersStream), so a slow client only ever delays itself.
 type conn struct {
 	s    *Server
 	ws   *websocket.Conn
@@ -51,6 +53,10 @@ type conn struct {
 	// reading until one finishes.
 	sem        chan struct{}
 	subscribed atomic.Bool // set by the writer when it starts pushes
+	// subscribeSent is set by the reader once it queued a subscribe for
+	// the writer: an orders.subscribe after it reaches the writer after
+	// it. The reader's alone.
+	subscribeSent bool
 	// share is the client's fair share of requests; the reader waits on it
 	// before dispatching each one (Options.RequestRate).
 	share *rate.Limiter
@@ -208,61 +214,113 @@ func (c *conn) pushAlert(a protocol.Alert) {
 // writeLoop is the connection's only writer of data frames. It returns nil
 // when the connection ends and an error when a write fails or times out.
 func (c *conn) writeLoop() error {
-	var (
-		tick <-chan time.Time
-		last *protocol.Status // last pushed; nil before the first push
-	)
+	w := writer{c: c}
+	defer w.stopTicker()
 	for {
-		push := false
+		push, pull := false, false
 		select {
 		case <-c.done:
 			return nil
 		case m := <-c.out:
-			var recent []protocol.Alert
-			if m.subscribe && !c.subscribed.Load() {
-				// Before the response, so that every alert raised after the
-				// client saw it reaches the client; those raised before
-				// come first.
-				recent = c.s.subscribeAlerts(c)
-			}
-			if err := c.writeJSON(&m.env); err != nil {
+			var err error
+			if push, pull, err = w.writeOut(m); err != nil {
 				return err
-			}
-			for i := range recent {
-				env := protocol.Envelope{V: protocol.Version, Type: protocol.TypeAlert, Alert: &recent[i]}
-				if err := c.writeJSON(&env); err != nil {
-					return err
-				}
-			}
-			if m.subscribe {
-				push, last = true, nil // a (re)subscribe gets a full Status at once
-				if tick == nil {
-					ticker := time.NewTicker(c.s.opts.StatusInterval)
-					defer ticker.Stop()
-					tick = ticker.C
-				}
 			}
 		case <-c.alertWake:
 			if err := c.writeAlerts(); err != nil {
 				return err
 			}
-		case <-tick:
+		case <-w.tick():
 			// A ticker holds one tick: a writer slowed by its client skips
-			// snapshots instead of queueing them.
-			push = true
+			// snapshots and pulls instead of queueing them.
+			push, pull = true, w.orders.on
 		}
-		if !push {
-			continue
+		if pull {
+			if err := c.pushOrders(&w.orders); err != nil {
+				return err
+			}
 		}
-		st := c.s.opts.Backend.Status()
-		if st == nil || st == last {
-			continue
+		if push {
+			if err := w.pushStatus(); err != nil {
+				return err
+			}
 		}
-		if err := c.writeStatus(st); err != nil {
-			return err
-		}
-		last = st
 	}
+}
+
+// writer is writeLoop's state.
+type writer struct {
+	c      *conn
+	ticker *time.Ticker     // nil before the first subscribe
+	last   *protocol.Status // last pushed; nil before the first push
+	orders ordersStream
+}
+
+// tick returns the ticker's channel; nil, which never delivers, before
+// the first subscribe.
+func (w *writer) tick() <-chan time.Time {
+	if w.ticker == nil {
+		return nil
+	}
+	return w.ticker.C
+}
+
+func (w *writer) stopTicker() {
+	if w.ticker != nil {
+		w.ticker.Stop()
+	}
+}
+
+// writeOut writes one response with what it starts, and says whether a
+// Status push and an orders pull are due at once.
+func (w *writer) writeOut(m outMsg) (push, pull bool, err error) {
+	c := w.c
+	var recent []protocol.Alert
+	if m.subscribe && !c.subscribed.Load() {
+		// Before the response, so that every alert raised after the
+		// client saw it reaches the client; those raised before come
+		// first.
+		recent = c.s.subscribeAlerts(c)
+	}
+	if err := c.writeJSON(&m.env); err != nil {
+		return false, false, err
+	}
+	for i := range recent {
+		env := protocol.Envelope{V: protocol.Version, Type: protocol.TypeAlert, Alert: &recent[i]}
+		if err := c.writeJSON(&env); err != nil {
+			return false, false, err
+		}
+	}
+	interval := c.s.opts.StatusInterval
+	if m.subscribe {
+		push, w.last = true, nil // a (re)subscribe gets a full Status at once
+		if w.ticker == nil {
+			w.ticker = time.NewTicker(interval)
+		}
+	}
+	if m.orders > 0 {
+		w.orders.start(m.orders)
+		// The Reset goes out at once unless a pull ran in the last
+		// interval; then the next tick has it. Either way the next tick
+		// is an interval after the last pull: at most one pull an interval.
+		if pull = w.orders.due(time.Now(), interval); pull {
+			w.ticker.Reset(interval)
+		}
+	}
+	return push, pull, nil
+}
+
+// pushStatus writes the latest Status when it changed since the last push.
+func (w *writer) pushStatus() error {
+	st := w.c.s.opts.Backend.Status()
+	if st == nil || st == w.last {
+		return nil
+	}
+	if err := w.c.writeStatus(st); err != nil {
+		return err
+	}
+	w.last = st
+	return nil
 }
 
 // writeAlerts writes every queued alert, preceded by a warning when some

@@ -37,7 +37,18 @@
 //
 // After subscribe the client gets a Status at once,
 // then the latest Status at most every Options.StatusInterval when it
-// changed, and every Alert as it happens.
+// changed, and every Alert as it happens. After orders.subscribe too, on a
+// Backend that is an OrderStreamer, it gets the orders stream: a Reset
+// holding every working order and the most recent finished ones, then at
+// most one update per interval with what changed since the last one it
+// was sent. The stream is pulled from OrdersSince with a cursor by the
+// connection's writer, so a slow client gets fewer, larger updates and
+// never loses one.
+//
+// A client that connects with "/?read_only=1" (ReadOnlyParam) gets a
+// read-only connection, said so in its Hello: the server refuses every
+// command but status, subscribe, orders.subscribe and the Backend's
+// queries with CodeRefused, whatever the Backend would do.
 //
 // # Caveats
 //

@@ -74,7 +74,8 @@ func validate(env *protocol.Envelope) *protocol.Error {
 	return nil
 }
 
-// dispatch answers status and subscribe at once and starts a goroutine for
+// dispatch refuses what a read-only connection may not run, answers
+// status, subscribe and orders.subscribe at once and starts a goroutine for
 // a Backend command, waiting while maxInFlight commands of this client run.
 // It returns false when the connection has ended.
 func (c *conn) dispatch(env protocol.Envelope) bool {
@@ -94,7 +95,10 @@ func (c *conn) dispatch(env protocol.Envelope) bool {
 		}
 		return c.reply(protocol.Envelope{V: protocol.Version, Type: protocol.TypeResponse, ID: env.ID, Result: data})
 	case env.Cmd == protocol.CmdSubscribe:
+		c.subscribeSent = true
 		return c.send(outMsg{env: protocol.Envelope{V: protocol.Version, Type: protocol.TypeResponse, ID: env.ID}, subscribe: true})
+	case env.Cmd == protocol.CmdOrdersSubscribe:
+		return c.subscribeOrders(env)
 	}
 	// Every other command is the Backend's, which refuses the ones it does
 	// not know: the list of commands lives in one place.
