@@ -88,20 +88,24 @@ func (n *Node) Trips() []Breaker {
 	return out
 }
 
-// trip trips b on n unless it already is, and appends the trip to t.trips.
-func (t *Tree) trip(n *Node, b Breaker, detail string) {
+// trip trips b on n at now unless it already is, remembers when and why,
+// and appends the trip to t.trips.
+func (t *Tree) trip(n *Node, b Breaker, detail string, now int64) {
 	if n.trips.has(b) {
 		return
 	}
 	a := t.breakers[b]
+	n.tripAt[b] = tripRecord{at: now, detail: detail}
+	n.tripActs[b] = a.Action
 	n.trips.bits |= 1 << b
 	n.trips.action = max(n.trips.action, a.Action)
 	t.trips = append(t.trips, Trip{Node: n, Breaker: b, Action: a.Action, Cancel: a.Cancel, Detail: detail})
 }
 
 // Trip trips breaker b on node as a journal replay does, without
-// evaluating anything. It fails with ErrUnknownNode or ErrUnknownBreaker.
-func (t *Tree) Trip(node string, b Breaker) error {
+// evaluating anything: at is when it tripped and detail what it tripped
+// with, as journaled. It fails with ErrUnknownNode or ErrUnknownBreaker.
+func (t *Tree) Trip(node string, b Breaker, at int64, detail string) error {
 	n, ok := t.byName[node]
 	if !ok {
 		return fmt.Errorf("risk: node %q: %w", node, ErrUnknownNode)
@@ -110,7 +114,7 @@ func (t *Tree) Trip(node string, b Breaker) error {
 		return fmt.Errorf("risk: %w", ErrUnknownBreaker)
 	}
 	t.trips = t.trips[:0]
-	t.trip(n, b, "restored")
+	t.trip(n, b, detail, at)
 	return nil
 }
 
@@ -160,10 +164,10 @@ func (t *Tree) Evaluate(now int64) (trips []Trip, rolled []*Node) {
 		n.peak = max(n.peak, n.PnL())
 		w := &n.whole
 		if loss := -n.DailyPnL(); w.maxDailyLoss > 0 && loss > w.maxDailyLoss {
-			t.trip(n, BreakerDailyLoss, fmt.Sprintf("daily loss %s over %s", loss, w.maxDailyLoss))
+			t.trip(n, BreakerDailyLoss, fmt.Sprintf("daily loss %s over %s", loss, w.maxDailyLoss), now)
 		}
 		if dd := n.Drawdown(); w.maxDrawdn > 0 && dd > w.maxDrawdn {
-			t.trip(n, BreakerDrawdown, fmt.Sprintf("drawdown %s over %s", dd, w.maxDrawdn))
+			t.trip(n, BreakerDrawdown, fmt.Sprintf("drawdown %s over %s", dd, w.maxDrawdn), now)
 		}
 	})
 	return t.trips, t.rolled
@@ -199,7 +203,7 @@ func (t *Tree) countStorm(s domain.StrategyID, now int64, b Breaker, what string
 		counter.add(now)
 		if limit > 0 {
 			if c := counter.total(now); c > limit {
-				t.trip(n, b, fmt.Sprintf("%d %s in a minute, over %d", c, what, limit))
+				t.trip(n, b, fmt.Sprintf("%d %s in a minute, over %d", c, what, limit), now)
 			}
 		}
 	}
@@ -215,7 +219,7 @@ func (t *Tree) Stale(i domain.InstrumentID, stale bool, now int64) []Trip {
 	}
 	for _, n := range t.strategies {
 		if n != nil && n.trades[i] {
-			t.trip(n, BreakerStaleData, fmt.Sprintf("market data for %s is stale", t.instruments[i].Symbol))
+			t.trip(n, BreakerStaleData, fmt.Sprintf("market data for %s is stale", t.instruments[i].Symbol), now)
 		}
 	}
 	return t.trips
@@ -224,13 +228,13 @@ func (t *Tree) Stale(i domain.InstrumentID, stale bool, now int64) []Trip {
 // VenueDown trips venue-down on the firm.
 func (t *Tree) VenueDown(venue string, now int64) []Trip {
 	t.trips = t.trips[:0]
-	t.trip(t.firm, BreakerVenueDown, fmt.Sprintf("venue %s disconnected", venue))
+	t.trip(t.firm, BreakerVenueDown, fmt.Sprintf("venue %s disconnected", venue), now)
 	return t.trips
 }
 
 // JournalFailed trips journal-error on the firm.
 func (t *Tree) JournalFailed(now int64) []Trip {
 	t.trips = t.trips[:0]
-	t.trip(t.firm, BreakerJournal, "the journal failed to write")
+	t.trip(t.firm, BreakerJournal, "the journal failed to write", now)
 	return t.trips
 }

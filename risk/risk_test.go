@@ -457,7 +457,7 @@ func TestBreakers(t *testing.T) {
 	// The operator's own state and the breakers combine.
 	tr.Reset(FirmNode, 0)
 	tr.SetState("s0", domain.ReduceOnly)
-	if err := tr.Trip("s0", BreakerStaleData); err != nil {
+	if err := tr.Trip("s0", BreakerStaleData, 0, "restored"); err != nil {
 		t.Fatal(err)
 	}
 	if s := tr.Strategy(0).Effective(); s != domain.Halted {

@@ -67,6 +67,14 @@ type Node struct {
 	peak      domain.Money // the day's P&L high-water mark
 	dups      dupRing      // strategies only
 	lastState domain.TradingState
+
+	// changed is the last SetStateBy (hasChanged: there was one);
+	// tripAt and tripActs are each tripped breaker's time, detail and
+	// action, by Breaker (see cause.go).
+	changed    Change
+	hasChanged bool
+	tripAt     [numBreakers]tripRecord
+	tripActs   [numBreakers]domain.TradingState
 }
 
 // Name returns the node's name: "firm", a book or a strategy id.

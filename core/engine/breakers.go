@@ -56,27 +56,12 @@ func (e *Engine) handleTrips(trips []risk.Trip) {
 		e.audit1(node, actionBreaker, "breaker", "", t.Breaker.String(), t.Detail)
 		msg := fmt.Sprintf("breaker %s tripped on %s: %s; %s", t.Breaker, node, t.Detail, t.Action)
 		if t.Cancel {
-			msg += fmt.Sprintf("; canceling %d working orders", e.cancelUnder(t.Node))
+			msg += fmt.Sprintf("; canceling %d working orders", len(e.cancelUnder(t.Node, nil)))
 		}
 		e.alert("critical", node, msg)
 	}
 	e.notifyStates()
 	e.publish()
-}
-
-// cancelUnder sends a cancel for every working order of every strategy
-// under n and returns how many are on their way (sent, queued for retry,
-// or waiting for a replace to resolve); orders already pending cancel are
-// not counted again.
-func (e *Engine) cancelUnder(n *risk.Node) int {
-	count := 0
-	e.oms.Working(func(o *domain.Order) bool {
-		if e.risk.Covers(n, o.Strategy) && e.requestCancel(o) {
-			count++
-		}
-		return true
-	})
-	return count
 }
 
 // kill halts node and cancels every working order under it.
@@ -85,7 +70,7 @@ func (e *Engine) kill(node, who, why string) (KillResult, error) {
 	if !ok {
 		return KillResult{}, fmt.Errorf("%q: %w", node, ErrUnknownNode)
 	}
-	old, err := e.risk.SetState(node, domain.Halted)
+	old, err := e.risk.SetStateBy(node, risk.Change{State: domain.Halted, Who: who, Why: why, At: e.now})
 	if err != nil {
 		return KillResult{}, err
 	}
@@ -93,7 +78,7 @@ func (e *Engine) kill(node, who, why string) (KillResult, error) {
 	// before them.
 	e.audit1(node, actionKill, who, old.String(), domain.Halted.String(), why)
 	e.notifyStates()
-	canceled := e.cancelUnder(n)
+	canceled := len(e.cancelUnder(n, nil))
 	e.alert("critical", node, fmt.Sprintf("%s killed by %s: halted, %d working orders canceled", node, who, canceled))
 	e.publish()
 	return KillResult{Node: node, State: n.Effective(), Canceled: canceled}, nil
@@ -136,21 +121,22 @@ func (e *Engine) audit1(node, action, who, old, new, why string) {
 	e.journal()
 }
 
-// restoreAudit re-applies a journaled action on the risk tree.
-func (e *Engine) restoreAudit(a *domain.Audit) {
+// restoreAudit re-applies a journaled action on the risk tree; at is when
+// it was journaled.
+func (e *Engine) restoreAudit(a *domain.Audit, at int64) {
 	var err error
 	switch a.Action {
 	case actionHalt, actionResume, actionReduceOnly, actionKill:
 		var s domain.TradingState
 		if s, err = domain.ParseTradingState(a.New); err == nil {
-			_, err = e.risk.SetState(a.Node, s)
+			_, err = e.risk.SetStateBy(a.Node, risk.Change{State: s, Who: a.Who, Why: a.Why, At: at})
 		}
 	case actionLimit:
 		err = e.restoreLimit(a)
 	case actionBreaker:
 		var b risk.Breaker
 		if b, err = risk.ParseBreaker(a.New); err == nil {
-			err = e.risk.Trip(a.Node, b)
+			err = e.risk.Trip(a.Node, b, at, a.Why)
 		}
 	case actionReset:
 		for _, name := range strings.Split(a.Old, ",") {

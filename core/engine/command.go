@@ -23,6 +23,8 @@ const (
 	cmdLimitsSet
 	cmdReconcileBegin
 	cmdReconcileApply
+	cmdCancel
+	cmdCancelAll
 )
 
 // command is an operator or supervisor request for the engine goroutine.
@@ -120,11 +122,13 @@ func (e *Engine) SetState(ctx context.Context, node string, s domain.TradingStat
 }
 
 // StateChange is the answer to SetState: the node and its effective
-// trading state after the change, and how long the answer waited for the
-// journal to make the change durable.
+// trading state after the change, why that state is more restrictive than
+// asked (risk.Node.Cause; "" when it is what was asked), and how long the
+// answer waited for the journal to make the change durable.
 type StateChange struct {
 	Node       string
 	State      domain.TradingState
+	Cause      string
 	CommitWait time.Duration
 }
 
@@ -246,6 +250,10 @@ func (e *Engine) command(c *command) {
 		r.value, r.err = e.reset(c.node, c.key, c.who, c.why)
 	case cmdLimitsSet:
 		r.value, r.err = e.limitsSet(c)
+	case cmdCancel:
+		r.value, r.err = e.cancelOne(c.payload.(domain.OrderID), c.who, c.why)
+	case cmdCancelAll:
+		r.value, r.err = e.cancelAll(c.node, c.who, c.why)
 	case cmdStrategyFailed:
 		if st := e.strategy(c.strat); st != nil {
 			e.alert("critical", st.Name, fmt.Sprintf("strategy failed and was halted: %v", c.err))
@@ -307,7 +315,7 @@ func (e *Engine) setState(node string, s domain.TradingState, who, why string) (
 	if !ok {
 		return StateChange{}, fmt.Errorf("%q: %w", node, ErrUnknownNode)
 	}
-	old, err := e.risk.SetState(node, s)
+	old, err := e.risk.SetStateBy(node, risk.Change{State: s, Who: who, Why: why, At: e.now})
 	if err != nil {
 		return StateChange{}, err
 	}
@@ -321,7 +329,7 @@ func (e *Engine) setState(node string, s domain.TradingState, who, why string) (
 		e.alert(sev, node, fmt.Sprintf("%s: %s -> %s by %s", node, old, s, who))
 	}
 	e.publish()
-	return StateChange{Node: node, State: n.Effective()}, nil
+	return StateChange{Node: node, State: n.Effective(), Cause: n.Cause(s)}, nil
 }
 
 func actionFor(s domain.TradingState) string {

@@ -19,4 +19,10 @@ var (
 	// ErrJournalDown is returned when a breaker reset is asked while the
 	// journal cannot write: trading must stay halted until it can.
 	ErrJournalDown = errors.New("the journal is down")
+	// ErrUnknownOrder is returned when a cancel names an order the engine
+	// does not hold: never sent, or finished and since forgotten.
+	ErrUnknownOrder = errors.New("no such order")
+	// ErrOrderDone is returned when a cancel names an order that already
+	// finished (filled, canceled, rejected, expired).
+	ErrOrderDone = errors.New("order already finished")
 )

@@ -47,7 +47,7 @@ func (e *Engine) Restore(ev *domain.Event, sum *RestoreSummary) {
 		sum.Fills++
 	case domain.EventAudit:
 		sum.Audits++
-		e.restoreAudit(&ev.Audit)
+		e.restoreAudit(&ev.Audit, ev.Time)
 	}
 }
 

@@ -206,14 +206,24 @@ func Limits(l engine.Limits) protocol.LimitsResult {
 	return out
 }
 
-// Ack renders the answer to a state change (halt, resume).
+// Ack renders the answer to a state change (halt, resume, reduce-only).
 func Ack(r engine.StateChange) protocol.Ack {
-	return protocol.Ack{Node: r.Node, State: r.State.String(), CommitUS: CommitUS(r.CommitWait)}
+	return protocol.Ack{Node: r.Node, State: r.State.String(), Cause: r.Cause, CommitUS: CommitUS(r.CommitWait)}
 }
 
 // KillResult renders the answer to a kill.
 func KillResult(r engine.KillResult) protocol.KillResult {
 	return protocol.KillResult{Node: r.Node, State: r.State.String(), Canceled: r.Canceled, CommitUS: CommitUS(r.CommitWait)}
+}
+
+// CancelResult renders the answer to a cancel or a cancel-all; Orders is
+// never nil.
+func CancelResult(r engine.CancelResult) protocol.CancelResult {
+	ids := make([]string, len(r.Orders))
+	for i, id := range r.Orders {
+		ids[i] = id.String()
+	}
+	return protocol.CancelResult{Node: r.Node, Canceled: len(ids), Orders: ids, CommitUS: CommitUS(r.CommitWait)}
 }
 
 // ResetResult renders the answer to a breaker reset; Cleared is never nil.

@@ -129,7 +129,7 @@ func TestStatusDisplayOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := `{"time":"1970-01-01T00:00:00Z","firm":{"state":"active","realized_pnl":"0","unrealized_pnl":"0","open_orders":0,"orders_sent":0,"fills":0},` +
-		`"books":null,"strategies":[{"id":"x","kind":"","book":"","state":"active","positions":[],"realized_pnl":"0","unrealized_pnl":"0","open_orders":0,"orders_sent":0,"fills":0}],` +
+		`"books":null,"strategies":[{"id":"x","kind":"","book":"","state":"active","positions":[],"realized_pnl":"0","unrealized_pnl":"0","open_orders":0,"orders_sent":0,"fills":0,"denials":0}],` +
 		`"venues":null,"journal":{"state":"up","pending":0},"latency":[]}`
 	if string(data) != want {
 		t.Errorf("empty status\n%s\nwant\n%s", data, want)
@@ -168,7 +168,7 @@ func TestResults(t *testing.T) {
 	}
 	k, _ := risk.ParseKey("max_position")
 	l := wire.LimitsSetResult(engine.LimitChange{Node: "mm", Key: k, Old: decimal.RequireFromString("1.50"), New: decimal.Zero, CommitWait: 3 * time.Microsecond})
-	if l != (protocol.LimitsSetResult{Node: "mm", Key: "max_position", Old: "1.5", New: "0", CommitUS: 3}) {
+	if !reflect.DeepEqual(l, protocol.LimitsSetResult{Node: "mm", Key: "max_position", Old: "1.5", New: "0", CommitUS: 3}) {
 		t.Errorf("limits.set %+v", l)
 	}
 	a := wire.Alert(engine.Alert{Time: 1_700_000_000_000_000_000, Severity: "info", Message: "m"})

@@ -73,14 +73,17 @@ func (b *backend) Do(ctx context.Context, peer server.Peer, cmd string, args jso
 		}
 		p, err := b.eng.Orders(ctx, a.After, a.Limit)
 		return wrap(render(p, err, func(p engine.OrdersPage) protocol.Orders { return wire.Orders(p, b.eng.Names()) }))
-	case protocol.CmdHalt, protocol.CmdResume:
+	case protocol.CmdHalt, protocol.CmdResume, protocol.CmdReduceOnly:
 		var a protocol.NodeArgs
 		if err := json.Unmarshal(args, &a); err != nil || a.Node == "" {
 			return nil, badArgs(cmd, `{"node": NAME}`)
 		}
 		state := domain.Halted
-		if cmd == protocol.CmdResume {
+		switch cmd {
+		case protocol.CmdResume:
 			state = domain.Active
+		case protocol.CmdReduceOnly:
+			state = domain.ReduceOnly
 		}
 		r, err := b.eng.SetState(ctx, a.Node, state, peer.String(), a.Why)
 		return wrap(render(r, err, wire.Ack))
@@ -91,6 +94,20 @@ func (b *backend) Do(ctx context.Context, peer server.Peer, cmd string, args jso
 		}
 		r, err := b.eng.Kill(ctx, a.Node, peer.String(), a.Why)
 		return wrap(render(r, err, wire.KillResult))
+	case protocol.CmdCancel:
+		var a protocol.CancelArgs
+		if err := json.Unmarshal(args, &a); err != nil || a.ClientOrderID == "" {
+			return nil, badArgs(cmd, `{"client_order_id": ID}`)
+		}
+		r, err := b.eng.Cancel(ctx, a.ClientOrderID, peer.String(), a.Why)
+		return wrap(render(r, err, wire.CancelResult))
+	case protocol.CmdCancelAll:
+		var a protocol.NodeArgs
+		if err := json.Unmarshal(args, &a); err != nil || a.Node == "" {
+			return nil, badArgs(cmd, `{"node": NAME}`)
+		}
+		r, err := b.eng.CancelAll(ctx, a.Node, peer.String(), a.Why)
+		return wrap(render(r, err, wire.CancelResult))
 	case protocol.CmdReset:
 		var a protocol.ResetArgs
 		if err := json.Unmarshal(args, &a); err != nil || a.Node == "" {
@@ -152,12 +169,12 @@ func wrap[T any](v T, err error) (any, error) {
 		return nil, &protocol.Error{Code: protocol.CodeNotDurable, Message: "the command took effect, but the journal could not make it durable, so a restart now would undo it: " + err.Error()}
 	case errors.Is(err, engine.ErrJournalDown):
 		return nil, &protocol.Error{Code: protocol.CodeRefused, Message: err.Error()}
-	case errors.Is(err, engine.ErrUnknownNode), errors.Is(err, risk.ErrUnknownNode):
+	case errors.Is(err, engine.ErrUnknownNode), errors.Is(err, risk.ErrUnknownNode), errors.Is(err, engine.ErrUnknownOrder):
 		return nil, &protocol.Error{Code: protocol.CodeNotFound, Message: err.Error()}
 	case errors.Is(err, engine.ErrBadCommand), errors.Is(err, risk.ErrBadValue), errors.Is(err, risk.ErrUnknownKey),
 		errors.Is(err, risk.ErrAboveCap), errors.Is(err, risk.ErrBadScope), errors.Is(err, risk.ErrUnknownBreaker):
 		return nil, &protocol.Error{Code: protocol.CodeBadRequest, Message: err.Error()}
-	case errors.Is(err, risk.ErrNotTripped):
+	case errors.Is(err, risk.ErrNotTripped), errors.Is(err, engine.ErrOrderDone):
 		return nil, &protocol.Error{Code: protocol.CodeRefused, Message: err.Error()}
 	case errors.Is(err, engine.ErrStopped):
 		return nil, &protocol.Error{Code: protocol.CodeRefused, Message: "the engine is stopping"}
