@@ -46,13 +46,37 @@ type Conn struct {
 	done      chan struct{} // closed when the reader has stopped
 }
 
+// DialOption is an option of Dial.
+type DialOption func(*dialConfig)
+
+// readOnlyParam is the websocket URL's query parameter asking for a
+// read-only connection: the server's ReadOnlyParam (a test checks they
+// agree; the client does not import the server).
+const readOnlyParam = "read_only"
+
+// dialConfig is what the DialOptions set.
+type dialConfig struct {
+	readOnly bool
+}
+
+// ReadOnly asks the daemon for a read-only connection: one for a screen on
+// a wall. The daemon refuses every command on it that changes state (halt,
+// kill, limits.set, cancel and the like) with CodeRefused, and says so in
+// its Hello (Hello().ReadOnly). Dial fails when the daemon does not
+// confirm it, so a client never believes it is read-only when it is not.
+func ReadOnly() DialOption { return func(c *dialConfig) { c.readOnly = true } }
+
 // Dial connects to the daemon listening on socketPath and reads its Hello.
 // ctx bounds the connect and handshake (at most 5s when it has no sooner
 // deadline); it does not bound the returned Conn. Dial fails with ErrNoDaemon
 // when nothing listens on socketPath (the error reads "no desk daemon at
 // PATH: ..."), and with ErrVersion when the daemon speaks another protocol
-// version.
-func Dial(ctx context.Context, socketPath string) (*Conn, error) {
+// version. opts may ask for a ReadOnly connection.
+func Dial(ctx context.Context, socketPath string, opts ...DialOption) (*Conn, error) {
+	var cfg dialConfig
+	for _, o := range opts {
+		o(&cfg)
+	}
 	ctx, cancel := context.WithTimeout(ctx, handshakeTimeout)
 	defer cancel()
 	var connected atomic.Bool
@@ -65,24 +89,18 @@ func Dial(ctx context.Context, socketPath string) (*Conn, error) {
 		},
 		HandshakeTimeout: handshakeTimeout,
 	}
-	ws, _, err := d.DialContext(ctx, "ws://desk/", nil)
+	ws, _, err := d.DialContext(ctx, cfg.url(), nil)
 	if err != nil {
-		if connected.Load() {
-			return nil, fmt.Errorf("handshake with desk daemon at %s: %w", socketPath, err)
-		}
-		var op *net.OpError
-		if errors.As(err, &op) && op.Err != nil {
-			err = op.Err // the path is in our message already
-		}
-		if errors.Is(err, fs.ErrPermission) {
-			return nil, fmt.Errorf("connect to desk daemon at %s: %w", socketPath, err)
-		}
-		return nil, fmt.Errorf("%w at %s: %w", ErrNoDaemon, socketPath, err)
+		return nil, dialError(socketPath, connected.Load(), err)
 	}
 	hello, err := readHello(ctx, ws)
 	if err != nil {
 		ws.Close()
 		return nil, fmt.Errorf("desk daemon at %s: %w", socketPath, err)
+	}
+	if cfg.readOnly && !hello.ReadOnly {
+		ws.Close()
+		return nil, fmt.Errorf("desk daemon at %s (%s) did not make the connection read-only: %w", socketPath, hello.Daemon, ErrReadOnly)
 	}
 	ws.SetReadLimit(maxFrame)
 	c := &Conn{
@@ -95,6 +113,30 @@ func Dial(ctx context.Context, socketPath string) (*Conn, error) {
 	}
 	go c.readLoop()
 	return c, nil
+}
+
+// url is the websocket URL asking for cfg's connection.
+func (cfg dialConfig) url() string {
+	if cfg.readOnly {
+		return "ws://desk/?" + readOnlyParam + "=1"
+	}
+	return "ws://desk/"
+}
+
+// dialError says why a dial failed: the handshake, once connected;
+// otherwise no daemon at the path, or no permission to reach it.
+func dialError(socketPath string, connected bool, err error) error {
+	if connected {
+		return fmt.Errorf("handshake with desk daemon at %s: %w", socketPath, err)
+	}
+	var op *net.OpError
+	if errors.As(err, &op) && op.Err != nil {
+		err = op.Err // the path is in our message already
+	}
+	if errors.Is(err, fs.ErrPermission) {
+		return fmt.Errorf("connect to desk daemon at %s: %w", socketPath, err)
+	}
+	return fmt.Errorf("%w at %s: %w", ErrNoDaemon, socketPath, err)
 }
 
 // readHello reads the daemon's first message, giving up when ctx is done.
@@ -282,7 +324,7 @@ func (c *Conn) dispatch(env protocol.Envelope) {
 		if ch != nil {
 			ch <- env
 		}
-	case protocol.TypeStatus, protocol.TypeAlert:
+	case protocol.TypeStatus, protocol.TypeAlert, protocol.TypeOrders:
 		c.mu.Lock()
 		sub := c.sub
 		c.mu.Unlock()

@@ -15,7 +15,10 @@
 //	err = conn.Call(ctx, protocol.CmdHalt, protocol.NodeArgs{Node: "firm", Why: "manual"}, nil)
 //	if errors.As(err, &perr) && perr.Code == protocol.CodeRefused { ... }
 //
-// Subscribe returns a channel of Status and Alert envelopes for a live view.
+// Subscribe returns a channel of Status and Alert envelopes for a live view;
+// SubscribeOrders adds the daemon's conflated orders stream to it (Orders
+// envelopes, kept with ApplyOrders). Dial with ReadOnly for a screen on a
+// wall: the daemon refuses every command that changes state on it.
 // Done and Err tell when and why the connection ended; a client that wants
 // to stay attached dials again.
 //
@@ -30,7 +33,8 @@
 // The subscription channel is unbuffered and fed by its own goroutine, so a
 // slow reader never stalls Call: it loses intermediate Statuses (it always
 // gets the latest) and, past 256 pending alerts, the oldest alerts, which a
-// warning alert then counts. When the daemon goes away the channel delivers
+// warning alert then counts. It never loses an orders update: pending ones
+// are folded into one that applies as they would have in turn. When the daemon goes away the channel delivers
 // what had arrived and is then closed, so read it until it is closed or call
 // Close; after Close it is closed without further delivery.
 package client

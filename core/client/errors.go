@@ -15,6 +15,13 @@ var (
 	ErrLost = errors.New("connection to desk daemon lost")
 	// ErrClosed is returned by Call and Subscribe, and by Err, after Close.
 	ErrClosed = errors.New("connection closed")
+	// ErrReadOnly is returned by Dial when it asked for a ReadOnly
+	// connection and the daemon did not confirm it in its Hello (a daemon
+	// too old to know read-only connections).
+	ErrReadOnly = errors.New("read-only connection not granted")
+	// ErrNotSubscribed is returned by SubscribeOrders before Subscribe:
+	// orders arrive on the subscription's channel.
+	ErrNotSubscribed = errors.New("not subscribed")
 	// ErrSubscribed is returned by Subscribe when the connection is already
 	// subscribed.
 	ErrSubscribed = errors.New("already subscribed")

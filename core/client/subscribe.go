@@ -15,9 +15,11 @@ const alertQueueLen = 256
 
 // Subscribe asks the daemon for Status and Alert messages and returns a
 // channel that delivers them: a Status at once, then changed Statuses at
-// most ten a second, and every Alert. The channel is closed when the
+// most ten a second, and every Alert; after SubscribeOrders, Orders
+// updates too. The channel is closed when the
 // connection ends; after a loss it first delivers what had arrived. A reader
-// that lags gets only the latest Status, and alerts up to a bound of 256,
+// that lags gets only the latest Status, the pending Orders updates folded
+// into one, and alerts up to a bound of 256,
 // after which the oldest are dropped and a warning alert counts them. One
 // subscription per connection: a second Subscribe fails with ErrSubscribed.
 func (c *Conn) Subscribe(ctx context.Context) (<-chan protocol.Envelope, error) {
@@ -60,6 +62,7 @@ type subscription struct {
 
 	mu      sync.Mutex // guards the fields below
 	status  *protocol.Envelope
+	orders  *protocol.Envelope  // the pending orders updates, folded into one
 	alerts  []protocol.Envelope // oldest first, at most alertQueueLen
 	dropped int
 	ended   bool // no more pushes: deliver what is queued, then close out
@@ -73,13 +76,21 @@ func newSubscription() *subscription {
 	}
 }
 
-// push queues env: a Status replaces any undelivered one; an Alert is
-// appended, dropping the oldest when the queue is full.
+// push queues env: a Status replaces any undelivered one; an Orders
+// update is folded into the undelivered one (foldOrders), so none is lost;
+// an Alert is appended, dropping the oldest when the queue is full.
 func (s *subscription) push(env protocol.Envelope) {
 	s.mu.Lock()
-	if env.Type == protocol.TypeStatus {
+	switch {
+	case env.Type == protocol.TypeStatus:
 		s.status = &env
-	} else {
+	case env.Type == protocol.TypeOrders && env.Orders != nil:
+		if s.orders == nil {
+			s.orders = &env
+		} else {
+			foldOrders(s.orders.Orders, env.Orders)
+		}
+	case env.Type == protocol.TypeAlert:
 		if len(s.alerts) >= alertQueueLen {
 			n := copy(s.alerts, s.alerts[1:])
 			s.alerts = s.alerts[:n]
@@ -110,7 +121,7 @@ func (s *subscription) signal() {
 }
 
 // next takes the next message to deliver: alerts first, oldest first, then
-// the latest Status.
+// the pending orders update, then the latest Status.
 func (s *subscription) next() (env protocol.Envelope, ok, ended bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -127,6 +138,10 @@ func (s *subscription) next() (env protocol.Envelope, ok, ended bool) {
 		env = s.alerts[0]
 		s.alerts[0] = protocol.Envelope{}
 		s.alerts = s.alerts[1:]
+		return env, true, s.ended
+	case s.orders != nil:
+		env = *s.orders
+		s.orders = nil
 		return env, true, s.ended
 	case s.status != nil:
 		env = *s.status
