@@ -30,6 +30,32 @@ type nodeLimits struct {
 // setLimits validates l against the caps and the instruments, compiles it
 // and installs it on n. On error n is unchanged.
 func (t *Tree) setLimits(n *Node, l NodeLimits) error {
+	c, err := t.compile(l)
+	if err != nil {
+		return err
+	}
+	c.install(n)
+	return nil
+}
+
+// compiled are a node's limits validated and compiled, ready to install.
+type compiled struct {
+	limits           NodeLimits
+	inst             []instLimits
+	whole            nodeLimits
+	orders, messages int64 // rates a second
+}
+
+// install makes c n's limits.
+func (c *compiled) install(n *Node) {
+	n.inst, n.whole, n.limits = c.inst, c.whole, c.limits
+	n.orders.setRate(c.orders)
+	n.messages.setRate(c.messages)
+}
+
+// compile validates l against the caps and the instruments and compiles
+// it to fixed point; it changes nothing.
+func (t *Tree) compile(l NodeLimits) (compiled, error) {
 	check := func(where string, v *Limits, scoped bool) error {
 		for k := Key(1); k < numKeys; k++ {
 			val := v.v[k]
@@ -49,7 +75,7 @@ func (t *Tree) setLimits(n *Node, l NodeLimits) error {
 		return nil
 	}
 	if err := check("", &l.Base, false); err != nil {
-		return err
+		return compiled{}, err
 	}
 	classes := map[string]bool{}
 	for i := range t.instruments {
@@ -57,18 +83,18 @@ func (t *Tree) setLimits(n *Node, l NodeLimits) error {
 	}
 	for c, v := range l.Class {
 		if c == "" || !classes[c] {
-			return fmt.Errorf("class %q: no instrument has it: %w", c, ErrBadScope)
+			return compiled{}, fmt.Errorf("class %q: no instrument has it: %w", c, ErrBadScope)
 		}
 		if err := check("class "+c+": ", &v, true); err != nil {
-			return err
+			return compiled{}, err
 		}
 	}
 	for s, v := range l.Instrument {
 		if _, ok := t.bySymbol[s]; !ok {
-			return fmt.Errorf("instrument %q: not configured: %w", s, ErrBadScope)
+			return compiled{}, fmt.Errorf("instrument %q: not configured: %w", s, ErrBadScope)
 		}
 		if err := check("instrument "+s+": ", &v, true); err != nil {
-			return err
+			return compiled{}, err
 		}
 	}
 
@@ -93,18 +119,13 @@ func (t *Tree) setLimits(n *Node, l NodeLimits) error {
 		}
 	}
 	b := &l.Base
-	n.inst = inst
-	n.whole = nodeLimits{
+	return compiled{limits: l, inst: inst, orders: b.v[MaxOrdersPerSec].IntPart(), messages: b.v[MaxMessagesPerSec].IntPart(), whole: nodeLimits{
 		maxGross: money(b.v[MaxGrossExposure]), maxNet: money(b.v[MaxNetExposure]),
 		maxOpen:      b.v[MaxOpenOrders].IntPart(),
 		dupWindow:    b.v[DuplicateWindowMs].IntPart() * 1_000_000,
 		maxDailyLoss: money(b.v[MaxDailyLoss]), maxDrawdn: money(b.v[MaxDrawdown]),
 		maxRejects: b.v[MaxRejectsPerMin].IntPart(), maxDenials: b.v[MaxDenialsPerMin].IntPart(),
-	}
-	n.orders.setRate(b.v[MaxOrdersPerSec].IntPart())
-	n.messages.setRate(b.v[MaxMessagesPerSec].IntPart())
-	n.limits = l
-	return nil
+	}}, nil
 }
 
 // overlay copies o's non-zero keys over base.
@@ -141,13 +162,35 @@ func money(d decimal.Decimal) domain.Money {
 // limit. It returns the previous value. It fails, changing nothing, with
 // ErrUnknownNode, ErrBadValue, ErrAboveCap or ErrBadScope.
 func (t *Tree) SetLimit(node, scope string, k Key, v decimal.Decimal) (old decimal.Decimal, err error) {
+	p, err := t.PlanLimit(node, scope, k, v)
+	if err != nil {
+		return old, err
+	}
+	t.Apply(p)
+	return p.Old, nil
+}
+
+// LimitPlan is a limit change validated and compiled by PlanLimit, not
+// yet in force: Breaches says what it would breach, Apply applies it.
+type LimitPlan struct {
+	Node     *Node
+	Key      Key
+	Old, New decimal.Decimal
+	c        compiled
+}
+
+// PlanLimit validates a change of key k of node to v in scope exactly as
+// SetLimit does, with the same errors, and returns it compiled without
+// changing anything.
+func (t *Tree) PlanLimit(node, scope string, k Key, v decimal.Decimal) (*LimitPlan, error) {
 	n, ok := t.byName[node]
 	if !ok {
-		return old, fmt.Errorf("risk: node %q: %w", node, ErrUnknownNode)
+		return nil, fmt.Errorf("risk: node %q: %w", node, ErrUnknownNode)
 	}
 	if err := checkValue(k, v); err != nil {
-		return old, fmt.Errorf("risk: %s: %w", node, err)
+		return nil, fmt.Errorf("risk: %s: %w", node, err)
 	}
+	var old decimal.Decimal
 	l := n.limits.clone()
 	switch kind, name, _ := strings.Cut(scope, ":"); {
 	case scope == "":
@@ -168,13 +211,17 @@ func (t *Tree) SetLimit(node, scope string, k Key, v decimal.Decimal) (old decim
 		old, c.v[k] = c.v[k], v
 		l.Instrument[name] = c
 	default:
-		return old, fmt.Errorf("risk: scope %q: want class:NAME or instrument:SYMBOL: %w", scope, ErrBadScope)
+		return nil, fmt.Errorf("risk: scope %q: want class:NAME or instrument:SYMBOL: %w", scope, ErrBadScope)
 	}
-	if err := t.setLimits(n, l); err != nil {
-		return decimal.Decimal{}, fmt.Errorf("risk: %s: %w", node, err)
+	c, err := t.compile(l)
+	if err != nil {
+		return nil, fmt.Errorf("risk: %s: %w", node, err)
 	}
-	return old, nil
+	return &LimitPlan{Node: n, Key: k, Old: old, New: v, c: c}, nil
 }
+
+// Apply puts a planned limit change in force.
+func (t *Tree) Apply(p *LimitPlan) { p.c.install(p.Node) }
 
 // NodeLimits returns a copy of node's limits.
 func (t *Tree) NodeLimits(node string) (NodeLimits, error) {

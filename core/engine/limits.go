@@ -57,9 +57,11 @@ func (e *Engine) publishLimits() {
 // non-negative decimal fit for the key, or one above the hard cap.
 //
 // It answers like SetState: once the change is durable, or with
-// ErrNotDurable.
+// ErrNotDurable. The answer lists what the new value breaches at once
+// (risk.Tree.Breaches). A dry run (LimitEdit.DryRun) is validated and
+// answered the same way, and changes and journals nothing.
 func (e *Engine) SetLimit(ctx context.Context, a LimitEdit, who string) (LimitChange, error) {
-	v, wait, err := e.do(ctx, &command{kind: cmdLimitsSet, node: a.Node, scope: a.Scope, key: a.Key, value: a.Value, who: who, why: a.Why})
+	v, wait, err := e.do(ctx, &command{kind: cmdLimitsSet, node: a.Node, scope: a.Scope, key: a.Key, value: a.Value, who: who, why: a.Why, flag: a.DryRun})
 	r, _ := v.(LimitChange)
 	r.CommitWait = wait
 	return r, err
@@ -67,17 +69,22 @@ func (e *Engine) SetLimit(ctx context.Context, a LimitEdit, who string) (LimitCh
 
 // LimitEdit asks SetLimit for one limit change: Scope is "" for the node
 // itself, "class:NAME" or "instrument:SYMBOL" for an override; Key a
-// limit key's name and Value a decimal ("0" removes the limit).
+// limit key's name and Value a decimal ("0" removes the limit). DryRun
+// asks what the edit would breach without making it.
 type LimitEdit struct {
 	Node, Scope, Key, Value, Why string
+	DryRun                       bool
 }
 
-// LimitChange is the answer to SetLimit: the limit changed, its old and
-// new values, and the wait for durability.
+// LimitChange is the answer to SetLimit: the limit changed (or, on a dry
+// run, that would be), its old and new values, what the new value breaches
+// right now, and the wait for durability (zero on a dry run).
 type LimitChange struct {
 	Node, Scope string
 	Key         risk.Key
 	Old, New    decimal.Decimal
+	DryRun      bool
+	Breaches    []risk.Breach
 	CommitWait  time.Duration
 }
 
@@ -96,7 +103,8 @@ func (e *Engine) limitsGet() Limits {
 	return out
 }
 
-// limitsSet validates and applies one limit change and journals it as
+// limitsSet validates one limit change, lists what it breaches, and
+// unless it is a dry run (c.flag) applies it and journals it as
 // "[SCOPE ]KEY=VALUE" in the audit record's Old and New.
 func (e *Engine) limitsSet(c *command) (LimitChange, error) {
 	key, err := risk.ParseKey(c.key)
@@ -107,16 +115,23 @@ func (e *Engine) limitsSet(c *command) (LimitChange, error) {
 	if err != nil {
 		return LimitChange{}, fmt.Errorf("%w: %w", ErrBadCommand, err)
 	}
-	old, err := e.risk.SetLimit(c.node, c.scope, key, v)
+	p, err := e.risk.PlanLimit(c.node, c.scope, key, v)
 	if err != nil {
 		return LimitChange{}, err
 	}
+	old := p.Old
+	r := LimitChange{Node: c.node, Scope: c.scope, Key: key, Old: old, New: v, DryRun: c.flag,
+		Breaches: e.risk.Breaches(p, e.oms.Working, e.now)}
+	if c.flag {
+		return r, nil
+	}
+	e.risk.Apply(p)
 	prefix := limitPrefix(c.scope, key)
 	e.audit1(c.node, actionLimit, c.who, prefix+old.String(), prefix+v.String(), c.why)
 	e.alert("info", c.node, fmt.Sprintf("%s: %s%s (was %s) by %s", c.node, prefix, v, old, c.who))
 	e.publishLimits()
 	e.publish()
-	return LimitChange{Node: c.node, Scope: c.scope, Key: key, Old: old, New: v}, nil
+	return r, nil
 }
 
 // restoreLimit re-applies a journaled limit change, and remembers the

@@ -235,10 +235,19 @@ func ResetResult(r engine.ResetResult) protocol.ResetResult {
 	return protocol.ResetResult{Node: r.Node, Cleared: names, State: r.State.String(), CommitUS: CommitUS(r.CommitWait)}
 }
 
-// LimitsSetResult renders the answer to a limit change.
+// LimitsSetResult renders the answer to a limit change or its dry run;
+// Breaches is nil when there are none.
 func LimitsSetResult(r engine.LimitChange) protocol.LimitsSetResult {
-	return protocol.LimitsSetResult{Node: r.Node, Scope: r.Scope, Key: r.Key.String(), Old: r.Old.String(), New: r.New.String(),
-		CommitUS: CommitUS(r.CommitWait)}
+	out := protocol.LimitsSetResult{Node: r.Node, Scope: r.Scope, Key: r.Key.String(), Old: r.Old.String(), New: r.New.String(),
+		CommitUS: CommitUS(r.CommitWait), DryRun: r.DryRun}
+	for _, b := range r.Breaches {
+		pb := protocol.Breach{Node: b.Node, Instrument: b.Instrument, Value: b.Value, Message: b.Message}
+		if b.Order != 0 {
+			pb.ClientOrderID = b.Order.String()
+		}
+		out.Breaches = append(out.Breaches, pb)
+	}
+	return out
 }
 
 // Alert renders an engine alert.

@@ -129,7 +129,7 @@ func (b *backend) Do(ctx context.Context, peer server.Peer, cmd string, args jso
 		if err := json.Unmarshal(args, &a); err != nil || a.Node == "" || a.Key == "" || a.Value == "" {
 			return nil, badArgs(cmd, `{"node": NAME, "key": KEY, "value": DECIMAL, "scope": "", "why": TEXT}`)
 		}
-		edit := engine.LimitEdit{Node: a.Node, Scope: a.Scope, Key: a.Key, Value: a.Value, Why: a.Why}
+		edit := engine.LimitEdit{Node: a.Node, Scope: a.Scope, Key: a.Key, Value: a.Value, Why: a.Why, DryRun: a.DryRun}
 		r, err := b.eng.SetLimit(ctx, edit, peer.String())
 		return wrap(render(r, err, wire.LimitsSetResult))
 	case protocol.CmdAudit:
