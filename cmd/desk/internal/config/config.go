@@ -34,6 +34,16 @@ type Config struct {
 	Venues      []Venue      `toml:"venues"`
 	Risk        Risk         `toml:"risk"`
 	Strategies  []Strategy   `toml:"strategies"`
+	TUI         TUI          `toml:"tui"`
+}
+
+// TUI holds the settings of the terminal UI, read by desk attach from the
+// same file as the daemon's (its --config, else the default lookup).
+type TUI struct {
+	// ReadOnly attaches read-only, as --read-only does: no action key is
+	// bound and the daemon refuses actions from the connection. For
+	// screens on a wall.
+	ReadOnly bool `toml:"read_only"`
 }
 
 // Daemon holds process settings. Empty paths mean the XDG defaults.

@@ -72,6 +72,8 @@ func TestParseRejects(t *testing.T) {
 		{"strategy on unknown instrument", minimal + "[[strategies]]\nid = \"s\"\nkind = \"k\"\nbook = \"b\"\ninstruments = [\"Y\"]\n", "instrument Y is not configured"},
 		{"duplicate symbol", minimal + "[[instruments]]\nsymbol = \"X\"\ntick_size = 1\nlot_size = 1\nprice = 1\n", "listed twice"},
 		{"bad duration", minimal + "[daemon]\nstale_after = \"soon\"\n", "duration"},
+		{"unknown tui key", minimal + "\n[tui]\nread_only = true\ncolour = \"red\"\n", `unknown key "tui.colour"`},
+		{"tui read_only not a bool", minimal + "\n[tui]\nread_only = \"yes\"\n", "read_only"},
 		{"not toml", "[[", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -138,5 +140,22 @@ func TestBinanceVenue(t *testing.T) {
 	}
 	if _, err := Parse([]byte(strings.Replace(minimal, `kind = "sim"`, `kind = "sim"`+"\nws_url = \"ws://h\"", 1))); err == nil || !strings.Contains(err.Error(), "are for kind \"binance\"") {
 		t.Errorf("a sim venue with ws_url: %v", err)
+	}
+}
+
+func TestTUIReadOnly(t *testing.T) {
+	c, err := Parse([]byte(minimal + "\n[tui]\nread_only = true\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.TUI.ReadOnly {
+		t.Fatal("tui.read_only = true parsed as false")
+	}
+	if c, err = Parse([]byte(minimal)); err != nil || c.TUI.ReadOnly {
+		t.Fatalf("no [tui]: read_only %v, err %v; want false", c != nil && c.TUI.ReadOnly, err)
+	}
+	d, err := Default()
+	if err != nil || d.TUI.ReadOnly {
+		t.Fatalf("the default attaches read-only (%v)", err)
 	}
 }
