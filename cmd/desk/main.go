@@ -3,14 +3,16 @@
 //
 //	desk demo                      daemon and TUI in one process, on the embedded default
 //	desk serve [--config FILE]     the daemon
-//	desk [attach]                  the TUI, attached to a running daemon
+//	desk [attach] [--read-only]    the TUI, attached to a running daemon
 //	desk ctl COMMAND               status, orders, halt, resume for scripts
+//	desk version [--json]          the binary's and the running daemon's versions
 package main
 
 import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -19,7 +21,10 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
+	"runtime/debug"
 	"syscall"
+	"time"
 
 	"github.com/desk-trading/desk/cmd/desk/internal/config"
 	"github.com/desk-trading/desk/cmd/desk/internal/ctl"
@@ -28,6 +33,7 @@ import (
 	"github.com/desk-trading/desk/cmd/desk/internal/replay"
 	"github.com/desk-trading/desk/cmd/desk/internal/venue"
 	"github.com/desk-trading/desk/core/client"
+	"github.com/desk-trading/desk/core/protocol"
 	"github.com/desk-trading/desk/tui"
 )
 
@@ -38,10 +44,13 @@ commands:
            (--venues net: the venues as desk venue processes, traded live over loopback)
   serve    run the daemon (--config FILE, --state DIR, --socket PATH)
   attach   attach the TUI to a running daemon (the default command)
+           (--socket PATH, --read-only: no action key, and the daemon refuses actions;
+           --config FILE: its [tui] read_only = true does the same; --log FILE)
   ctl      control a running daemon: desk ctl --help
   venue    a simulated exchange serving the Binance spot protocol, market data and, with --keys and --state, order entry
            (--listen ADDR, --config FILE, --venue NAME, --keys FILE, --state DIR)
   replay   replay a Binance recording through the feed's book sync: desk replay --venue binance FILE.ws [--snapshots FILE.http] [--json]
+  version  this binary's version, protocol, Go version and revision, and the daemon's on --socket PATH if one answers (--json)
 `
 
 func main() {
@@ -68,6 +77,8 @@ func run(ctx context.Context, args []string) int {
 		return fail(replayCmd(ctx, args))
 	case "venue":
 		return fail(venueCmd(ctx, args))
+	case "version":
+		return fail(versionCmd(ctx, args, os.Stdout))
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return 0
@@ -217,30 +228,184 @@ func demoKeys(dir string) (string, error) {
 	return path, nil
 }
 
-func attach(ctx context.Context, args []string) error {
+// attachFlags are desk attach's flags.
+type attachFlags struct {
+	socket, config, log string
+	readOnly            bool
+	readOnlySet         bool // --read-only was given, true or false: it overrides the config
+}
+
+func parseAttachFlags(args []string) (*attachFlags, error) {
+	var f attachFlags
 	fs := flag.NewFlagSet("desk attach", flag.ContinueOnError)
-	socket := fs.String("socket", daemon.DefaultSocket(), "daemon socket `path`")
-	logPath := fs.String("log", "", "write the TUI's log to `file` (default: none)")
+	fs.StringVar(&f.socket, "socket", daemon.DefaultSocket(), "daemon socket `path`")
+	fs.StringVar(&f.log, "log", "", "write the TUI's log to `file` (default: none)")
+	fs.StringVar(&f.config, "config", "", "config `file` whose [tui] section is read (default: $XDG_CONFIG_HOME/desk/desk.toml if present)")
+	fs.BoolVar(&f.readOnly, "read-only", false, "bind no action key, and have the daemon refuse actions from this connection "+
+		"(a screen on a wall; default: the config's [tui] read_only)")
 	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() != 0 {
+		return nil, fmt.Errorf("desk attach: unexpected arguments %q", fs.Args())
+	}
+	fs.Visit(func(fl *flag.Flag) { f.readOnlySet = f.readOnlySet || fl.Name == "read-only" })
+	return &f, nil
+}
+
+// attachReadOnly reports whether to attach read-only: --read-only when
+// given, else the config's [tui] read_only (the config found as serve
+// finds it; none found reads as false).
+func (f *attachFlags) attachReadOnly(log *slog.Logger) (bool, error) {
+	if f.readOnlySet {
+		return f.readOnly, nil
+	}
+	cfg, err := daemon.LoadConfig(f.config, log)
+	if err != nil {
+		return false, fmt.Errorf("desk attach: %w", err)
+	}
+	return cfg.TUI.ReadOnly, nil
+}
+
+func attach(ctx context.Context, args []string) error {
+	f, err := parseAttachFlags(args)
+	if err != nil {
 		return err
 	}
 	var w io.Writer = io.Discard
-	if *logPath != "" {
-		lf, err := os.OpenFile(*logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if f.log != "" {
+		lf, err := os.OpenFile(f.log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 		if err != nil {
 			return err
 		}
 		defer lf.Close()
 		w = lf
 	}
-	return tui.Run(ctx, tui.Options{Dial: dialer(*socket), Logger: daemon.NewLogger(w)})
+	log := daemon.NewLogger(w)
+	readOnly, err := f.attachReadOnly(log)
+	if err != nil {
+		return err
+	}
+	var dial []client.DialOption
+	if readOnly {
+		dial = append(dial, client.ReadOnly())
+	}
+	return tui.Run(ctx, tui.Options{Dial: dialer(f.socket, dial...), Logger: log, ReadOnly: readOnly})
 }
 
 // dialer connects the TUI to the daemon through the socket client.
-func dialer(socket string) tui.Dialer {
+func dialer(socket string, opts ...client.DialOption) tui.Dialer {
 	return func(ctx context.Context) (tui.Session, error) {
-		return client.Dial(ctx, socket)
+		c, err := client.Dial(ctx, socket, opts...)
+		if err != nil {
+			return nil, err // not a typed nil *client.Conn
+		}
+		return c, nil
 	}
+}
+
+// versionInfo is what desk version prints; --json prints it as one
+// object.
+type versionInfo struct {
+	Version  string `json:"version"`  // this binary's, the one its daemon sends in Hello
+	Protocol int    `json:"protocol"` // the socket protocol's version
+	Go       string `json:"go"`
+	// Revision, RevisionTime and Modified are the VCS stamp of the build,
+	// absent when it has none.
+	Revision     string `json:"revision,omitempty"`
+	RevisionTime string `json:"revision_time,omitempty"`
+	Modified     bool   `json:"modified,omitempty"`
+	Socket       string `json:"socket"`
+	// Daemon is the Hello of the daemon answering on Socket; absent when
+	// none answered within a second, DaemonError then says why.
+	Daemon      *daemonVersion `json:"daemon,omitempty"`
+	DaemonError string         `json:"daemon_error,omitempty"`
+}
+
+// daemonVersion is a running daemon's Hello.
+type daemonVersion struct {
+	Daemon   string `json:"daemon"` // "desk 0.1.0"
+	PID      int    `json:"pid"`
+	Protocol int    `json:"protocol"`
+}
+
+// versionWait bounds desk version's wait for a daemon's Hello.
+const versionWait = time.Second
+
+// versionCmd prints this binary's versions and the daemon's on --socket.
+func versionCmd(ctx context.Context, args []string, w io.Writer) error {
+	fs := flag.NewFlagSet("desk version", flag.ContinueOnError)
+	socket := fs.String("socket", daemon.DefaultSocket(), "daemon socket `path` to ask for its version")
+	asJSON := fs.Bool("json", false, "print one JSON object")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 0 {
+		return fmt.Errorf("desk version: unexpected arguments %q", fs.Args())
+	}
+	v := buildVersion()
+	v.Socket = *socket
+	v.askDaemon(ctx)
+	if *asJSON {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(v)
+	}
+	return v.print(w)
+}
+
+// buildVersion returns this binary's versions.
+func buildVersion() versionInfo {
+	v := versionInfo{Version: daemon.Version, Protocol: protocol.Version, Go: runtime.Version()}
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return v
+	}
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			v.Revision = s.Value
+		case "vcs.time":
+			v.RevisionTime = s.Value
+		case "vcs.modified":
+			v.Modified = s.Value == "true"
+		}
+	}
+	return v
+}
+
+// askDaemon reads the Hello of the daemon on v.Socket, waiting at most
+// versionWait.
+func (v *versionInfo) askDaemon(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, versionWait)
+	defer cancel()
+	c, err := client.Dial(ctx, v.Socket)
+	if err != nil {
+		v.DaemonError = err.Error()
+		return
+	}
+	defer c.Close()
+	h := c.Hello()
+	v.Daemon = &daemonVersion{Daemon: h.Daemon, PID: h.PID, Protocol: h.Version}
+}
+
+func (v *versionInfo) print(w io.Writer) error {
+	rev := "none"
+	if v.Revision != "" {
+		rev = v.Revision
+		if v.RevisionTime != "" {
+			rev += " " + v.RevisionTime
+		}
+		if v.Modified {
+			rev += " (modified)"
+		}
+	}
+	daemonLine := "none (" + v.DaemonError + ")"
+	if d := v.Daemon; d != nil {
+		daemonLine = fmt.Sprintf("%s, pid %d, protocol %d, at %s", d.Daemon, d.PID, d.Protocol, v.Socket)
+	}
+	_, err := fmt.Fprintf(w, "desk %s\nprotocol %d\ngo %s\nrevision %s\ndaemon %s\n", v.Version, v.Protocol, v.Go, rev, daemonLine)
+	return err
 }
 
 // venueCmd runs a simulated venue as its own process, serving the Binance
