@@ -73,6 +73,9 @@ type FeedStats struct {
 	Malformed                                 uint64 // frames and snapshots that did not decode, skipped
 	Crossed                                   uint64 // books not passed on because their best bid was at or above their best ask
 	Stale                                     int    // instruments of the venue now stale
+	// LastMessage is when the feed last received a message (unix ns; 0:
+	// never), as its reporter observed it.
+	LastMessage int64
 	// Symbols are per-symbol states, for protocols that keep a book per
 	// venue symbol; in configuration order.
 	Symbols []FeedSymbol

@@ -89,6 +89,10 @@ type VenueSlot struct {
 	Feed FeedReporter
 	// Instruments are the instruments the venue lists; empty: all.
 	Instruments []domain.InstrumentID
+	// Execution says how the venue's orders are executed, for the status:
+	// "live" (sent to the venue), "paper" (matched in process against the
+	// venue's live book) or "sim" (a simulated venue). Empty: not said.
+	Execution string
 	// Balances are the venue account's opening balances by asset, which
 	// reconciliation compares with the venue's balances less desk's net
 	// position there (BalanceReporter). Nil: every asset opened at zero.
@@ -113,6 +117,12 @@ type strategy struct {
 	fills      int64
 	denials    int64
 	lastState  domain.TradingState // last effective state told to the host
+	// lastDenial is the reason of the latest denial, lastDenialAt and
+	// lastOrder the engine times of it and of the last order sent.
+	lastDenial   string
+	lastDenialAt int64
+	lastOrder    int64
+	tick         tickLatency // tick-to-order of this strategy's orders
 }
 
 // Engine is the single-writer execution core. Build it with New, rebuild its
@@ -127,6 +137,7 @@ type Engine struct {
 
 	venues     []Venue        // by VenueID; nil where unused
 	venueNames []string       // by VenueID
+	executions []string       // VenueSlot.Execution by VenueID
 	feeds      []FeedReporter // by VenueID; nil entries have none
 	accounts   []venueAccount // by VenueID
 	strats     []*strategy
@@ -253,7 +264,10 @@ func New(opts Options) (*Engine, error) {
 		if e.venues[v.ID] != nil {
 			return nil, fmt.Errorf("engine: venue id %d used twice", v.ID)
 		}
-		e.venues[v.ID], e.venueNames[v.ID] = v.Venue, v.Name
+		for int(v.ID) >= len(e.executions) {
+			e.executions = append(e.executions, "")
+		}
+		e.venues[v.ID], e.venueNames[v.ID], e.executions[v.ID] = v.Venue, v.Name, v.Execution
 		if v.Feed != nil {
 			for int(v.ID) >= len(e.feeds) {
 				e.feeds = append(e.feeds, nil)
@@ -432,7 +446,9 @@ func (e *Engine) Run(ctx context.Context) error {
 			e.now = e.clock().UnixNano()
 			e.retryCancels()
 			e.evaluate()
-			e.latency.rotate(e.now)
+			if e.latency.rotate(e.now) {
+				e.rotateTicks()
+			}
 			e.handView()
 			e.publish()
 		case <-ctx.Done():

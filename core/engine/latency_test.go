@@ -65,3 +65,32 @@ func TestLatencyMaxIsQ100(t *testing.T) {
 		}
 	}
 }
+
+// TestTickLatencyP99 checks the per-strategy histogram against exact
+// quantiles: within an eighth above, never below, and afresh each window.
+func TestTickLatencyP99(t *testing.T) {
+	var tl tickLatency
+	for v := int64(1); v <= 1000; v++ {
+		tl.record(1, 1+v*1000) // 1..1000 µs
+	}
+	tl.rotate()
+	exact := int64(990_000)
+	if tl.p99 < exact || tl.p99 > exact+exact/8 {
+		t.Fatalf("p99 %d, want within an eighth above %d", tl.p99, exact)
+	}
+	tl.rotate()
+	if tl.p99 != 0 {
+		t.Fatalf("an empty window's p99 is %d", tl.p99)
+	}
+	for v := int64(0); v < 1<<40; v = v*3 + 1 {
+		if b := tickBucket(v); tickUpper(b) < v || (b > 0 && tickUpper(b-1) >= v) {
+			t.Fatalf("value %d in bucket %d of upper %d", v, b, tickUpper(b))
+		}
+	}
+	if b := tickBucket(latencyMax); b >= tickBuckets {
+		t.Fatalf("the largest latency's bucket %d is out of range", b)
+	}
+	if n := testing.AllocsPerRun(100, func() { tl.record(1, 5000) }); n != 0 {
+		t.Fatalf("record allocates %v", n)
+	}
+}

@@ -125,6 +125,8 @@ func (e *Engine) send(st *strategy, o *domain.Order, venue domain.VenueID, d *ro
 	}
 	e.router.Spend(venue, e.now, 1, router.WeightOrder)
 	e.latency.order(&o.Stamps)
+	st.tick.record(o.Stamps.Received, o.Stamps.Sent)
+	st.lastOrder = e.now
 	st.Host.OnOrder(o)
 }
 
@@ -157,7 +159,7 @@ func (e *Engine) deny(st *strategy, o *domain.Order, reason string) {
 		e.log.Error("oms refused reject", "order", o.ID, "err", err)
 		return
 	}
-	st.denials++
+	st.denied(reason, e.now)
 	e.journalOrder(domain.EventDenied, o)
 	st.Host.OnOrder(o)
 	e.handleTrips(e.risk.OnDenied(st.ID, reason, e.now))
@@ -170,11 +172,12 @@ func (e *Engine) deny(st *strategy, o *domain.Order, reason string) {
 // view of the real one.
 func (e *Engine) refuseIntent(st *strategy, in *domain.Intent, err error) {
 	e.log.Warn("order refused", "strategy", st.Name, "order", in.ID, "err", err)
-	st.denials++
 	if errors.Is(err, oms.ErrDuplicateID) {
+		st.denied("duplicate-id", e.now)
 		e.audit1(st.Name, "deny", "engine", "", "duplicate-id", "order id "+in.ID.String()+" is already in use")
 		return
 	}
+	st.denied(reasonInvalid, e.now)
 	o := domain.Order{
 		ID: in.ID, Strategy: in.Strategy, Instrument: in.Instrument, Side: in.Side, Type: in.Type,
 		TIF: in.TIF, Price: in.Price, StopPrice: in.StopPrice, Qty: in.Qty,
@@ -275,14 +278,14 @@ func (e *Engine) replace(st *strategy, in *domain.Intent) {
 	probe := *o
 	probe.Price, probe.Qty = in.Price, in.Qty-o.Filled
 	if reason := e.risk.Check(&probe, e.now); reason != risk.Pass {
-		st.denials++
+		st.denied(reason, e.now)
 		e.log.Debug("replace denied", "order", o.ID, "reason", reason)
 		st.Host.OnOrder(o)
 		return
 	}
 	if !e.router.Affords(o.Venue, e.now, 1, router.WeightReplace) {
 		// A replace counts as an order on the venue's account.
-		st.denials++
+		st.denied(reasonNoBudget, e.now)
 		e.log.Debug("replace denied", "order", o.ID, "reason", reasonNoBudget)
 		st.Host.OnOrder(o)
 		return
@@ -429,4 +432,11 @@ func (e *Engine) venueName(id domain.VenueID) string {
 		return e.venueNames[id]
 	}
 	return fmt.Sprintf("venue-%d", id)
+}
+
+// denied counts a denial of the strategy's order or replace for reason at
+// engine time now.
+func (st *strategy) denied(reason string, now int64) {
+	st.denials++
+	st.lastDenial, st.lastDenialAt = reason, now
 }

@@ -61,9 +61,10 @@ func (e *Engine) restoreOrder(kind domain.EventKind, snap *domain.Order, sum *Re
 	if st := e.strategy(o.Strategy); st != nil {
 		switch {
 		case kind == domain.EventDenied:
-			st.denials++
+			st.denied(o.Reason, o.Updated)
 		case kind == domain.EventOrder && o.State == domain.StatePendingNew:
 			st.ordersSent++
+			st.lastOrder = max(st.lastOrder, o.Created)
 		}
 	}
 	// The daemon takes a new epoch every start, so restored ids never

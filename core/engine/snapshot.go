@@ -37,11 +37,21 @@ type Snapshot struct {
 }
 
 // NodeSnapshot is a risk node's effective trading state, its tripped
-// breakers (nil when none; in breaker order) and its totals.
+// breakers (nil when none; in breaker order) and its totals; who last set
+// its own state, its trips in full, and the use of each of its limits.
 type NodeSnapshot struct {
 	State    domain.TradingState
 	Breakers []risk.Breaker
 	Totals   Totals
+	// Changed is the last change of the node's own state by an operator
+	// (or the runtime halting a failed strategy); Who is empty when there
+	// was none since start. A breaker's effect is in Trips.
+	Changed risk.Change
+	// Trips are the tripped breakers with when and why; nil when none.
+	Trips []risk.TripRecord
+	// Use is each limit set on the node and its use now (risk.Tree.Use);
+	// nil when none is set.
+	Use []risk.LimitUse
 }
 
 // Totals are counters and P&L summed over a node's strategies.
@@ -75,6 +85,21 @@ type StrategySnapshot struct {
 	// Positions are those that ever had a fill, in the order of their
 	// first fills.
 	Positions []PositionSnapshot
+	// Denials counts the strategy's orders and replaces refused (by risk,
+	// the router or the engine) since start, and after a restart the
+	// journaled denials of the orders before it (a denied replace is not
+	// journaled); LastDenial is the latest one's reason as the audit
+	// spells it, LastDenialAt its time (engine clock, unix ns; 0: none).
+	Denials      int64
+	LastDenial   string
+	LastDenialAt int64
+	// LastOrder is when the strategy last sent an order (unix ns; 0:
+	// never).
+	LastOrder int64
+	// TickToOrderP99 is the p99 of the strategy's tick-to-order latency
+	// over the last complete latency window, in ns; 0 when it sent
+	// nothing then.
+	TickToOrderP99 int64
 }
 
 // PositionSnapshot is a strategy's holding in one instrument, its mark
@@ -96,6 +121,8 @@ type VenueSnapshot struct {
 	// Budget is the venue account's rate budget use in the current
 	// intervals; nil when it has no limits.
 	Budget *router.BudgetUse
+	// Execution is the slot's: "live", "paper" or "sim".
+	Execution string
 	// Reconciling is set while desk reconciles with the venue; Reconciled
 	// is when it last finished (unix ns; 0: never).
 	Reconciling bool
@@ -118,6 +145,7 @@ type snapPlan struct {
 	books  []string
 	nodes  []*risk.Node // by book index; nil when not in the tree
 	counts []int        // scratch: positions per strategy, reused by publish
+	uses   int          // limit uses in the last snapshot: the next one's first guess
 }
 
 func newSnapPlan(strats []*strategy, tree *risk.Tree) snapPlan {
@@ -166,11 +194,15 @@ func (e *Engine) publish() {
 	if e.now == 0 {
 		s.Time = e.clock()
 	}
+	uses := make([]risk.LimitUse, 0, p.uses)
 	strats := make([]StrategySnapshot, len(p.strats))
 	for k, st := range p.strats {
 		strats[k] = StrategySnapshot{ID: st.ID, Name: st.Name, Kind: st.Kind, Book: st.Book,
 			NodeSnapshot: NodeSnapshot{State: st.node.Effective(), Breakers: st.node.Trips(),
-				Totals: Totals{OrdersSent: st.ordersSent, Fills: st.fills}}}
+				Totals: Totals{OrdersSent: st.ordersSent, Fills: st.fills}},
+			Denials: st.denials, LastDenial: st.lastDenial, LastDenialAt: st.lastDenialAt,
+			LastOrder: st.lastOrder, TickToOrderP99: st.tick.p99}
+		uses = e.nodeDetail(&strats[k].NodeSnapshot, st.node, uses)
 	}
 	e.oms.Working(func(o *domain.Order) bool {
 		if k := p.at(o.Strategy); k >= 0 {
@@ -216,10 +248,13 @@ func (e *Engine) publish() {
 		books[b].ID = id
 		if n := p.nodes[b]; n != nil {
 			books[b].InTree, books[b].State, books[b].Breakers = true, n.Effective(), n.Trips()
+			uses = e.nodeDetail(&books[b].NodeSnapshot, n, uses)
 		}
 	}
 	f := e.risk.Firm()
 	s.Firm = NodeSnapshot{State: f.Effective(), Breakers: f.Trips()}
+	uses = e.nodeDetail(&s.Firm, f, uses)
+	p.uses = len(uses)
 	for k := range strats {
 		books[p.bookOf[k]].Totals.add(&strats[k].Totals)
 		s.Firm.Totals.add(&strats[k].Totals)
@@ -228,7 +263,7 @@ func (e *Engine) publish() {
 	s.Venues = make([]VenueSnapshot, 0, len(e.venueNames))
 	for id, name := range e.venueNames {
 		if name != "" {
-			vs := VenueSnapshot{ID: domain.VenueID(id), Name: name, Connected: e.router.Connected(domain.VenueID(id))}
+			vs := VenueSnapshot{ID: domain.VenueID(id), Name: name, Connected: e.router.Connected(domain.VenueID(id)), Execution: e.executions[id]}
 			vs.RateUse = e.observeRates(domain.VenueID(id))
 			if u := e.router.BudgetUse(domain.VenueID(id), e.now); u.Limits != (router.Limits{}) {
 				vs.Budget = &u
@@ -248,6 +283,23 @@ func (e *Engine) publish() {
 	}
 	s.viewVersion = e.viewVersion()
 	e.status.Store(s)
+}
+
+// nodeDetail fills ns's Changed, Trips and Use from n. The uses are
+// appended to uses, which it returns: one backing array for the whole
+// snapshot, each node's Use a full slice expression of its part (an
+// append that moves the array leaves the parts already taken intact).
+func (e *Engine) nodeDetail(ns *NodeSnapshot, n *risk.Node, uses []risk.LimitUse) []risk.LimitUse {
+	ns.Changed, _ = n.Changed()
+	if len(ns.Breakers) > 0 {
+		ns.Trips = n.TripRecords(make([]risk.TripRecord, 0, len(ns.Breakers)))
+	}
+	from := len(uses)
+	uses = e.risk.Use(n, e.now, uses)
+	if len(uses) > from {
+		ns.Use = uses[from:len(uses):len(uses)]
+	}
+	return uses
 }
 
 func (e *Engine) strategyName(id domain.StrategyID) string {

@@ -3,6 +3,7 @@ package wire
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"time"
 
 	"github.com/desk-trading/desk/core/domain"
@@ -18,7 +19,9 @@ func Status(s *engine.Snapshot, n *engine.Names) *protocol.Status {
 	for k := range s.Strategies {
 		x := &s.Strategies[k]
 		ps := protocol.Strategy{ID: x.Name, Kind: x.Kind, Book: x.Book, State: x.State.String(),
-			Breakers: breakers(x.Breakers), Positions: make([]protocol.Position, 0, len(x.Positions)), Totals: totals(&x.Totals)}
+			Breakers: breakers(x.Breakers), Positions: make([]protocol.Position, 0, len(x.Positions)), Totals: totals(&x.Totals),
+			NodeDetail: nodeDetail(&x.NodeSnapshot, n), Denials: x.Denials, LastDenial: x.LastDenial,
+			LastDenialAt: optTime(x.LastDenialAt), LastOrder: optTime(x.LastOrder), TickToOrderP99: x.TickToOrderP99}
 		for i := range x.Positions {
 			ps.Positions = append(ps.Positions, position(&x.Positions[i], n))
 		}
@@ -34,13 +37,15 @@ func Status(s *engine.Snapshot, n *engine.Names) *protocol.Status {
 		book := protocol.Book{ID: b.ID, Totals: totals(&b.Totals)}
 		if b.InTree {
 			book.State, book.Breakers = b.State.String(), breakers(b.Breakers)
+			book.NodeDetail = nodeDetail(&b.NodeSnapshot, n)
 		}
 		st.Books = append(st.Books, book)
 	}
 	sort.Slice(st.Books, func(a, b int) bool { return st.Books[a].ID < st.Books[b].ID })
-	st.Firm = protocol.Firm{State: s.Firm.State.String(), Breakers: breakers(s.Firm.Breakers), Totals: totals(&s.Firm.Totals)}
+	st.Firm = protocol.Firm{State: s.Firm.State.String(), Breakers: breakers(s.Firm.Breakers), Totals: totals(&s.Firm.Totals),
+		NodeDetail: nodeDetail(&s.Firm, n)}
 	for _, v := range s.Venues {
-		pv := protocol.Venue{Name: v.Name, Connected: v.Connected, Feed: Feed(v.Feed, n)}
+		pv := protocol.Venue{Name: v.Name, Connected: v.Connected, Execution: v.Execution, Feed: Feed(v.Feed, n)}
 		if b := v.Budget; b != nil {
 			pv.Budget = &protocol.Budget{Orders10s: b.Orders10s, Orders10sLimit: b.Limits.Orders10s,
 				Orders1d: b.Orders1d, Orders1dLimit: b.Limits.Orders1d, Weight1m: b.Weight1m, Weight1mLimit: b.Limits.Weight1m}
@@ -85,6 +90,50 @@ func totals(t *engine.Totals) protocol.Totals {
 	}
 }
 
+// nodeDetail renders a node's last state change, trips and limit use.
+func nodeDetail(x *engine.NodeSnapshot, n *engine.Names) protocol.NodeDetail {
+	var d protocol.NodeDetail
+	if c := &x.Changed; c.Who != "" {
+		d.Changed = &protocol.StateChange{State: c.State.String(), Who: c.Who, Time: timestamp(time.Unix(0, c.At)), Why: c.Why}
+	}
+	for _, t := range x.Trips {
+		d.Trips = append(d.Trips, protocol.Trip{Breaker: t.Breaker.String(), Time: timestamp(time.Unix(0, t.At)), Detail: t.Detail})
+	}
+	if len(x.Use) > 0 {
+		d.Use = make([]protocol.LimitUse, len(x.Use))
+		for k := range x.Use {
+			d.Use[k] = limitUse(&x.Use[k], n)
+		}
+	}
+	return d
+}
+
+// limitUse renders one limit's use in its key's unit.
+func limitUse(u *risk.LimitUse, n *engine.Names) protocol.LimitUse {
+	out := protocol.LimitUse{Key: u.Key.String(), Ratio: u.Ratio()}
+	switch u.Key.Unit() {
+	case risk.UnitQty:
+		out.Instrument = instrumentSymbol(n, u.Instrument)
+		if in := n.Instrument(u.Instrument); in != nil {
+			out.Limit, out.Used = in.FormatQty(domain.Qty(u.Limit)), in.FormatQty(domain.Qty(u.Used))
+			return out
+		}
+	case risk.UnitMoney:
+		out.Limit, out.Used = domain.Money(u.Limit).String(), domain.Money(u.Used).String()
+		return out
+	}
+	out.Limit, out.Used = strconv.FormatInt(u.Limit, 10), strconv.FormatInt(u.Used, 10)
+	return out
+}
+
+// optTime is a unix-ns engine time as a timestamp, "" for 0 (never).
+func optTime(ns int64) string {
+	if ns == 0 {
+		return ""
+	}
+	return timestamp(time.Unix(0, ns))
+}
+
 // breakers names tripped breakers, nil when none.
 func breakers(bs []risk.Breaker) []string {
 	var out []string
@@ -100,7 +149,7 @@ func breakers(bs []risk.Breaker) []string {
 func Latency(ls []engine.StageLatency, window time.Duration) []protocol.StageLatency {
 	out := make([]protocol.StageLatency, 0, len(ls))
 	for _, l := range ls {
-		sl := protocol.StageLatency{Stage: l.Stage.String(), Count: l.Count, P50: l.P50, P99: l.P99, Max: l.Max}
+		sl := protocol.StageLatency{Stage: l.Stage.String(), Count: l.Count, P50: l.P50, P99: l.P99, P999: l.P999, Max: l.Max}
 		if r := l.Recent; r.Count > 0 {
 			sl.Recent = &protocol.LatencySummary{
 				WindowMS: int64(window) / 1e6, Count: r.Count,
@@ -276,6 +325,7 @@ func Feed(f *domain.FeedStats, n *engine.Names) *protocol.Feed {
 		Protocol: f.Protocol, Connected: f.Connected, Frames: f.Frames, Books: f.Books, OutOfOrder: f.OutOfOrder,
 		DiffsApplied: f.DiffsApplied, DiffsDropped: f.DiffsDropped, Gaps: f.Gaps, Resyncs: f.Resyncs,
 		Reconnects: f.Reconnects, Malformed: f.Malformed, Crossed: f.Crossed, Stale: f.Stale,
+		LastMessage: optTime(f.LastMessage),
 	}
 	for _, s := range f.Symbols {
 		out.Symbols = append(out.Symbols, protocol.FeedSymbol{

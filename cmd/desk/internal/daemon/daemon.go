@@ -501,6 +501,10 @@ type venue struct {
 	paper *sim.Venue     // a paper-traded venue's simulator; nil otherwise
 	feed  *feeds.Handler // market data to the engine, staleness
 	net   *binance.Feed  // a networked venue's market data; nil for "sim"
+	// seenFrames is the frame count FeedStats last saw, lastMessage when
+	// it saw it move (unix ns); only the engine goroutine calls FeedStats.
+	seenFrames  uint64
+	lastMessage int64
 }
 
 // executor is a venue as the daemon runs it: the engine's port, and a

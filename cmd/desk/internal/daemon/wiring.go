@@ -235,13 +235,25 @@ func (w *wiring) venueSlots(cfg *config.Config) []engine.VenueSlot {
 			bal[a] = b.Decimal
 		}
 		out = append(out, engine.VenueSlot{
-			ID: v.id, Name: v.cfg.Name, Venue: v.venue, Feed: v, Instruments: listed, Balances: bal,
+			ID: v.id, Name: v.cfg.Name, Venue: v.venue, Feed: v, Instruments: listed, Balances: bal, Execution: execution(&v.cfg),
 			Fees: router.VenueFees{MakerBps: v.cfg.MakerFeeBps.Decimal, TakerBps: v.cfg.TakerFeeBps.Decimal,
 				Limits: router.Limits{Orders10s: int64(v.cfg.RateLimits.Orders10s),
 					Orders1d: int64(v.cfg.RateLimits.Orders1d), Weight1m: int64(v.cfg.RateLimits.Weight1m)}},
 		})
 	}
 	return out
+}
+
+// execution is how venue v's orders are executed, as the status says it:
+// "sim" for a simulator, else its Execution ("paper" when unset).
+func execution(v *config.Venue) string {
+	switch {
+	case v.Kind != config.KindBinance:
+		return config.KindSim
+	case v.Execution == config.ExecLive:
+		return config.ExecLive
+	}
+	return config.ExecPaper
 }
 
 func (w *wiring) strategySlots() []engine.StrategySlot {
@@ -356,7 +368,9 @@ func reconcileUntilDone(ctx context.Context, eng *engine.Engine, v *venue, log *
 
 // FeedStats reports the venue's market data (engine.FeedReporter): the
 // network feed's counts for a networked venue, with what the feed handler
-// counted of the books it passed to the engine.
+// counted of the books it passed to the engine. LastMessage is when a
+// call first saw the frame count move, so it is as fine as the engine's
+// snapshot interval: the feeds keep counts, not times.
 func (v *venue) FeedStats() domain.FeedStats {
 	hs := v.feed.Stats()
 	f := domain.FeedStats{Protocol: config.KindSim, Connected: v.venue.Connected(), Frames: hs.Received}
@@ -364,5 +378,9 @@ func (v *venue) FeedStats() domain.FeedStats {
 		f = v.net.Stats()
 	}
 	f.Books, f.OutOfOrder, f.Stale = hs.Forwarded, hs.OutOfOrder, hs.Stale
+	if f.Frames != v.seenFrames {
+		v.seenFrames, v.lastMessage = f.Frames, time.Now().UnixNano()
+	}
+	f.LastMessage = v.lastMessage
 	return f
 }
