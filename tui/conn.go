@@ -31,6 +31,7 @@ type connection struct {
 	reason   string        // why the last attempt failed or ended
 	retryIn  time.Duration // delay before the next dial
 	daemon   string        // from the daemon's Hello, when the session offers it
+	readOnly bool          // the daemon took this connection as read-only
 }
 
 // backoff is the delay before the next dial after n consecutive failures:
@@ -52,6 +53,8 @@ type (
 		sess    Session
 		events  <-chan protocol.Envelope
 		daemon  string
+		// readOnly: the daemon took the connection as read-only.
+		readOnly bool
 	}
 	// dialFailedMsg: the dial or the subscription failed.
 	dialFailedMsg struct {
@@ -70,13 +73,12 @@ type (
 	}
 	// redialMsg: the backoff has passed; dial again.
 	redialMsg struct{ attempt int }
-	// callResultMsg: a halt or resume request was answered.
+	// callResultMsg: a request was answered.
 	callResultMsg struct {
-		cmd  string
-		node string
-		ack  protocol.Ack
-		err  error
-		at   time.Time // when the answer came
+		req    request
+		result any // what req.result made, filled in
+		err    error
+		at     time.Time // when the answer came
 	}
 )
 
@@ -154,17 +156,29 @@ func dialCmd(ctx context.Context, dial Dialer, open *sessionSet, log *slog.Logge
 			closeSession(sess, log)
 			return dialFailedMsg{attempt: attempt, err: fmt.Errorf("subscribe: %w", err)}
 		}
+		if os, ok := sess.(ordersSubscriber); ok {
+			ordCtx, cancel := context.WithTimeout(ctx, timeout)
+			err = os.SubscribeOrders(ordCtx, finishedKept)
+			cancel()
+			if err != nil {
+				log.Warn("subscribe orders", "attempt", attempt, "err", err)
+				closeSession(sess, log)
+				return dialFailedMsg{attempt: attempt, err: fmt.Errorf("subscribe orders: %w", err)}
+			}
+		}
 		if !open.add(attempt, sess) {
 			closeSession(sess, log)
 			return dialFailedMsg{attempt: attempt, err: context.Canceled}
 		}
 		var daemon string
+		readOnly := false
 		if h, ok := sess.(hello); ok {
 			hi := h.Hello()
 			daemon = fmt.Sprintf("%s (pid %d, as %s)", hi.Daemon, hi.PID, hi.User)
+			readOnly = hi.ReadOnly
 		}
-		log.Info("connected", "attempt", attempt, "daemon", daemon)
-		return dialedMsg{attempt: attempt, sess: sess, events: events, daemon: daemon}
+		log.Info("connected", "attempt", attempt, "daemon", daemon, "read_only", readOnly)
+		return dialedMsg{attempt: attempt, sess: sess, events: events, daemon: daemon, readOnly: readOnly}
 	}
 }
 
@@ -201,14 +215,31 @@ func closeSession(sess Session, log *slog.Logger) {
 	}
 }
 
-// callCmd sends a node command (halt, resume) and reports the answer.
-func callCmd(ctx context.Context, sess Session, timeout time.Duration, log *slog.Logger, cmd, node string) tea.Cmd {
+// request is one command for the daemon, built by a key or the command
+// line.
+type request struct {
+	cmd   string
+	args  any
+	label string     // what the status line calls it: "halt mm-btc"
+	node  string     // the node it acts on, "" for none
+	make  func() any // a new result to decode into; nil: none
+	// quiet requests (periodic fetches) say nothing in the status line.
+	quiet bool
+}
+
+// callCmd sends req and reports the answer as a callResultMsg.
+func callCmd(ctx context.Context, sess Session, timeout time.Duration, log *slog.Logger, req request) tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(ctx, timeout)
 		defer cancel()
-		var ack protocol.Ack
-		err := sess.Call(ctx, cmd, protocol.NodeArgs{Node: node, Why: "tui"}, &ack)
-		log.Info("command", "cmd", cmd, "node", node, "state", ack.State, "err", err)
-		return callResultMsg{cmd: cmd, node: node, ack: ack, err: err, at: time.Now()}
+		var res any
+		if req.make != nil {
+			res = req.make()
+		}
+		err := sess.Call(ctx, req.cmd, req.args, res)
+		if !req.quiet || err != nil {
+			log.Info("command", "cmd", req.cmd, "label", req.label, "err", err)
+		}
+		return callResultMsg{req: req, result: res, err: err, at: time.Now()}
 	}
 }

@@ -17,7 +17,8 @@ import (
 // fakeCall is one request a fakeSession received.
 type fakeCall struct {
 	cmd  string
-	args protocol.NodeArgs
+	args protocol.NodeArgs // for node commands
+	raw  any               // the args as sent
 }
 
 // fakeSession is a Session that records calls and delivers the envelopes a
@@ -25,9 +26,12 @@ type fakeCall struct {
 type fakeSession struct {
 	events chan protocol.Envelope
 
-	mu         sync.Mutex
-	calls      []fakeCall
-	callErr    error // returned by Call when set
+	mu      sync.Mutex
+	calls   []fakeCall
+	callErr error // returned by Call when set
+	// answer, when set, fills in the result of cmd (or returns an error).
+	answer     func(cmd string, args, result any) error
+	ordersSubs int
 	subErr     error // returned by Subscribe when set
 	err        error // returned by Err
 	subscribed int
@@ -42,15 +46,38 @@ func (f *fakeSession) Call(ctx context.Context, cmd string, args any, result any
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	na, _ := args.(protocol.NodeArgs)
-	f.calls = append(f.calls, fakeCall{cmd: cmd, args: na})
+	f.calls = append(f.calls, fakeCall{cmd: cmd, args: na, raw: args})
 	if f.callErr != nil {
 		return f.callErr
 	}
+	if f.answer != nil {
+		return f.answer(cmd, args, result)
+	}
 	if ack, ok := result.(*protocol.Ack); ok {
 		ack.Node = na.Node
-		ack.State = map[string]string{protocol.CmdHalt: stateHalted, protocol.CmdResume: stateActive}[cmd]
+		ack.State = map[string]string{protocol.CmdHalt: stateHalted, protocol.CmdResume: stateActive, protocol.CmdReduceOnly: stateReduceOnly}[cmd]
 	}
 	return nil
+}
+
+func (f *fakeSession) SubscribeOrders(ctx context.Context, finished int) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.ordersSubs++
+	return nil
+}
+
+// callsOf returns the calls of cmd.
+func (f *fakeSession) callsOf(cmd string) []fakeCall {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []fakeCall
+	for _, c := range f.calls {
+		if c.cmd == cmd {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 func (f *fakeSession) Subscribe(ctx context.Context) (<-chan protocol.Envelope, error) {
@@ -193,7 +220,8 @@ func connect(t *testing.T, sess *fakeSession) (model, tea.Cmd) {
 	if _, ok := msg.(dialedMsg); !ok {
 		t.Fatalf("Init command returned %T (%v), want dialedMsg", msg, msg)
 	}
-	return update(t, m, msg)
+	m, _ = update(t, m, msg) // the fetches and the refresh clock are left out
+	return m, waitCmd(m.conn.attempt, m.sess, m.events, m.log)
 }
 
 // push delivers env through sess and the waiting command wait, and returns

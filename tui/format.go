@@ -1,12 +1,17 @@
 package tui
 
 import (
+	"cmp"
+	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/charmbracelet/x/ansi"
 	"github.com/shopspring/decimal"
+
+	"github.com/desk-trading/desk/core/protocol"
 )
 
 // Trading states as the protocol spells them.
@@ -127,4 +132,139 @@ func clip(block string, w int) string {
 		}
 	}
 	return strings.Join(lines, "\n")
+}
+
+// terminal reports whether an order in state s is finished, as the
+// protocol spells the states.
+func terminal(s string) bool {
+	switch s {
+	case "filled", "canceled", "rejected", "expired":
+		return true
+	}
+	return false
+}
+
+// sortOrdersNewestFirst sorts orders by the RFC 3339 time at(o), newest
+// first, then by client order id. RFC 3339 times in UTC sort as text.
+func sortOrdersNewestFirst(orders []*protocol.Order, at func(*protocol.Order) string) {
+	slices.SortFunc(orders, func(a, b *protocol.Order) int {
+		return cmp.Or(strings.Compare(at(b), at(a)), strings.Compare(b.ClientOrderID, a.ClientOrderID))
+	})
+}
+
+func sortStrings(s []string) { slices.Sort(s) }
+
+// sparkBlocks draw a sparkline, lowest to highest.
+var sparkBlocks = []rune("▁▂▃▄▅▆▇█")
+
+// sparkline draws vals (oldest first) in width cells, scaled between their
+// own low and high; flat values draw a flat line. Fewer values than width
+// are right-aligned.
+func sparkline(vals []float64, width int) string {
+	if width <= 0 {
+		return ""
+	}
+	if len(vals) > width {
+		vals = vals[len(vals)-width:]
+	}
+	lo, hi := 0.0, 0.0
+	for i, v := range vals {
+		if i == 0 || v < lo {
+			lo = v
+		}
+		if i == 0 || v > hi {
+			hi = v
+		}
+	}
+	var b strings.Builder
+	b.WriteString(strings.Repeat(" ", width-len(vals)))
+	for _, v := range vals {
+		k := len(sparkBlocks) / 2
+		if hi > lo {
+			k = int((v - lo) / (hi - lo) * float64(len(sparkBlocks)-1))
+		}
+		b.WriteRune(sparkBlocks[min(max(k, 0), len(sparkBlocks)-1)])
+	}
+	return b.String()
+}
+
+// bar draws ratio (0..1, more is clipped and marked) as a bar of width
+// cells: "███████▌  " for 0.75.
+func bar(ratio float64, width int) string {
+	if width <= 0 {
+		return ""
+	}
+	over := ratio > 1
+	ratio = min(max(ratio, 0), 1)
+	eighths := int(ratio*float64(width*8) + 0.5)
+	full, part := eighths/8, eighths%8
+	var b strings.Builder
+	b.WriteString(strings.Repeat("█", full))
+	if part > 0 && full < width {
+		b.WriteRune([]rune(" ▏▎▍▌▋▊▉")[part])
+		full++
+	}
+	b.WriteString(strings.Repeat(" ", width-full))
+	s := b.String()
+	if over {
+		r := []rune(s)
+		r[len(r)-1] = '!'
+		s = string(r)
+	}
+	return s
+}
+
+// formatAge renders how long before now t was: "0.4s", "12s", "3m05s",
+// "2h10m"; "—" for a zero t.
+func formatAge(t, now time.Time) string {
+	if t.IsZero() {
+		return "—"
+	}
+	d := max(now.Sub(t), 0)
+	switch {
+	case d < 10*time.Second:
+		return strconv.FormatFloat(d.Seconds(), 'f', 1, 64) + "s"
+	case d < time.Minute:
+		return strconv.Itoa(int(d.Seconds())) + "s"
+	case d < time.Hour:
+		return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
+	}
+	return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
+}
+
+// parseTime parses an RFC 3339 time; zero when s does not parse.
+func parseTime(s string) time.Time {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}
+	}
+	return t
+}
+
+// formatNanos renders a latency in nanoseconds to three significant
+// digits: "371ns", "58.9µs", "7.24ms"; "—" for 0.
+func formatNanos(ns int64) string {
+	if ns <= 0 {
+		return "—"
+	}
+	return roundDuration(time.Duration(ns)).String()
+}
+
+// formatPercent renders a ratio as a whole percentage: "73%".
+func formatPercent(r float64) string {
+	return strconv.Itoa(int(r*100+0.5)) + "%"
+}
+
+// parseDecimal parses a decimal string.
+func parseDecimal(s string) (decimal.Decimal, bool) {
+	d, err := decimal.NewFromString(s)
+	return d, err == nil
+}
+
+// plural counts n things: "1 breaker", "2 breakers".
+func plural(n int, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return strconv.Itoa(n) + " " + thing + "s"
 }

@@ -78,18 +78,19 @@ func TestBackoff(t *testing.T) {
 
 // Every width, however narrow, gives rows no wider than the window.
 func TestLayoutNeverOverflows(t *testing.T) {
-	s := newStrategies(newKeyMap())
-	s = s.setStatus(testStatus())
+	d := newStore()
+	d.setStatus(testStatus())
+	tb := newTable("none", strategyColumns()...).setRows(strategyRows(d, d.at))
 	st := newStyles()
 	for w := 1; w <= 200; w++ {
-		s = s.setSize(w, 10)
-		for _, l := range splitNonEmpty(clip(s.View(st, false), w)) {
+		tb = tb.setSize(w, 10)
+		for _, l := range splitNonEmpty(clip(tb.View(st, false, true), w)) {
 			if n := ansi.StringWidth(l); n > w {
 				t.Fatalf("width %d: line of %d cells: %q", w, n, ansi.Strip(l))
 			}
 		}
 		if w >= 40 {
-			if view := ansi.Strip(s.View(st, false)); !containsAll(view, "mm-btc", "STRATEGY") {
+			if view := ansi.Strip(tb.View(st, false, true)); !containsAll(view, "mm-btc", "STRATEGY") {
 				t.Fatalf("width %d lost the ids:\n%s", w, view)
 			}
 		}
@@ -98,15 +99,17 @@ func TestLayoutNeverOverflows(t *testing.T) {
 
 // A journal that cannot write is in the header; a healthy one is not.
 func TestHeaderShowsJournalDown(t *testing.T) {
-	st := newStyles()
+	sess := newFakeSession()
+	m, wait := connect(t, sess)
 	status := testStatus()
-	h := header{}.setStatus(status)
-	if view := ansi.Strip(h.View(st, 200, connection{state: connConnected}, false)); strings.Contains(view, "JOURNAL") {
+	m, wait = push(t, m, wait, sess, statusEnv(status))
+	if view := screen(m); strings.Contains(view, "JOURNAL") {
 		t.Fatalf("healthy journal shown:\n%s", view)
 	}
+	status = testStatus()
 	status.Journal = protocol.Journal{State: "down", Pending: 7, Error: "no space left on device"}
-	h = h.setStatus(status)
-	if view := ansi.Strip(h.View(st, 200, connection{state: connConnected}, false)); !strings.Contains(view, "JOURNAL DOWN: 7 events not on disk") {
+	m, _ = push(t, m, wait, sess, statusEnv(status))
+	if view := screen(m); !strings.Contains(view, "JOURNAL DOWN: 7 events not on disk") {
 		t.Fatalf("journal down not shown:\n%s", view)
 	}
 }

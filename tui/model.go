@@ -2,7 +2,6 @@ package tui
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -10,8 +9,8 @@ import (
 
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
-	"charm.land/lipgloss/v2"
 
 	"github.com/desk-trading/desk/core/protocol"
 )
@@ -20,6 +19,19 @@ import (
 const (
 	defaultWidth  = 80
 	defaultHeight = 24
+)
+
+// Lines around the body: the firm line, the connection line and the tab
+// bar above; the latest alert, the status line and the help bar below.
+const (
+	linesAbove = 3
+	linesBelow = 3
+)
+
+// Refresh intervals of what the daemon does not push.
+const (
+	auditRefresh  = time.Second
+	limitsRefresh = 5 * time.Second
 )
 
 // statusKind says how the status line is drawn.
@@ -38,8 +50,22 @@ type statusLine struct {
 	text string
 }
 
-// model is the root model: it owns the connection and routes messages to
-// the views. It is a value; Update returns the changed copy.
+// mode is what the keyboard is doing: moving about, or typing into one
+// of the prompts, or answering a question.
+type mode int
+
+const (
+	modeNormal  mode = iota
+	modeFilter       // typing a filter after /
+	modeCommand      // typing a command after :
+	modeConfirm      // a question awaits its answer
+	modeEdit         // the limit editor is open
+	modeHelp         // the full help covers the body
+)
+
+// model is the root model: it owns the connection, the store of what the
+// daemon said, and the views. It is a value; Update returns the changed
+// copy. The store is shared by pointer between copies (see store).
 type model struct {
 	// ctx bounds every command's I/O; Run cancels it when the program ends.
 	// Kept here because commands are built in Update, which has no ctx.
@@ -49,6 +75,7 @@ type model struct {
 	callTimeout time.Duration
 	minBackoff  time.Duration
 	maxBackoff  time.Duration
+	readOnly    bool
 
 	keys   keyMap
 	styles *styles
@@ -61,19 +88,31 @@ type model struct {
 	sess   Session                  // nil unless connected
 	events <-chan protocol.Envelope // sess's subscription
 
-	header     header
-	table      strategies
-	alerts     alerts
-	status     statusLine
-	confirming bool // the firm halt awaits y/n
+	data *store
+	now  time.Time // the engine clock of the latest status; ages are counted from it
+
+	tab    tab
+	views  views
+	status statusLine
+	alert  alertLine // the latest, under the body
+	mode   mode
+	input  textinput.Model // the filter or command being typed
+	ask    *confirmation   // the question in modeConfirm
+	edit   *limitEditor    // the editor in modeEdit
+	// limitRefs are what the risk view's limits rows stand for, by row key.
+	limitRefs map[string]limitRef
+
+	refreshing map[string]bool // periodic fetches in flight, by cmd
+	fetched    map[string]time.Time
 }
 
 func newModel(ctx context.Context, opts Options) model {
 	opts = opts.withDefaults()
-	keys := newKeyMap()
 	st := newStyles()
 	h := help.New()
 	h.Styles = st.Help
+	in := textinput.New()
+	in.Prompt = ""
 	m := model{
 		ctx:         ctx,
 		dial:        opts.Dial,
@@ -81,12 +120,17 @@ func newModel(ctx context.Context, opts Options) model {
 		callTimeout: opts.CallTimeout,
 		minBackoff:  opts.MinBackoff,
 		maxBackoff:  opts.MaxBackoff,
-		keys:        keys,
+		readOnly:    opts.ReadOnly,
+		keys:        newKeyMap(opts.ReadOnly),
 		styles:      st,
 		help:        h,
 		conn:        connection{state: connConnecting, attempt: 1},
 		open:        newSessionSet(),
-		table:       newStrategies(keys),
+		data:        newStore(),
+		views:       newViews(),
+		input:       in,
+		refreshing:  map[string]bool{},
+		fetched:     map[string]time.Time{},
 	}
 	m.layout()
 	return m
@@ -95,6 +139,14 @@ func newModel(ctx context.Context, opts Options) model {
 // Init dials the daemon.
 func (m model) Init() tea.Cmd {
 	return dialCmd(m.ctx, m.dial, m.open, m.log, m.callTimeout, m.conn.attempt)
+}
+
+// refreshMsg is the clock of the periodic fetches (audit, limits) of one
+// connection attempt; a tick of an earlier one stops.
+type refreshMsg struct{ attempt int }
+
+func refreshTick(attempt int) tea.Cmd {
+	return tea.Tick(auditRefresh, func(time.Time) tea.Msg { return refreshMsg{attempt} })
 }
 
 // Update changes the model in answer to msg and returns the commands that
@@ -106,6 +158,10 @@ func (m model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.width, m.height = msg.Width, msg.Height
 	case tea.KeyPressMsg:
 		m, cmd = m.handleKey(msg)
+	case tea.PasteMsg:
+		if m.mode == modeFilter || m.mode == modeCommand || m.mode == modeEdit {
+			m, cmd = m.handleKey(tea.KeyPressMsg{Text: msg.Content})
+		}
 	case dialedMsg:
 		m, cmd = m.handleDialed(msg)
 	case dialFailedMsg:
@@ -127,84 +183,105 @@ func (m model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			cmd = dialCmd(m.ctx, m.dial, m.open, m.log, m.callTimeout, m.conn.attempt)
 		}
 	case callResultMsg:
-		m.status = callStatus(msg)
+		m, cmd = m.handleResult(msg)
+	case refreshMsg:
+		if msg.attempt == m.conn.attempt && m.sess != nil {
+			m, cmd = m.refresh()
+			cmd = tea.Batch(cmd, refreshTick(msg.attempt))
+		}
 	}
 	m.layout()
 	return m, cmd
 }
 
 func (m model) handleKey(k tea.KeyPressMsg) (model, tea.Cmd) {
-	if m.confirming {
-		switch {
-		case key.Matches(k, m.keys.Quit):
-			return m, tea.Quit
-		case key.Matches(k, m.keys.Confirm):
-			m = m.setConfirming(false)
-			return m.send(protocol.CmdHalt, "firm")
-		case key.Matches(k, m.keys.Cancel):
-			m = m.setConfirming(false)
-			m.status = statusLine{statusInfo, "firm halt canceled"}
+	switch m.mode {
+	case modeConfirm:
+		return m.answer(k)
+	case modeFilter:
+		return m.typeFilter(k)
+	case modeCommand:
+		return m.typeCommand(k)
+	case modeEdit:
+		return m.typeEdit(k)
+	case modeHelp:
+		if key.Matches(k, m.keys.Back, m.keys.Help, m.keys.Quit) {
+			m.mode = modeNormal
 		}
-		return m, nil // anything else: the question stands
+		return m, nil
 	}
 	switch {
 	case key.Matches(k, m.keys.Quit):
 		return m, tea.Quit
 	case key.Matches(k, m.keys.Help):
-		m.help.ShowAll = !m.help.ShowAll
-	case key.Matches(k, m.keys.Halt):
-		return m.sendSelected(protocol.CmdHalt)
-	case key.Matches(k, m.keys.Resume):
-		return m.sendSelected(protocol.CmdResume)
+		m.mode = modeHelp
+	case key.Matches(k, m.keys.Views):
+		return m.switchTab(tab(k.String()[0] - '1'))
+	case key.Matches(k, m.keys.NextView):
+		return m.switchTab((m.tab + 1) % numTabs)
+	case key.Matches(k, m.keys.PrevView):
+		return m.switchTab((m.tab + numTabs - 1) % numTabs)
+	case key.Matches(k, m.keys.Filter):
+		if m.views.table(m.tab) != nil {
+			m.mode = modeFilter
+			m.input.SetValue(m.views.table(m.tab).filter)
+			m.input.CursorEnd()
+			m.input.Focus()
+		}
+	case key.Matches(k, m.keys.Command):
+		m.mode = modeCommand
+		m.input.SetValue("")
+		m.input.Focus()
 	case key.Matches(k, m.keys.HaltFirm):
-		m = m.setConfirming(true)
-		m.status = statusLine{statusConfirm, "HALT THE WHOLE FIRM? all strategies stop trading — y to confirm, n to cancel"}
+		return m.confirm(confirmation{
+			question: "HALT THE WHOLE FIRM? every strategy stops trading",
+			yes:      "halt the firm",
+			req:      nodeRequest(protocol.CmdHalt, "firm"),
+		}), nil
+	case key.Matches(k, m.keys.KillFirm):
+		return m.confirm(confirmation{
+			question: fmt.Sprintf("KILL THE FIRM: halt everything and cancel all %s working orders", m.firmOpen()),
+			word:     "KILL",
+			req:      killRequest("firm"),
+		}), nil
 	default:
-		var cmd tea.Cmd
-		m.table, cmd = m.table.Update(k)
-		return m, cmd
+		return m.viewKey(k)
 	}
 	return m, nil
 }
 
-func (m model) setConfirming(on bool) model {
-	m.confirming = on
-	m.keys.setConfirming(on)
-	return m
+// firmOpen is the firm's working orders as the status counts them.
+func (m model) firmOpen() string {
+	if m.data.status == nil {
+		return "its"
+	}
+	return formatCount(int64(m.data.status.Firm.OpenOrders))
 }
 
-// sendSelected sends cmd for the selected strategy.
-func (m model) sendSelected(cmd string) (model, tea.Cmd) {
-	id, ok := m.table.Selected()
-	if !ok {
-		m.status = statusLine{statusError, cmd + ": no strategy selected"}
+// switchTab shows view t and fetches what it shows that is not pushed.
+func (m model) switchTab(t tab) (model, tea.Cmd) {
+	if t < 0 || t >= numTabs {
 		return m, nil
 	}
-	return m.send(cmd, id)
+	m.tab = t
+	m.views.detail = ""
+	m = m.rebuild()
+	return m.fetchFor(true)
 }
 
-// send returns the command that sends cmd for node, and says so in the
-// status line. The answer arrives as a callResultMsg.
-func (m model) send(cmd, node string) (model, tea.Cmd) {
+// send returns the command that sends req, and says so in the status line.
+// The answer arrives as a callResultMsg.
+func (m model) send(req request) (model, tea.Cmd) {
 	if m.sess == nil {
-		m.status = statusLine{statusError, fmt.Sprintf("%s %s: not connected", cmd, node)}
+		if !req.quiet {
+			m.status = statusLine{statusError, req.label + ": not connected"}
+		}
 		return m, nil
 	}
-	m.status = statusLine{statusInfo, fmt.Sprintf("%s %s: sent…", cmd, node)}
-	return m, callCmd(m.ctx, m.sess, m.callTimeout, m.log, cmd, node)
-}
-
-// callStatus words the answer to a request for the status line.
-func callStatus(r callResultMsg) statusLine {
-	at := r.at.Format("15:04:05")
-	var pe *protocol.Error
-	switch {
-	case r.err == nil:
-		return statusLine{statusOK, fmt.Sprintf("%s %s %s: ok, %s is now %s", at, r.cmd, r.node, r.ack.Node, r.ack.State)}
-	case errors.As(r.err, &pe):
-		return statusLine{statusError, fmt.Sprintf("%s %s %s refused: %s", at, r.cmd, r.node, pe.Error())}
+	if !req.quiet {
+		m.status = statusLine{statusInfo, req.label + ": sent…"}
 	}
-	return statusLine{statusError, fmt.Sprintf("%s %s %s failed: %v", at, r.cmd, r.node, r.err)}
+	return m, callCmd(m.ctx, m.sess, m.callTimeout, m.log, req)
 }
 
 func (m model) handleDialed(msg dialedMsg) (model, tea.Cmd) {
@@ -212,8 +289,11 @@ func (m model) handleDialed(msg dialedMsg) (model, tea.Cmd) {
 		return m, closeCmd(m.open, msg.attempt, m.log) // a connection nobody waits for
 	}
 	m.sess, m.events = msg.sess, msg.events
-	m.conn = connection{state: connConnected, attempt: m.conn.attempt, daemon: msg.daemon}
-	return m, waitCmd(m.conn.attempt, m.sess, m.events, m.log)
+	m.conn = connection{state: connConnected, attempt: m.conn.attempt, daemon: msg.daemon, readOnly: msg.readOnly}
+	clear(m.refreshing)
+	var fetch tea.Cmd
+	m, fetch = m.fetchFor(true)
+	return m, tea.Batch(waitCmd(m.conn.attempt, m.sess, m.events, m.log), fetch, refreshTick(m.conn.attempt))
 }
 
 func (m model) handleEnvelope(msg envelopeMsg) (model, tea.Cmd) {
@@ -222,10 +302,17 @@ func (m model) handleEnvelope(msg envelopeMsg) (model, tea.Cmd) {
 	}
 	switch env := msg.env; {
 	case env.Type == protocol.TypeStatus && env.Status != nil:
-		m.header = m.header.setStatus(env.Status)
-		m.table = m.table.setStatus(env.Status)
+		m.data.setStatus(env.Status)
+		m.now = m.data.at
+		m = m.rebuild()
+	case env.Type == protocol.TypeOrders && env.Orders != nil:
+		m.data.applyOrders(env.Orders)
+		m = m.rebuildOrders()
 	case env.Type == protocol.TypeAlert && env.Alert != nil:
-		m.alerts = m.alerts.add(*env.Alert)
+		m.alert = m.data.addAlert(*env.Alert)
+		if m.tab == tabAudit {
+			m = m.rebuild()
+		}
 	}
 	return m, waitCmd(m.conn.attempt, m.sess, m.events, m.log)
 }
@@ -246,7 +333,7 @@ func (m model) lost(err error) (model, tea.Cmd) {
 
 // stale reports whether the data on screen is no longer live.
 func (m model) stale() bool {
-	return m.header.hasData && m.conn.state != connConnected
+	return m.data.status != nil && m.conn.state != connConnected
 }
 
 func (m model) size() (int, int) {
@@ -260,40 +347,39 @@ func (m model) size() (int, int) {
 	return w, h
 }
 
-// layout sizes the views for the window. The screen is, top to bottom: the
-// header, a blank line, the table, a blank line, the alerts, the status line
-// and the help bar.
+// bodyHeight is the lines between the tab bar and the alert line.
+func (m model) bodyHeight() int {
+	_, h := m.size()
+	return max(h-linesAbove-linesBelow, 3)
+}
+
+// layout sizes the views for the window.
 func (m *model) layout() {
-	w, h := m.size()
+	w, _ := m.size()
 	m.help.SetWidth(w)
-	helpLines := 1
-	if m.help.ShowAll {
-		helpLines = lipgloss.Height(m.help.View(m.keys))
-	}
-	tableLines := h - headerLines - 1 - 1 - m.alerts.lines() - 1 - helpLines
-	m.table = m.table.setSize(w, max(tableLines, 2))
+	m.views.setSize(w, m.bodyHeight(), m.edit != nil)
 }
 
 // View draws the screen. It does no I/O and no sorting.
 func (m model) View() tea.View {
 	w, _ := m.size()
 	dim := m.stale()
-
 	var b strings.Builder
-	b.WriteString(m.header.View(m.styles, w, m.conn, dim))
-	b.WriteString("\n\n")
-	table := clip(m.table.View(m.styles, dim), w)
-	b.WriteString(table)
-	// Pad the table to its height so that the footer stays at the bottom.
-	for n := strings.Count(table, "\n") + 1; n < m.table.height+1; n++ {
-		b.WriteString("\n")
+	b.WriteString(m.headerView(w, dim))
+	b.WriteString("\n")
+	b.WriteString(m.tabsView(w))
+	b.WriteString("\n")
+	body := m.bodyView(w, dim)
+	b.WriteString(body)
+	for n := strings.Count(body, "\n") + 1; n < m.bodyHeight(); n++ {
+		b.WriteString("\n") // the footer stays at the bottom
 	}
-	b.WriteString("\n\n")
-	b.WriteString(m.alerts.View(m.styles, w))
+	b.WriteString("\n")
+	b.WriteString(clip(m.alertView(), w))
 	b.WriteString("\n")
 	b.WriteString(clip(m.statusView(), w))
 	b.WriteString("\n")
-	b.WriteString(clip(m.help.View(m.keys), w)) // help can overrun its width
+	b.WriteString(clip(m.helpView(), w))
 
 	v := tea.NewView(b.String())
 	v.AltScreen = true
@@ -301,7 +387,38 @@ func (m model) View() tea.View {
 	return v
 }
 
+// bodyView is the active view, or the help over it, cut to the body.
+func (m model) bodyView(w int, dim bool) string {
+	h := m.bodyHeight()
+	var body string
+	switch {
+	case m.mode == modeHelp:
+		body = m.fullHelpView(w)
+	default:
+		body = m.views.View(m, w, dim)
+		if m.edit != nil {
+			body = lastLines(body, h-editorLines) + "\n" + m.edit.View(m.styles, w)
+		}
+	}
+	return clip(firstLines(body, h), w)
+}
+
+func (m model) alertView() string {
+	if m.alert.text == "" {
+		return m.styles.Label.Render("no alerts")
+	}
+	return alertStyle(m.styles, m.alert.severity).Render(m.alert.text)
+}
+
 func (m model) statusView() string {
+	switch m.mode {
+	case modeFilter:
+		return m.styles.Input.Render("/" + m.input.Value() + "▌")
+	case modeCommand:
+		return m.styles.Input.Render(":" + m.input.Value() + "▌")
+	case modeConfirm:
+		return m.ask.View(m.styles)
+	}
 	switch m.status.kind {
 	case statusOK:
 		return m.styles.StatusOK.Render(m.status.text)
@@ -317,11 +434,32 @@ func (m model) statusView() string {
 // not in front.
 func (m model) title() string {
 	t := "desk"
-	if m.header.firmState == stateHalted {
+	if st := m.data.status; st != nil && st.Firm.State == stateHalted {
 		t += " — FIRM HALTED"
 	}
 	if m.conn.state == connRetrying {
 		t += " — disconnected"
 	}
 	return t
+}
+
+// firstLines keeps the first n lines of s; lastLines keeps the first n
+// too, leaving room below them (the editor goes under the view's top).
+func firstLines(s string, n int) string {
+	if n <= 0 {
+		return ""
+	}
+	lines := strings.SplitN(s, "\n", n+1)
+	if len(lines) > n {
+		lines = lines[:n]
+	}
+	return strings.Join(lines, "\n")
+}
+
+func lastLines(s string, n int) string {
+	out := firstLines(s, n)
+	for c := strings.Count(out, "\n") + 1; c < n; c++ {
+		out += "\n"
+	}
+	return out
 }

@@ -27,6 +27,14 @@ type Session interface {
 	Close() error
 }
 
+// ordersSubscriber is a Session that can start the conflated orders
+// stream on its subscription's channel: Orders pushes, the first a reset
+// with every working order and the most recent finished ones. A
+// *client.Conn is one; without it the blotter stays empty.
+type ordersSubscriber interface {
+	SubscribeOrders(ctx context.Context, finished int) error
+}
+
 // Dialer connects to the daemon and bounds its own handshake. ctx is the
 // TUI's lifetime, canceled when Run returns. On failure the Session is
 // ignored; wrap client.Dial as

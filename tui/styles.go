@@ -1,6 +1,8 @@
 package tui
 
 import (
+	"image/color"
+
 	"charm.land/bubbles/v2/help"
 	"charm.land/lipgloss/v2"
 )
@@ -25,6 +27,19 @@ type styles struct {
 
 	VenueUp   lipgloss.Style
 	VenueDown lipgloss.Style
+	// Live marks a venue trading real money with desk's keys; Sim a
+	// simulated or paper venue. Each goes with its word ("LIVE", "sim",
+	// "paper") wherever a venue is named, so that no color is needed to
+	// tell them apart.
+	Live lipgloss.Style
+	Sim  lipgloss.Style
+	Warn lipgloss.Style
+
+	Tab       lipgloss.Style // a view's name in the tab bar
+	TabActive lipgloss.Style
+	Breaker   lipgloss.Style // a tripped breaker in the header: loud
+	Panel     lipgloss.Style // the editor and the help
+	Input     lipgloss.Style
 
 	Connected    lipgloss.Style
 	Connecting   lipgloss.Style
@@ -60,6 +75,8 @@ func newStyles() *styles {
 		yellow = lipgloss.Color("#FFD75F")
 		accent = lipgloss.Color("#87AFFF")
 		selBg  = lipgloss.Color("#3A3A3A")
+		orange = lipgloss.Color("#FF8700")
+		cyan   = lipgloss.Color("#5FD7D7")
 	)
 	base := lipgloss.NewStyle()
 	return &styles{
@@ -80,6 +97,15 @@ func newStyles() *styles {
 
 		VenueUp:   base.Foreground(green),
 		VenueDown: base.Foreground(red).Bold(true),
+		Live:      base.Foreground(orange).Bold(true),
+		Sim:       base.Foreground(cyan),
+		Warn:      base.Foreground(yellow),
+
+		Tab:       base.Foreground(text),
+		TabActive: base.Foreground(black).Background(accent).Bold(true),
+		Breaker:   base.Foreground(white).Background(loud).Bold(true),
+		Panel:     base.Foreground(text),
+		Input:     base.Foreground(white).Bold(true),
 
 		Connected:    base.Foreground(green),
 		Connecting:   base.Foreground(yellow),
@@ -99,8 +125,96 @@ func newStyles() *styles {
 		StatusError: base.Foreground(red).Bold(true),
 		Confirm:     base.Foreground(black).Background(yellow).Bold(true),
 
-		Help: help.DefaultDarkStyles(),
+		Help: helpStyles(accent, text, muted),
 	}
+}
+
+// helpStyles draw the help bar readable on any background: keys bold in
+// the accent color, descriptions in the text color, never grey on grey.
+func helpStyles(key, desc, sep color.Color) help.Styles {
+	base := lipgloss.NewStyle()
+	return help.Styles{
+		ShortKey:       base.Foreground(key).Bold(true),
+		ShortDesc:      base.Foreground(desc),
+		ShortSeparator: base.Foreground(sep),
+		Ellipsis:       base.Foreground(sep),
+		FullKey:        base.Foreground(key).Bold(true),
+		FullDesc:       base.Foreground(desc),
+		FullSeparator:  base.Foreground(sep),
+	}
+}
+
+// cell returns the style for a cell of kind.
+func (s *styles) cell(kind cellKind, dim bool) lipgloss.Style {
+	if dim {
+		return s.Stale
+	}
+	switch kind {
+	case cellMuted:
+		return s.Label
+	case cellGain:
+		return s.Gain
+	case cellLoss:
+		return s.Loss
+	case cellActive:
+		return s.Active
+	case cellReduceOnly:
+		return s.ReduceOnly
+	case cellHalted:
+		return s.Halted
+	case cellWarn:
+		return s.Warn
+	case cellBad:
+		return s.VenueDown
+	case cellLive:
+		return s.Live
+	case cellSim:
+		return s.Sim
+	}
+	return s.Cell
+}
+
+// stateKind is the cell kind of a trading state.
+func stateKind(state string) cellKind {
+	switch state {
+	case stateHalted:
+		return cellHalted
+	case stateReduceOnly:
+		return cellReduceOnly
+	case stateActive:
+		return cellActive
+	}
+	return cellPlain
+}
+
+// signKind is the cell kind of a P&L of sign.
+func signKind(sign int) cellKind {
+	switch {
+	case sign > 0:
+		return cellGain
+	case sign < 0:
+		return cellLoss
+	}
+	return cellPlain
+}
+
+// execWord and execKind name and color a venue's execution: "LIVE" for
+// real money, loud; "paper" and "sim" quiet.
+func execWord(exec string) string {
+	switch exec {
+	case "live":
+		return "LIVE"
+	case "":
+		return "sim"
+	}
+	return exec
+}
+
+func execKind(exec string) cellKind {
+	if exec == "live" {
+		return cellLive
+	}
+	return cellSim
 }
 
 // data returns style, or Stale when dim: data shown while disconnected is
