@@ -358,7 +358,7 @@ func (c *conn) writeJSON(env *protocol.Envelope) error {
 }
 
 func (c *conn) writeStatus(st *protocol.Status) error {
-	msg, err := c.s.statusMessage(st)
+	data, err := c.s.statusMessage(st)
 	if err != nil {
 		c.log.Error("cannot push status", "err", err)
 		return nil // the engine's bug; keep the connection
@@ -366,7 +366,7 @@ func (c *conn) writeStatus(st *protocol.Status) error {
 	if err := c.ws.SetWriteDeadline(time.Now().Add(c.s.opts.WriteTimeout)); err != nil {
 		return err
 	}
-	if err := c.ws.WritePreparedMessage(msg); err != nil {
+	if err := c.ws.WriteMessage(websocket.TextMessage, data); err != nil {
 		return fmt.Errorf("write status: %w", err)
 	}
 	return nil

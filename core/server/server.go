@@ -111,9 +111,11 @@ type Server struct {
 	ln      *net.UnixListener // bound by Listen; served by Run
 
 	// frame caches the encoded push of the latest Status, shared by every
-	// subscribed client; result caches it as a response's Result.
-	frame  atomic.Pointer[statusFrame]
-	result atomic.Pointer[statusResult]
+	// subscribed client, and encoding is held while a writer encodes it;
+	// result caches the Status as a response's Result.
+	frame    atomic.Pointer[statusFrame]
+	result   atomic.Pointer[statusResult]
+	encoding sync.Mutex
 
 	// queries holds a token per running query; see Options.QueryWorkers.
 	// queryBytes is the budget of their reply bytes, in KiB
@@ -370,10 +372,12 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	c.serve()
 }
 
-// statusFrame is a Status push encoded once for all clients.
+// statusFrame is a Status push encoded once for all clients. Each writer
+// writes data as is (a server's frames are neither masked nor
+// compressed), so a push costs a connection one write and no copy.
 type statusFrame struct {
-	st  *protocol.Status
-	msg *websocket.PreparedMessage
+	st   *protocol.Status
+	data []byte
 }
 
 // statusResult is a Status encoded once as a response's Result.
@@ -396,20 +400,24 @@ func (s *Server) statusJSON(st *protocol.Status) (json.RawMessage, error) {
 	return data, nil
 }
 
-// statusMessage returns the push frame for st, encoding it at most once per
-// snapshot (twice when two writers race; harmless).
-func (s *Server) statusMessage(st *protocol.Status) (*websocket.PreparedMessage, error) {
+// statusMessage returns the push frame for st, encoding it once per
+// snapshot: the writers of every subscribed client ask at the same tick,
+// and the ones that come while it is encoded wait for that encoding
+// rather than each doing it again (a 500-strategy status is half a
+// megabyte of JSON).
+func (s *Server) statusMessage(st *protocol.Status) ([]byte, error) {
 	if f := s.frame.Load(); f != nil && f.st == st {
-		return f.msg, nil
+		return f.data, nil
+	}
+	s.encoding.Lock()
+	defer s.encoding.Unlock()
+	if f := s.frame.Load(); f != nil && f.st == st {
+		return f.data, nil // encoded while this writer waited
 	}
 	data, err := json.Marshal(protocol.Envelope{V: protocol.Version, Type: protocol.TypeStatus, Status: st})
 	if err != nil {
 		return nil, fmt.Errorf("encode status: %w", err)
 	}
-	msg, err := websocket.NewPreparedMessage(websocket.TextMessage, data)
-	if err != nil {
-		return nil, fmt.Errorf("prepare status: %w", err)
-	}
-	s.frame.Store(&statusFrame{st: st, msg: msg})
-	return msg, nil
+	s.frame.Store(&statusFrame{st: st, data: data})
+	return data, nil
 }
