@@ -93,7 +93,7 @@ func (b *fakeBackend) Do(ctx context.Context, peer Peer, cmd string, args json.R
 
 // testOptions returns Options with a fresh socket path. Logs go to stderr
 // when DESK_LOG=debug and are discarded otherwise.
-func testOptions(t *testing.T, b Backend) Options {
+func testOptions(t testing.TB, b Backend) Options {
 	t.Helper()
 	return Options{Path: filepath.Join(desktest.ShortTempDir(t), "run", "desk.sock"), Backend: b, Version: "test", Logger: testLogger()}
 }
@@ -107,7 +107,7 @@ func testLogger() *slog.Logger {
 
 // start runs a Server for opts until the test ends and returns it once it
 // listens. stop stops it early and returns Run's error.
-func start(t *testing.T, opts Options) (s *Server, stop func() error) {
+func start(t testing.TB, opts Options) (s *Server, stop func() error) {
 	t.Helper()
 	s, err := New(opts)
 	if err != nil {
