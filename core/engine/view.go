@@ -61,6 +61,10 @@ type view struct {
 	ended  []domain.OrderID // finished orders in the order they ended, oldest first
 	audit  auditLog         // the most recent audit records
 	spare  []*viewOrder     // forgotten orders' memory, for the next new ones
+	// version is the version of the delta being or last applied;
+	// changes logs which orders each delta changed, for OrdersSince.
+	version uint64
+	changes changeLog
 }
 
 // viewOrder is one kept order and its place in sorted.
@@ -218,8 +222,10 @@ func (v *view) apply(d *viewDelta) {
 	v.mu.Lock()
 	defer v.markApplied(d.version) // after the unlock: deferred calls run last in, first out
 	defer v.mu.Unlock()
+	v.version = d.version
 	for k := range d.orders {
 		o := &d.orders[k]
+		v.changes.add(d.version, o.ID, false)
 		if cur, ok := v.orders[o.ID]; ok {
 			if !cur.State.Terminal() && o.State.Terminal() {
 				v.ended = append(v.ended, o.ID)
@@ -285,6 +291,7 @@ func (v *view) forget(o *viewOrder) {
 		v.dead++
 	}
 	delete(v.orders, o.ID)
+	v.changes.add(v.version, o.ID, true)
 	*o = viewOrder{} // no strings kept alive
 	v.spare = append(v.spare, o)
 }
@@ -335,11 +342,7 @@ func (v *view) ordersPage(after string, limit int) (OrdersPage, error) {
 	for ; i < len(v.sorted) && len(page) < limit; i++ {
 		if k := v.sorted[i]; k.id != 0 {
 			o := v.orders[k.id]
-			route := ""
-			if o.routed {
-				route = o.route.String()
-			}
-			page, routes = append(page, o.Order), append(routes, route)
+			page, routes = append(page, o.Order), append(routes, o.routeString())
 			last = i
 		}
 	}

@@ -173,6 +173,22 @@ func Orders(p engine.OrdersPage, n *engine.Names) protocol.Orders {
 	return out
 }
 
+// OrdersUpdate renders one update of the orders stream as Orders renders
+// a page (routes included); Orders is never nil.
+func OrdersUpdate(u engine.OrdersUpdate, n *engine.Names) protocol.OrdersUpdate {
+	out := protocol.OrdersUpdate{Reset: u.Reset, Orders: make([]protocol.Order, len(u.Orders))}
+	for k := range u.Orders {
+		out.Orders[k] = Order(&u.Orders[k], n)
+		if k < len(u.Routes) {
+			out.Orders[k].Route = u.Routes[k]
+		}
+	}
+	for _, id := range u.Gone {
+		out.Gone = append(out.Gone, id.String())
+	}
+	return out
+}
+
 // Order renders one order.
 func Order(o *domain.Order, n *engine.Names) protocol.Order {
 	in := n.Instrument(o.Instrument)

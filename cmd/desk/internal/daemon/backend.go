@@ -53,6 +53,18 @@ func (b *backend) Status() *protocol.Status {
 	return r.st
 }
 
+// OrdersSince serves the conflated orders stream (server.OrderStreamer)
+// from the engine's view: what changed after cursor, rendered as the
+// orders query renders orders, and the cursor to pass next. It never
+// waits for the engine.
+func (b *backend) OrdersSince(ctx context.Context, cursor uint64, finished int) (protocol.OrdersUpdate, uint64, error) {
+	if err := ctx.Err(); err != nil {
+		return protocol.OrdersUpdate{}, cursor, fmt.Errorf("orders stream: %w", err)
+	}
+	u, next := b.eng.OrdersSince(cursor, finished)
+	return wire.OrdersUpdate(u, b.eng.Names()), next, nil
+}
+
 // Query reports the commands that only read what the engine published.
 func (b *backend) Query(cmd string) bool {
 	switch cmd {
