@@ -21,7 +21,8 @@ import (
 	"github.com/desk-trading/desk/core/protocol"
 )
 
-// Backend is what the server needs from the engine.
+// Backend is what the server needs from the engine. A Backend that is also
+// an OrderStreamer serves the orders stream (orders.subscribe).
 type Backend interface {
 	// Status returns the latest published snapshot, or nil before the
 	// first. It must be cheap and must not block (an atomic load, or one
