@@ -38,11 +38,18 @@ commands:
   orders                 live and recent orders
   halt NODE [--why T]    halt the firm, a book or a strategy (cancels still go out)
   resume NODE [--why T]  make a node active again
+  reduce-only NODE [--why T]
+                         let a node only reduce its positions
   kill NODE | --firm     halt a node and cancel every working order under it
+  cancel ORDER_ID [--why T]
+                         cancel one working order
+  cancel-all NODE [--why T]
+                         cancel every working order under a node; its state is untouched
   reset NODE [BREAKER]   clear a node's tripped breakers (all, or one)
   limits get [NODE]      limits of one node, or of every node, and the hard caps
-  limits set NODE [--scope class:C|instrument:SYM] KEY=VALUE... [--why T]
-                         change limits live; "0" removes one; journaled and audited
+  limits set NODE [--scope class:C|instrument:SYM] KEY=VALUE... [--why T] [--dry-run]
+                         change limits live; "0" removes one; journaled and audited;
+                         each lists what its new value breaches now; --dry-run changes nothing
   audit [NODE] [--limit N]
                          limit changes, state changes, kills, breaker trips and resets, denials
 `
@@ -81,6 +88,7 @@ func Run(ctx context.Context, args []string, opts Options) int {
 	firm := sub.Bool("firm", false, "kill: the whole firm")
 	scope := sub.String("scope", "", "limits set: class:NAME or instrument:SYMBOL")
 	limit := sub.Int("limit", 0, "audit: most recent N entries")
+	dryRun := sub.Bool("dry-run", false, "limits set: list what the change would breach, change nothing")
 	var pos []string
 	for len(rest) > 0 {
 		if err := sub.Parse(rest); err != nil {
@@ -122,15 +130,12 @@ func Run(ctx context.Context, args []string, opts Options) int {
 			return err
 		}
 		result = &o
-	case "halt", "resume":
+	case "halt", "resume", "reduce-only":
 		if len(pos) != 1 {
 			fmt.Fprintf(opts.Stderr, "desk ctl %s: want one NODE (firm, a book or a strategy id)\n", cmd)
 			return ExitUsage
 		}
-		wire := protocol.CmdHalt
-		if cmd == "resume" {
-			wire = protocol.CmdResume
-		}
+		wire := map[string]string{"halt": protocol.CmdHalt, "resume": protocol.CmdResume, "reduce-only": protocol.CmdReduceOnly}[cmd]
 		var ack protocol.Ack
 		run, result = call(wire, protocol.NodeArgs{Node: pos[0], Why: *why}, &ack), &ack
 	case "kill":
@@ -143,6 +148,20 @@ func Run(ctx context.Context, args []string, opts Options) int {
 		}
 		var k protocol.KillResult
 		run, result = call(protocol.CmdKill, protocol.NodeArgs{Node: pos[0], Why: *why}, &k), &k
+	case "cancel":
+		if len(pos) != 1 {
+			fmt.Fprintf(opts.Stderr, "desk ctl cancel: want one ORDER_ID (a client order id, as orders lists it)\n")
+			return ExitUsage
+		}
+		var r protocol.CancelResult
+		run, result = call(protocol.CmdCancel, protocol.CancelArgs{ClientOrderID: pos[0], Why: *why}, &r), &r
+	case "cancel-all":
+		if len(pos) != 1 {
+			fmt.Fprintf(opts.Stderr, "desk ctl cancel-all: want one NODE (firm, a book or a strategy id)\n")
+			return ExitUsage
+		}
+		var r protocol.CancelResult
+		run, result = call(protocol.CmdCancelAll, protocol.NodeArgs{Node: pos[0], Why: *why}, &r), &r
 	case "reset":
 		if len(pos) < 1 || len(pos) > 2 {
 			fmt.Fprintf(opts.Stderr, "desk ctl reset: want NODE [BREAKER]\n")
@@ -167,7 +186,7 @@ func Run(ctx context.Context, args []string, opts Options) int {
 		run, result = call(protocol.CmdAudit, a, &r), &r
 	case "limits":
 		var code int
-		result, run, code = limits(ctx, pos, *scope, *why, opts)
+		result, run, code = limits(ctx, pos, limitFlags{scope: *scope, why: *why, dryRun: *dryRun}, opts)
 		if code != ExitOK {
 			return code
 		}
@@ -209,8 +228,9 @@ func printHuman(w io.Writer, result any) {
 	defer tw.Flush()
 	switch r := result.(type) {
 	case *protocol.Status:
-		fmt.Fprintf(tw, "firm\t%s\trealized %s\tunrealized %s\topen %d\tsent %d\tfills %d\n",
-			r.Firm.State, r.Firm.RealizedPnL, r.Firm.UnrealizedPnL, r.Firm.OpenOrders, r.Firm.OrdersSent, r.Firm.Fills)
+		fmt.Fprintf(tw, "firm\t%s\trealized %s\tunrealized %s\topen %d\tsent %d\tfills %d\t%s\n",
+			r.Firm.State, r.Firm.RealizedPnL, r.Firm.UnrealizedPnL, r.Firm.OpenOrders, r.Firm.OrdersSent, r.Firm.Fills,
+			breakerList(r.Firm.Breakers))
 		for _, v := range r.Venues {
 			state := "connected"
 			if !v.Connected {
@@ -231,15 +251,21 @@ func printHuman(w io.Writer, result any) {
 					time.Duration(l.P50), time.Duration(l.P99), time.Duration(l.Max))
 			}
 		}
-		fmt.Fprintln(tw, "\nSTRATEGY\tBOOK\tKIND\tSTATE\tPOSITIONS\tREALIZED\tUNREALIZED\tOPEN\tSENT\tFILLS")
+		fmt.Fprintln(tw, "\nBOOK\tSTATE\tREALIZED\tUNREALIZED\tOPEN\tSENT\tFILLS\tBREAKERS")
+		for _, b := range r.Books {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%d\t%s\n", b.ID, b.State, b.RealizedPnL, b.UnrealizedPnL,
+				b.OpenOrders, b.OrdersSent, b.Fills, breakerList(b.Breakers))
+		}
+		fmt.Fprintln(tw, "\nSTRATEGY\tBOOK\tKIND\tSTATE\tPOSITIONS\tREALIZED\tUNREALIZED\tOPEN\tSENT\tFILLS\tBREAKERS")
 		for _, s := range r.Strategies {
 			var pos []string
 			for _, p := range s.Positions {
 				pos = append(pos, p.Instrument+" "+p.Quantity)
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%d\n", s.ID, s.Book, s.Kind, s.State,
-				strings.Join(pos, ", "), s.RealizedPnL, s.UnrealizedPnL, s.OpenOrders, s.OrdersSent, s.Fills)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%s\n", s.ID, s.Book, s.Kind, s.State,
+				strings.Join(pos, ", "), s.RealizedPnL, s.UnrealizedPnL, s.OpenOrders, s.OrdersSent, s.Fills, breakerList(s.Breakers))
 		}
+		printTrips(tw, r)
 	case *protocol.Orders:
 		fmt.Fprintln(tw, "ID\tSTRATEGY\tVENUE\tINSTRUMENT\tSIDE\tTYPE\tPRICE\tQTY\tFILLED\tSTATE\tREASON")
 		for _, o := range r.Orders {
@@ -248,6 +274,15 @@ func printHuman(w io.Writer, result any) {
 		}
 	case *protocol.Ack:
 		fmt.Fprintf(tw, "%s is %s\n", r.Node, r.State)
+		if r.Cause != "" {
+			fmt.Fprintf(tw, "still %s: %s\n", r.State, r.Cause)
+		}
+	case *protocol.CancelResult:
+		if r.Canceled == 0 {
+			fmt.Fprintf(tw, "%s: no cancel sent: nothing working, or its cancel is on its way already\n", r.Node)
+			break
+		}
+		fmt.Fprintf(tw, "%s: cancels sent for %d working orders: %s\n", r.Node, r.Canceled, strings.Join(r.Orders, " "))
 	case *protocol.KillResult:
 		fmt.Fprintf(tw, "%s is %s; cancels sent for %d working orders\n", r.Node, r.State, r.Canceled)
 	case *protocol.ResetResult:
@@ -277,8 +312,56 @@ func printHuman(w io.Writer, result any) {
 			if c.Scope != "" {
 				at += " " + c.Scope
 			}
-			fmt.Fprintf(tw, "%s %s: %s -> %s\n", at, c.Key, orNone(c.Old), orNone(c.New))
+			dry, breached := "", "now breached"
+			if c.DryRun {
+				dry, breached = "dry run: ", "would breach"
+			}
+			fmt.Fprintf(tw, "%s%s %s: %s -> %s\n", dry, at, c.Key, orNone(c.Old), orNone(c.New))
+			for _, b := range c.Breaches {
+				fmt.Fprintf(tw, "  %s: %s\n", breached, b.Message)
+			}
+			if c.DryRun && len(c.Breaches) == 0 {
+				fmt.Fprintln(tw, "  would breach nothing")
+			}
 		}
+	}
+}
+
+// breakerList is a node's tripped breakers for a table cell, "-" when
+// none.
+func breakerList(bs []string) string {
+	if len(bs) == 0 {
+		return "-"
+	}
+	return strings.Join(bs, ",")
+}
+
+// printTrips lists every tripped breaker of the firm, the books and the
+// strategies with when and why it tripped; nothing when none is.
+func printTrips(w io.Writer, r *protocol.Status) {
+	type trip struct {
+		node string
+		protocol.Trip
+	}
+	var all []trip
+	add := func(node string, ts []protocol.Trip) {
+		for _, t := range ts {
+			all = append(all, trip{node, t})
+		}
+	}
+	add("firm", r.Firm.Trips)
+	for _, b := range r.Books {
+		add(b.ID, b.Trips)
+	}
+	for _, s := range r.Strategies {
+		add(s.ID, s.Trips)
+	}
+	if len(all) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\nTRIPPED\tNODE\tAT\tDETAIL")
+	for _, t := range all {
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", t.Breaker, t.node, t.Time, t.Detail)
 	}
 }
 
@@ -304,11 +387,18 @@ func orNone(v string) string {
 	return v
 }
 
+// limitFlags are the flags of limits set.
+type limitFlags struct {
+	scope, why string
+	dryRun     bool
+}
+
 // limits checks "limits get [NODE]" and "limits set NODE KEY=VALUE..." and
 // returns the result and how to fetch it. Each KEY=VALUE is its own
 // journaled change; they are applied in order and the first refusal stops
-// the rest.
-func limits(ctx context.Context, pos []string, scope, why string, opts Options) (any, func(*client.Conn) error, int) {
+// the rest. With --dry-run each is a dry run against the limits as they
+// are, so the dry runs of several keys do not add up.
+func limits(ctx context.Context, pos []string, f limitFlags, opts Options) (any, func(*client.Conn) error, int) {
 	if len(pos) == 0 {
 		fmt.Fprintln(opts.Stderr, "desk ctl limits: want get [NODE] or set NODE KEY=VALUE...")
 		return nil, nil, ExitUsage
@@ -348,7 +438,7 @@ func limits(ctx context.Context, pos []string, scope, why string, opts Options) 
 				fmt.Fprintf(opts.Stderr, "desk ctl limits set: refused: %s: %v; nothing was changed\n", kv, err)
 				return nil, nil, ExitRefused
 			}
-			args = append(args, protocol.LimitsSetArgs{Node: pos[1], Scope: scope, Key: k, Value: v, Why: why})
+			args = append(args, protocol.LimitsSetArgs{Node: pos[1], Scope: f.scope, Key: k, Value: v, Why: f.why, DryRun: f.dryRun})
 		}
 		done := []protocol.LimitsSetResult{}
 		return &done, func(c *client.Conn) error {

@@ -30,8 +30,8 @@ func TestQueryFloodLeavesTradingAlone(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end daemon run")
 	}
-	cfg := ladderConfig(t, 2000)
-	d := daemontest.Start(t, daemon.Options{Config: cfg, Registry: registryWithLadder(t, 2000), LatencyWindow: time.Second})
+	cfg := daemontest.LadderConfig(t, 2000)
+	d := daemontest.Start(t, daemon.Options{Config: cfg, Registry: daemontest.LadderRegistry(t, 2000), LatencyWindow: time.Second})
 	desktest.Eventually(t, 60*time.Second, "the ladder rests 2,000 orders", func() bool {
 		return strategyOf(t, d.Status(t), "ladder").OpenOrders == 2000
 	})

@@ -3,83 +3,14 @@ package daemon_test
 import (
 	"errors"
 	"fmt"
-	"strconv"
 	"testing"
 	"time"
 
-	"github.com/desk-trading/desk/cmd/desk/internal/config"
 	"github.com/desk-trading/desk/cmd/desk/internal/daemon"
 	"github.com/desk-trading/desk/cmd/desk/internal/daemontest"
 	"github.com/desk-trading/desk/core/desktest"
-	"github.com/desk-trading/desk/core/domain"
 	"github.com/desk-trading/desk/core/protocol"
-	"github.com/desk-trading/desk/core/strategy"
-	"github.com/desk-trading/desk/core/strategy/demo"
 )
-
-// ladder keeps count post-only buys resting far below the market, placing
-// a few per book (the firm's order rate limit paces it), so a test can
-// hold many working orders at once.
-type ladder struct {
-	count int
-	next  int // distinct prices, so none is a duplicate of another
-}
-
-func (l *ladder) OnBook(ctx *strategy.Context, b *domain.BookUpdate) {
-	if ctx.State() != domain.Active {
-		return
-	}
-	in, _ := ctx.InstrumentByID(b.Instrument)
-	bid, _, ok := ctx.BestBid(in.ID)
-	if !ok {
-		return
-	}
-	for k := 0; k < 20 && ctx.OpenOrderCount(in.ID) < l.count; k++ {
-		// 10% and more under the bid: it never fills.
-		px := in.RoundToTick(bid.Price - bid.Price/10 - domain.Price(l.next%5000)*in.TickSize)
-		l.next++
-		if _, err := ctx.Place(strategy.OrderSpec{
-			Instrument: in.ID, Side: domain.Buy, Price: px, Qty: in.LotSize, PostOnly: true,
-		}); err != nil {
-			return
-		}
-	}
-}
-
-func registryWithLadder(t *testing.T, count int) *strategy.Registry {
-	t.Helper()
-	reg := strategy.NewRegistry()
-	if err := demo.Register(reg); err != nil {
-		t.Fatal(err)
-	}
-	if err := reg.Register("ladder", func(p *strategy.Params) (strategy.Strategy, error) {
-		return &ladder{count: p.Int("count", count)}, p.Err()
-	}); err != nil {
-		t.Fatal(err)
-	}
-	return reg
-}
-
-// ladderConfig is the embedded default plus a ladder strategy resting
-// count orders on BTC-USD, all on sim-a (so they are where the test
-// looks for them).
-func ladderConfig(t *testing.T, count int) *config.Config {
-	t.Helper()
-	cfg, err := config.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Strategies = append(cfg.Strategies, config.Strategy{
-		ID: "ladder", Kind: "ladder", Book: "beta", Instruments: []string{"BTC-USD"},
-		Params: map[string]config.Scalar{"count": config.Scalar(strconv.Itoa(count))},
-	})
-	for i := range cfg.Venues {
-		if cfg.Venues[i].Name == "sim-b" {
-			cfg.Venues[i].Instruments = nil
-		}
-	}
-	return cfg
-}
 
 // TestRiskEndToEnd drives the risk tree through the socket: a lowered
 // position limit denies orders, a drawdown breaker trips on the simulated
@@ -89,9 +20,9 @@ func TestRiskEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end daemon run")
 	}
-	cfg := ladderConfig(t, 1000)
+	cfg := daemontest.LadderConfig(t, 1000)
 	dir := desktest.ShortTempDir(t)
-	d := daemontest.Start(t, daemon.Options{Config: cfg, Registry: registryWithLadder(t, 1000), Paths: daemontest.PathsIn(dir)})
+	d := daemontest.Start(t, daemon.Options{Config: cfg, Registry: daemontest.LadderRegistry(t, 1000), Paths: daemontest.PathsIn(dir)})
 
 	// 1. A lowered position limit denies orders with its reason.
 	var set protocol.LimitsSetResult
@@ -191,7 +122,7 @@ func TestRiskEndToEnd(t *testing.T) {
 	if err := d.Stop(); err != nil {
 		t.Fatal(err)
 	}
-	d2 := daemontest.Start(t, daemon.Options{Config: cfg, Registry: registryWithLadder(t, 1000), Paths: daemontest.PathsIn(dir)})
+	d2 := daemontest.Start(t, daemon.Options{Config: cfg, Registry: daemontest.LadderRegistry(t, 1000), Paths: daemontest.PathsIn(dir)})
 	st := d2.Status(t)
 	if st.Firm.State != "halted" {
 		t.Fatalf("firm after restart: %s", st.Firm.State)
