@@ -364,9 +364,9 @@ func (s *store) recentDenials(strategy string, n int) []protocol.AuditEntry {
 // now; otherwise only what is due.
 func (m model) fetchFor(force bool) (model, tea.Cmd) {
 	var cmds []tea.Cmd
-	due := func(what string, every time.Duration) bool {
-		if m.refreshing[what] {
-			return false
+	due := func(what, cmd string, every time.Duration) bool {
+		if m.refreshing[cmd] {
+			return false // one of each at a time
 		}
 		return force || time.Since(m.fetched[what]) >= every
 	}
@@ -383,14 +383,14 @@ func (m model) fetchFor(force bool) (model, tea.Cmd) {
 		return m, nil
 	}
 	switch {
-	case m.tab == tabAudit && due("audit", auditRefresh):
+	case m.tab == tabAudit && due("audit", protocol.CmdAudit, auditRefresh):
 		fetch("audit", request{cmd: protocol.CmdAudit, quiet: true, label: "audit",
 			args: protocol.AuditArgs{Limit: auditFetched}, make: func() any { return new(protocol.AuditResult) }})
-	case m.tab == tabStrategies && m.views.detail != "" && due("audit "+m.views.detail, auditRefresh):
+	case m.tab == tabStrategies && m.views.detail != "" && due("audit "+m.views.detail, protocol.CmdAudit, auditRefresh):
 		fetch("audit "+m.views.detail, request{cmd: protocol.CmdAudit, quiet: true, label: "audit",
 			args: protocol.AuditArgs{Node: m.views.detail, Limit: 200}, make: func() any { return new(protocol.AuditResult) }})
 	}
-	if (m.tab == tabRisk || m.limitsWanted()) && due("limits", limitsRefresh) {
+	if (m.tab == tabRisk || m.limitsWanted()) && due("limits", protocol.CmdLimitsGet, limitsRefresh) {
 		fetch("limits", request{cmd: protocol.CmdLimitsGet, quiet: true, label: "limits",
 			args: protocol.NodeArgs{}, make: func() any { return new(protocol.LimitsResult) }})
 	}

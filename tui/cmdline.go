@@ -257,6 +257,7 @@ func (m model) complete(line string) (string, []string) {
 	if len(match) == 0 {
 		return line, nil
 	}
+	slices.Sort(match)
 	prefix := commonPrefix(match)
 	words[len(words)-1] = prefix
 	out := strings.Join(words, " ")

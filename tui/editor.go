@@ -97,7 +97,7 @@ func (m model) editSelected() (model, tea.Cmd) {
 		return m, nil
 	}
 	ref, ok := m.selectedLimit()
-	if !ok {
+	if !ok || !m.views.limitsFocus {
 		m.status = statusLine{statusError, "edit: press enter, then pick a limit of " + m.selectedNode()}
 		return m, nil
 	}

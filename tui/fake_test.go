@@ -220,7 +220,8 @@ func connect(t *testing.T, sess *fakeSession) (model, tea.Cmd) {
 	if _, ok := msg.(dialedMsg); !ok {
 		t.Fatalf("Init command returned %T (%v), want dialedMsg", msg, msg)
 	}
-	m, _ = update(t, m, msg) // the fetches and the refresh clock are left out
+	m, _ = update(t, m, msg)
+	clear(m.refreshing) // the first fetches and the refresh clock are left out: tests fetch as they need
 	return m, waitCmd(m.conn.attempt, m.sess, m.events, m.log)
 }
 
@@ -289,6 +290,14 @@ func keyPress(s string) tea.KeyPressMsg {
 		return tea.KeyPressMsg{Code: tea.KeyEscape}
 	case "ctrl+c":
 		return tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl}
+	case "enter":
+		return tea.KeyPressMsg{Code: tea.KeyEnter}
+	case "tab":
+		return tea.KeyPressMsg{Code: tea.KeyTab}
+	case "backspace":
+		return tea.KeyPressMsg{Code: tea.KeyBackspace}
+	case " ":
+		return tea.KeyPressMsg{Code: tea.KeySpace, Text: " "}
 	}
 	r := []rune(s)[0]
 	return tea.KeyPressMsg{Code: r, Text: s}

@@ -222,11 +222,11 @@ func (m model) handleKey(k tea.KeyPressMsg) (model, tea.Cmd) {
 	case key.Matches(k, m.keys.PrevView):
 		return m.switchTab((m.tab + numTabs - 1) % numTabs)
 	case key.Matches(k, m.keys.Filter):
-		if m.views.table(m.tab) != nil {
-			m.mode = modeFilter
-			m.input.SetValue(m.views.table(m.tab).filter)
-			m.input.CursorEnd()
+		if t := m.views.table(m.tab); t != nil {
+			m.mode = modeFilter // a new filter, applied as it is typed
+			m.input.SetValue("")
 			m.input.Focus()
+			*t = t.setFilter("")
 		}
 	case key.Matches(k, m.keys.Command):
 		m.mode = modeCommand

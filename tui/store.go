@@ -37,6 +37,9 @@ type store struct {
 	at     time.Time // status.Time parsed
 
 	orders       map[string]*protocol.Order // by client order id
+	// orderRows are the orders formatted for the blotter, by client
+	// order id: a push re-formats only the orders it changed.
+	orderRows map[string]row
 	ordersGen    uint64                     // moves whenever orders change
 	ordersSynced bool                       // the stream's first (reset) push arrived
 
@@ -63,7 +66,8 @@ type frameCount struct {
 
 func newStore() *store {
 	return &store{
-		orders:   make(map[string]*protocol.Order),
+		orders:    make(map[string]*protocol.Order),
+		orderRows: make(map[string]row),
 		pnl:      make(map[string]*history),
 		latency:  make(map[string]*history),
 		frames:   make(map[string]frameCount),
@@ -127,14 +131,17 @@ func (s *store) setStatus(st *protocol.Status) {
 func (s *store) applyOrders(u *protocol.OrdersUpdate) {
 	if u.Reset {
 		clear(s.orders)
+		clear(s.orderRows)
 		s.ordersSynced = true
 	}
 	for i := range u.Orders {
 		o := u.Orders[i]
 		s.orders[o.ClientOrderID] = &o
+		delete(s.orderRows, o.ClientOrderID)
 	}
 	for _, id := range u.Gone {
 		delete(s.orders, id)
+		delete(s.orderRows, id)
 	}
 	s.trimFinished()
 	s.ordersGen++
@@ -155,6 +162,7 @@ func (s *store) trimFinished() {
 	sortOrdersNewestFirst(done, func(o *protocol.Order) string { return o.Updated })
 	for _, o := range done[finishedKept:] {
 		delete(s.orders, o.ClientOrderID)
+		delete(s.orderRows, o.ClientOrderID)
 	}
 }
 

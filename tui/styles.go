@@ -2,6 +2,7 @@ package tui
 
 import (
 	"image/color"
+	"strings"
 
 	"charm.land/bubbles/v2/help"
 	"charm.land/lipgloss/v2"
@@ -60,9 +61,51 @@ type styles struct {
 	Confirm     lipgloss.Style // a question that needs y/n
 
 	Help help.Styles
+
+	// cells are the cell styles as escape sequences, by kind and by
+	// selected (0, 1); stale the same for stale data. A table draws
+	// thousands of cells a second; a lipgloss Render each would cost
+	// more than the rest of the frame.
+	cells [numCellKinds][2]paint
+	stale [2]paint
+}
+
+// paint is a style as the escape sequences around its text: only for
+// styles of colors and attributes, with no padding, width or border.
+type paint struct{ pre, post string }
+
+func newPaint(st lipgloss.Style) paint {
+	const mark = "\x00"
+	pre, post, _ := strings.Cut(st.Render(mark), mark)
+	return paint{pre, post}
+}
+
+func (p paint) write(b *strings.Builder, text string) {
+	b.WriteString(p.pre)
+	b.WriteString(text)
+	b.WriteString(p.post)
+}
+
+// paintCell is the paint of a cell of kind, selected or not (0, 1).
+func (s *styles) paintCell(kind cellKind, selected int, dim bool) paint {
+	if dim {
+		return s.stale[selected]
+	}
+	return s.cells[kind][selected]
 }
 
 func newStyles() *styles {
+	st := baseStyles()
+	for k := range numCellKinds {
+		st.cells[k][0] = newPaint(st.cell(k, false))
+		st.cells[k][1] = newPaint(st.Selected.Inherit(st.cell(k, false)))
+	}
+	st.stale[0] = newPaint(st.Stale)
+	st.stale[1] = newPaint(st.Selected.Inherit(st.Stale))
+	return st
+}
+
+func baseStyles() *styles {
 	var (
 		white  = lipgloss.Color("#FFFFFF")
 		black  = lipgloss.Color("#000000")

@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strings"
 
-	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 )
 
@@ -42,6 +41,7 @@ const (
 	cellBad
 	cellLive
 	cellSim
+	numCellKinds
 )
 
 // cell is one formatted cell: its text, a shorter form for a whole
@@ -402,18 +402,17 @@ func (t table) View(st *styles, dim, focused bool) string {
 
 func (t table) rowView(st *styles, i int, dim, focused bool) string {
 	r := &t.rows[t.shown[i]]
-	selected := i == t.selected
-	style := func(base lipgloss.Style) lipgloss.Style {
-		if selected {
-			return st.Selected.Inherit(base)
-		}
-		return base
+	sel := 0
+	if i == t.selected {
+		sel = 1
 	}
+	plain := st.paintCell(cellPlain, sel, dim)
 	var b strings.Builder
-	if selected && focused {
-		b.WriteString(style(st.data(st.Cell, dim)).Render(gutter))
+	b.Grow(t.width + 16*len(t.cols))
+	if sel == 1 && focused {
+		plain.write(&b, gutter)
 	} else {
-		b.WriteString(strings.Repeat(" ", gutterWidth))
+		b.WriteString("  ")
 	}
 	first := true
 	for c, w := range t.widths {
@@ -421,7 +420,7 @@ func (t table) rowView(st *styles, i int, dim, focused bool) string {
 			continue
 		}
 		if !first {
-			b.WriteString(style(st.data(st.Cell, dim)).Render(columnSep))
+			plain.write(&b, columnSep)
 		}
 		first = false
 		ce := &r.cells[c]
@@ -429,7 +428,7 @@ func (t table) rowView(st *styles, i int, dim, focused bool) string {
 		if ce.short != "" && (t.useShrt[c] || cellWidth(text) > w) {
 			text = ce.short
 		}
-		b.WriteString(style(st.cell(ce.kind, dim)).Render(fit(text, w, t.cols[c].right)))
+		st.paintCell(ce.kind, sel, dim).write(&b, fit(text, w, t.cols[c].right))
 	}
 	return b.String()
 }

@@ -49,7 +49,12 @@ func orderRows(d *store, strategy string, working bool) []row {
 	sortOrdersNewestFirst(orders, func(o *protocol.Order) string { return o.Created })
 	rows := make([]row, len(orders))
 	for i, o := range orders {
-		rows[i] = orderRow(d, o)
+		r, ok := d.orderRows[o.ClientOrderID]
+		if !ok {
+			r = orderRow(d, o)
+			d.orderRows[o.ClientOrderID] = r
+		}
+		rows[i] = r
 	}
 	return rows
 }

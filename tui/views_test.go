@@ -21,13 +21,20 @@ func rich(t *testing.T, sess *fakeSession, w, h int) (model, tea.Cmd) {
 	return m, wait
 }
 
-// answered runs cmd (a request) and feeds its answer back.
+// answered runs cmd (requests) and feeds the answers back, and the
+// requests those answers make (a fetch after a command), a few rounds.
 func answered(t *testing.T, m model, cmd tea.Cmd) model {
 	t.Helper()
-	for _, msg := range runAll(t, cmd) {
-		if r, ok := msg.(callResultMsg); ok {
-			m, _ = update(t, m, r)
+	for round := 0; cmd != nil && round < 3; round++ {
+		var next []tea.Cmd
+		for _, msg := range runAll(t, cmd) {
+			if r, ok := msg.(callResultMsg); ok {
+				var c tea.Cmd
+				m, c = update(t, m, r)
+				next = append(next, c)
+			}
 		}
+		cmd = tea.Batch(next...)
 	}
 	return m
 }
