@@ -36,12 +36,12 @@ type store struct {
 	status *protocol.Status
 	at     time.Time // status.Time parsed
 
-	orders       map[string]*protocol.Order // by client order id
+	orders map[string]*protocol.Order // by client order id
 	// orderRows are the orders formatted for the blotter, by client
 	// order id: a push re-formats only the orders it changed.
-	orderRows map[string]row
-	ordersGen    uint64                     // moves whenever orders change
-	ordersSynced bool                       // the stream's first (reset) push arrived
+	orderRows    map[string]row
+	ordersGen    uint64 // moves whenever orders change
+	ordersSynced bool   // the stream's first (reset) push arrived
 
 	alerts []alertLine // oldest first, alertsKept at most
 	audit  []protocol.AuditEntry
@@ -68,10 +68,10 @@ func newStore() *store {
 	return &store{
 		orders:    make(map[string]*protocol.Order),
 		orderRows: make(map[string]row),
-		pnl:      make(map[string]*history),
-		latency:  make(map[string]*history),
-		frames:   make(map[string]frameCount),
-		msgRates: make(map[string]float64),
+		pnl:       make(map[string]*history),
+		latency:   make(map[string]*history),
+		frames:    make(map[string]frameCount),
+		msgRates:  make(map[string]float64),
 	}
 }
 
