@@ -30,10 +30,11 @@ const (
 )
 
 // term is desk attach running in a detached tmux session on a tmux
-// server of its own.
+// server of its own, whose socket is in the test's directory (tmux -S,
+// rather than -L, whose socket file would outlive the test).
 type term struct {
 	t      *testing.T
-	server string // tmux -L name
+	server string // tmux -S socket
 	conf   string // tmux -f file
 	target string // the session
 	last   string // the latest capture, for failure messages
@@ -41,7 +42,7 @@ type term struct {
 
 // tmux runs one tmux command on the term's server.
 func (tm *term) tmux(args ...string) (string, error) {
-	cmd := exec.Command("tmux", append([]string{"-u", "-L", tm.server, "-f", tm.conf}, args...)...)
+	cmd := exec.Command("tmux", append([]string{"-u", "-S", tm.server, "-f", tm.conf}, args...)...)
 	var env []string
 	for _, e := range os.Environ() {
 		if !strings.HasPrefix(e, "TMUX=") && !strings.HasPrefix(e, "TMUX_PANE=") {
@@ -62,7 +63,7 @@ func startTerm(t *testing.T, dir string, env []string, command string) *term {
 	t.Helper()
 	tm := &term{
 		t:      t,
-		server: fmt.Sprintf("desk-e2e-%d-%d", os.Getpid(), time.Now().UnixNano()),
+		server: filepath.Join(dir, "tmux.sock"),
 		conf:   filepath.Join(dir, "tmux.conf"),
 		target: "desk",
 	}
