@@ -20,7 +20,11 @@
 // to each instrument's fixed-point scales, so Check compares integers and
 // allocates nothing. Every node on an order's path applies its own limits:
 // a strategy may be tighter than its book, never looser. Hard caps bound
-// every value, configured or set live (SetLimit).
+// every value, configured or set live (SetLimit). A change may be planned
+// first (PlanLimit: the same validation, nothing changed), its Breaches
+// listed against the orders, positions and totals of now, and then
+// applied (Apply). Use reports each limit of a node against what it
+// counts now, for the status.
 //
 // # States and breakers
 //
@@ -30,13 +34,16 @@
 // themselves (Evaluate for daily loss and drawdown, OnReject, OnDenied,
 // Stale, VenueDown, JournalFailed) and stay tripped until an operator
 // resets them (Reset). Each returns the Trips it caused so the engine can
-// journal them, alert, and cancel working orders where configured.
+// journal them, alert, and cancel working orders where configured. A node
+// remembers who last set its state (SetStateBy, Changed) and when and why
+// each breaker tripped (TripRecords); Cause puts them in words when a
+// node's effective state is more restrictive than an operator asked.
 //
 // # Restarts
 //
 // Replaying the journal's fills rebuilds positions and cash exactly; the
 // engine re-applies journaled states, limit changes, trips and day
-// baselines (SetState, SetLimit, Trip, SetDayBase). A day's P&L high-water
+// baselines (SetStateBy, SetLimit, Trip, SetDayBase). A day's P&L high-water
 // mark restarts from the restored P&L, and token buckets and sliding
 // counters start empty.
 //

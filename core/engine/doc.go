@@ -25,9 +25,14 @@
 // and admits every new order, feeds the tree fills, marks, rejects and
 // denials, and acts on the breakers it trips (breakers.go): journal, alert,
 // and cancel the node's working orders where configured. A kill halts a
-// node, then cancels everything working under it, in one command. Every
-// state change, limit change (limits.go), trip, reset, kill and denial is
-// journaled with who and why; the most recent ones answer desk ctl audit
+// node, then cancels everything working under it, in one command; an
+// operator may also cancel one order or every order under a node without
+// changing any state (cancel.go), and kills, breakers and these cancels
+// all go through one loop (cancelUnder). A limit change may be a dry run:
+// validated as the real one and answered with what it would breach
+// (risk.Tree.Breaches), changing and journaling nothing. Every state
+// change, limit change (limits.go), trip, reset, kill, cancel and denial
+// is journaled with who and why; the most recent ones answer desk ctl audit
 // (audit.go). On start, the config's limits are reconciled with the
 // journal's so that the most recent change wins (config.go).
 //
@@ -35,8 +40,11 @@
 // publishes an immutable Snapshot of domain values (snapshot.go) that
 // readers load atomically; queries (Orders, Audit, Limits) read a view of
 // the engine's own (view.go) that the engine feeds with what changed and
-// never waits for.
-// Commands (halt, resume, kill, reset, limits) go through the command
+// never waits for. The view logs which orders each hand-over changed, so
+// the conflated orders stream (OrdersSince, stream.go) costs what changed
+// since a client's cursor.
+// Commands (halt, resume, reduce-only, kill, cancel, cancel-all, reset,
+// limits) go through the command
 // queue, served before every other queue but at most 16 in a row, and are
 // answered on a reply channel; the caller then waits, off the engine's
 // goroutine, until the journal has made the command's records durable
@@ -78,7 +86,8 @@
 //     the one thing the engine waits for, because an unjournaled order must
 //     not go out. A failed disk does not block it: the journal then holds
 //     events in memory.
-//   - Orders, Audit, Limits, Snapshot and Names are safe from any goroutine and never
-//     wait for the engine; the command methods (SetState, Kill, Reset,
-//     SetLimit, Sync) wait for the engine and then for the journal.
+//   - Orders, OrdersSince, Audit, Limits, Snapshot and Names are safe from
+//     any goroutine and never wait for the engine; the command methods
+//     (SetState, Kill, Cancel, CancelAll, Reset, SetLimit, Sync) wait for
+//     the engine and then for the journal.
 package engine
