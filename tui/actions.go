@@ -109,6 +109,7 @@ func (m model) back() model {
 		m = m.rebuild()
 	case m.tab == tabRisk && v.limitsFocus:
 		v.limitsFocus = false
+		v.limits = v.limits.setFilter("") // the next node's limits are not this one's
 	default:
 		if t := v.table(m.tab); t != nil && t.filter != "" {
 			*t = t.setFilter("")

@@ -36,6 +36,9 @@ func (m model) typeFilter(k tea.KeyPressMsg) (model, tea.Cmd) {
 	var cmd tea.Cmd
 	m.input, cmd = m.input.Update(k)
 	*t = t.setFilter(m.input.Value())
+	if m.tab == tabRisk && !m.views.limitsFocus {
+		m = m.rebuildRisk() // the limits follow the node the filter lands on
+	}
 	return m, cmd
 }
 

@@ -44,7 +44,7 @@ func newLimitEditor(ref limitRef, capValue string) *limitEditor {
 	e.value = textinput.New()
 	e.value.Prompt = ""
 	e.value.CharLimit = 32
-	e.value.SetValue(ref.value)
+	e.value.SetValue(formatQty(ref.value))
 	e.value.CursorEnd()
 	e.value.Focus()
 	e.why = textinput.New()
@@ -183,6 +183,7 @@ func (m model) editAnswered(r callResultMsg) (model, tea.Cmd) {
 	res := r.result.(*protocol.LimitsSetResult)
 	if a.DryRun {
 		e.dry = res
+		m.status = statusLine{} // the editor shows the answer
 		if e.step == editValue {
 			e.step = editWhy
 			e.value.Blur()

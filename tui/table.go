@@ -301,12 +301,19 @@ func (t *table) layout() {
 			}
 			over += t.widths[c] + len(columnSep)
 		}
-		for c := range t.cols {
-			if over > 0 && t.cols[c].shrink && t.widths[c] > 0 {
-				give := min(t.widths[c]-t.cols[c].min, over)
-				t.widths[c] -= give
-				over -= give
+		// Free text gives up width, the widest first, down to its minimum.
+		for over > 0 {
+			widest, slack := -1, 0
+			for c := range t.cols {
+				if d := t.widths[c] - t.cols[c].min; t.cols[c].shrink && t.widths[c] > 0 && d > slack {
+					widest, slack = c, d
+				}
 			}
+			if widest < 0 {
+				break
+			}
+			t.widths[widest]--
+			over--
 		}
 		if over <= 0 {
 			return

@@ -55,7 +55,9 @@ func nodeRow(id, label, state, _ string, breakers []string, t protocol.Totals, d
 	}
 	total, sign := formatMoney(addDecimals(t.RealizedPnL, t.UnrealizedPnL))
 	nearest := textCell("—", cellMuted)
-	if u, ok := nearestLimit(d.Use); ok {
+	if u, ok := nearestLimit(d.Use); ok && u.Ratio == 0 {
+		nearest = textCell("none in use", cellMuted)
+	} else if ok {
 		nearest = cell{text: u.Key + " " + formatPercent(u.Ratio), num: u.Ratio, isNum: true, kind: useKind(u.Ratio)}
 		if u.Instrument != "" {
 			nearest.short = nearest.text

@@ -206,10 +206,10 @@ func budgetCell(used, limit int64) cell {
 func auditColumns() []column {
 	return []column{
 		{title: "TIME", min: 8, max: 12, keep: 90},
-		{title: "WHO", min: 5, max: 24, keep: 70},
+		{title: "WHO", min: 5, max: 20, keep: 70, shrink: true},
 		{title: "NODE", min: 4, max: 20, keep: 95},
 		{title: "WHAT", min: 4, max: 12, keep: 100},
-		{title: "OLD → NEW", min: 9, max: 40, keep: 85, whole: true},
+		{title: "OLD → NEW", min: 9, max: 48, keep: 85, shrink: true},
 		{title: "WHY", min: 3, max: 60, keep: 60, shrink: true},
 	}
 }
