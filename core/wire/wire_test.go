@@ -187,3 +187,47 @@ func join(s []string) string {
 	}
 	return out
 }
+
+// TestNodeDetailAndVenueFields renders what the trading desk reads of a
+// node and a venue: its last state change, its trips, its limits' use in
+// each key's unit, a strategy's denials and times, a venue's execution
+// and its feed's last message.
+func TestNodeDetailAndVenueFields(t *testing.T) {
+	n := names(t)
+	at := int64(1_700_000_000_000_000_000)
+	x := engine.StrategySnapshot{Name: "mm", NodeSnapshot: engine.NodeSnapshot{State: domain.Halted,
+		Changed: risk.Change{State: domain.Halted, Who: "uid 0 (root)", Why: "lunch", At: at},
+		Trips:   []risk.TripRecord{{Breaker: risk.BreakerDailyLoss, At: at, Detail: "daily loss 5 over 4"}},
+		Use: []risk.LimitUse{
+			{Key: risk.MaxPosition, Instrument: 1, Limit: 20_000, Used: 15_000},
+			{Key: risk.MaxDailyLoss, Limit: 4e8, Used: 5e8},
+			{Key: risk.MaxOpenOrders, Limit: 10, Used: 3},
+		}},
+		Denials: 2, LastDenial: "max-position", LastDenialAt: at, LastOrder: at, TickToOrderP99: 1234}
+	st := wire.Status(&engine.Snapshot{Time: time.Unix(0, at), Strategies: []engine.StrategySnapshot{x},
+		Venues: []engine.VenueSnapshot{{Name: "sim", Execution: "paper", Feed: &domain.FeedStats{Protocol: "binance", LastMessage: at}}}}, n)
+	s := st.Strategies[0]
+	stamp := "2023-11-14T22:13:20Z"
+	want := protocol.NodeDetail{
+		Changed: &protocol.StateChange{State: "halted", Who: "uid 0 (root)", Time: stamp, Why: "lunch"},
+		Trips:   []protocol.Trip{{Breaker: "daily-loss", Time: stamp, Detail: "daily loss 5 over 4"}},
+		Use: []protocol.LimitUse{
+			{Key: "max_position", Instrument: "ETH-USD", Limit: "2.0000", Used: "1.5000", Ratio: 0.75}, // at the instrument's scale, as positions
+			{Key: "max_daily_loss", Limit: "4", Used: "5", Ratio: 1.25},
+			{Key: "max_open_orders", Limit: "10", Used: "3", Ratio: 0.3},
+		},
+	}
+	if !reflect.DeepEqual(s.NodeDetail, want) {
+		t.Fatalf("node detail\n%+v\nwant\n%+v", s.NodeDetail, want)
+	}
+	if s.Denials != 2 || s.LastDenial != "max-position" || s.LastDenialAt != stamp || s.LastOrder != stamp || s.TickToOrderP99 != 1234 {
+		t.Fatalf("strategy %+v", s)
+	}
+	if v := st.Venues[0]; v.Execution != "paper" || v.Feed.LastMessage != stamp {
+		t.Fatalf("venue %+v feed %+v", v, v.Feed)
+	}
+	if none := wire.Status(&engine.Snapshot{Strategies: []engine.StrategySnapshot{{Name: "x"}}}, n).Strategies[0]; none.Changed != nil ||
+		none.Trips != nil || none.Use != nil || none.LastOrder != "" || none.LastDenialAt != "" {
+		t.Fatalf("a node with nothing to say says %+v", none)
+	}
+}
