@@ -391,15 +391,14 @@ func (m model) fetchFor(force bool) (model, tea.Cmd) {
 		fetch("audit "+m.views.detail, request{cmd: protocol.CmdAudit, quiet: true, label: "audit",
 			args: protocol.AuditArgs{Node: m.views.detail, Limit: 200}, make: func() any { return new(protocol.AuditResult) }})
 	}
-	if (m.tab == tabRisk || m.limitsWanted()) && due("limits", protocol.CmdLimitsGet, limitsRefresh) {
+	// The risk view shows the limits; the command line completes their
+	// keys, so they are fetched once in any case.
+	if (m.tab == tabRisk || m.data.limits == nil) && due("limits", protocol.CmdLimitsGet, limitsRefresh) {
 		fetch("limits", request{cmd: protocol.CmdLimitsGet, quiet: true, label: "limits",
 			args: protocol.NodeArgs{}, make: func() any { return new(protocol.LimitsResult) }})
 	}
 	return m, tea.Batch(cmds...)
 }
-
-// limitsWanted: the command line completes limit keys from the limits.
-func (m model) limitsWanted() bool { return m.data.limits == nil }
 
 // refresh is the periodic fetch.
 func (m model) refresh() (model, tea.Cmd) {

@@ -159,9 +159,7 @@ func (m model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.KeyPressMsg:
 		m, cmd = m.handleKey(msg)
 	case tea.PasteMsg:
-		if m.mode == modeFilter || m.mode == modeCommand || m.mode == modeEdit {
-			m, cmd = m.handleKey(tea.KeyPressMsg{Text: msg.Content})
-		}
+		m, cmd = m.paste(msg)
 	case dialedMsg:
 		m, cmd = m.handleDialed(msg)
 	case dialFailedMsg:
@@ -248,6 +246,34 @@ func (m model) handleKey(k tea.KeyPressMsg) (model, tea.Cmd) {
 		return m.viewKey(k)
 	}
 	return m, nil
+}
+
+// paste takes pasted text into the prompt being typed, if any: a filter,
+// a command, or the editor's value or reason. Pasted text never acts as
+// keys.
+func (m model) paste(p tea.PasteMsg) (model, tea.Cmd) {
+	var cmd tea.Cmd
+	switch m.mode {
+	case modeFilter:
+		m.input, cmd = m.input.Update(p)
+		if t := m.views.table(m.tab); t != nil {
+			*t = t.setFilter(m.input.Value())
+		}
+	case modeCommand:
+		m.input, cmd = m.input.Update(p)
+	case modeEdit:
+		e := *m.edit
+		switch e.step {
+		case editValue:
+			e.value, cmd = e.value.Update(p)
+			e.dry = nil
+			e.check()
+		case editWhy:
+			e.why, cmd = e.why.Update(p)
+		}
+		m.edit = &e
+	}
+	return m, cmd
 }
 
 // firmOpen is the firm's working orders as the status counts them.

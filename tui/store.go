@@ -43,9 +43,10 @@ type store struct {
 	ordersGen    uint64 // moves whenever orders change
 	ordersSynced bool   // the stream's first (reset) push arrived
 
-	alerts []alertLine // oldest first, alertsKept at most
-	audit  []protocol.AuditEntry
-	limits *protocol.LimitsResult
+	alerts   []alertLine // oldest first, alertsKept at most
+	alertSeq uint64      // numbers the alerts as they arrive
+	audit    []protocol.AuditEntry
+	limits   *protocol.LimitsResult
 	// nodeAudit is the audit trail of one strategy, for its detail.
 	nodeAudit    []protocol.AuditEntry
 	nodeAuditFor string
@@ -169,6 +170,8 @@ func (s *store) trimFinished() {
 // addAlert records a, newest last.
 func (s *store) addAlert(a protocol.Alert) alertLine {
 	l := newAlertLine(a)
+	s.alertSeq++
+	l.seq = s.alertSeq
 	if len(s.alerts) == alertsKept {
 		s.alerts = append(s.alerts[:0], s.alerts[1:]...)
 	}
@@ -301,6 +304,7 @@ func (h *history) last(n int) []float64 {
 
 // alertLine is an alert formatted when it arrives.
 type alertLine struct {
+	seq      uint64 // in order of arrival; the alert table's row key
 	severity string
 	time     string
 	node     string

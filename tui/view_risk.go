@@ -24,11 +24,11 @@ func treeColumns() []column {
 
 // treeRows are the firm, each book and under it its strategies.
 func treeRows(st *protocol.Status) []row {
-	rows := []row{nodeRow("firm", "firm", st.Firm.State, "", st.Firm.Breakers, st.Firm.Totals, st.Firm.NodeDetail)}
+	rows := []row{nodeRow("firm", "firm", st.Firm.State, st.Firm.Breakers, st.Firm.Totals, st.Firm.NodeDetail)}
 	books := slices.Clone(st.Books)
 	slices.SortFunc(books, func(a, b protocol.Book) int { return strings.Compare(a.ID, b.ID) })
 	for _, b := range books {
-		rows = append(rows, nodeRow(b.ID, "  "+b.ID, b.State, "", b.Breakers, b.Totals, b.NodeDetail))
+		rows = append(rows, nodeRow(b.ID, "  "+b.ID, b.State, b.Breakers, b.Totals, b.NodeDetail))
 		var strats []*protocol.Strategy
 		for i := range st.Strategies {
 			if st.Strategies[i].Book == b.ID {
@@ -37,13 +37,16 @@ func treeRows(st *protocol.Status) []row {
 		}
 		slices.SortFunc(strats, func(a, b *protocol.Strategy) int { return strings.Compare(a.ID, b.ID) })
 		for _, sp := range strats {
-			rows = append(rows, nodeRow(sp.ID, "    "+sp.ID, sp.State, "", sp.Breakers, sp.Totals, sp.NodeDetail))
+			rows = append(rows, nodeRow(sp.ID, "    "+sp.ID, sp.State, sp.Breakers, sp.Totals, sp.NodeDetail))
 		}
 	}
 	return rows
 }
 
-func nodeRow(id, label, state, _ string, breakers []string, t protocol.Totals, d protocol.NodeDetail) row {
+// nodeRow is one node of the tree: its state (with who set it, when it
+// is not active), its P&L and open orders, and the limit nearest its
+// bound.
+func nodeRow(id, label, state string, breakers []string, t protocol.Totals, d protocol.NodeDetail) row {
 	text := state
 	if d.Changed != nil && d.Changed.State == state && state != stateActive {
 		text += " by " + d.Changed.Who + " " + formatClock(d.Changed.Time, "15:04:05")

@@ -265,7 +265,7 @@ func alertRows(alerts []alertLine) []row {
 		case "warning":
 			kind = cellWarn
 		}
-		rows = append(rows, newRow(fmt.Sprint(i),
+		rows = append(rows, newRow(fmt.Sprint(a.seq),
 			textCell(a.time, cellMuted),
 			textCell(strings.ToUpper(a.severity), kind),
 			textCell(orDash(a.node), cellPlain),

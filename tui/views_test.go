@@ -291,3 +291,18 @@ func TestAuditAndAlertHistory(t *testing.T) {
 		}
 	}
 }
+
+// Pasted text goes into the prompt being typed and never acts as keys.
+func TestPasteNeverActs(t *testing.T) {
+	sess := newFakeSession()
+	m, _ := rich(t, sess, 120, 30)
+	m, _ = update(t, m, tea.PasteMsg{Content: "hKx!"}) // no prompt open: ignored
+	if m.mode != modeNormal || hasAction(sess.calls) {
+		t.Fatalf("a paste acted: mode %v, calls %+v", m.mode, sess.calls)
+	}
+	m, _ = press(t, m, "/")
+	m, _ = update(t, m, tea.PasteMsg{Content: "btc"})
+	if got := screen(m); strings.Contains(got, "mm-eth") || !strings.Contains(got, "mm-btc") {
+		t.Fatalf("pasted filter not applied:\n%s", got)
+	}
+}
