@@ -19,7 +19,9 @@ func TestCtlTradingDeskCommands(t *testing.T) {
 		t.Skip("runs a daemon")
 	}
 	// The ladder rests its orders until they are canceled.
-	socket := daemontest.Start(t, daemon.Options{Config: daemontest.LadderConfig(t, 5), Registry: daemontest.LadderRegistry(t, 5)}).Paths.Socket
+	opts := daemon.Options{Config: daemontest.LadderConfig(t, 5), Registry: daemontest.LadderRegistry(t, 5)}
+	d := daemontest.Start(t, opts)
+	socket := d.Paths.Socket
 
 	var working string
 	desktest.Eventually(t, 30*time.Second, "five resting orders", func() bool {
@@ -106,7 +108,22 @@ func TestCtlTradingDeskCommands(t *testing.T) {
 		}
 	}
 
-	// Every action is in the audit trail, with who and why.
+	// Every action is in the audit trail, with who and why, and it and the
+	// states survive a restart on the same journal.
+	if err := d.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	opts.Paths = d.Paths
+	daemontest.Start(t, opts)
+	code, out, _ = run(t, socket, "status", "--json")
+	for _, s := range decode(t, out)["strategies"].([]any) {
+		if sm := s.(map[string]any); sm["id"] == "ladder" {
+			changed, _ := sm["changed"].(map[string]any)
+			if changed["state"] != "reduce-only" || changed["why"] != "ctl test" || !strings.HasPrefix(changed["who"].(string), "uid ") {
+				t.Fatalf("ladder after a restart: %v", sm)
+			}
+		}
+	}
 	code, out, _ = run(t, socket, "audit", "--json")
 	seen := map[string]bool{}
 	for _, e := range decode(t, out)["entries"].([]any) {
