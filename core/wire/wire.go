@@ -248,9 +248,13 @@ func AuditEntry(r *engine.AuditRecord, n *engine.Names) protocol.AuditEntry {
 }
 
 // Limits renders nodes' limits and the hard caps: decimal strings by key
-// name, overrides by class and by instrument symbol (absent when none).
+// name, overrides by class and by instrument symbol (absent when none),
+// and every limit key in risk's order.
 func Limits(l engine.Limits) protocol.LimitsResult {
 	out := protocol.LimitsResult{Caps: l.Caps.Map()}
+	for _, k := range risk.Keys() {
+		out.Keys = append(out.Keys, k.String())
+	}
 	for k := range l.Nodes {
 		x := &l.Nodes[k]
 		nl := protocol.NodeLimits{Node: x.Node, Kind: x.Kind.String(), Parent: x.Parent, Limits: x.Limits.Base.Map()}

@@ -231,3 +231,11 @@ func TestNodeDetailAndVenueFields(t *testing.T) {
 		t.Fatalf("a node with nothing to say says %+v", none)
 	}
 }
+
+// TestLimitsNameEveryKey: limits.get lists every key, in risk's order.
+func TestLimitsNameEveryKey(t *testing.T) {
+	r := wire.Limits(engine.Limits{})
+	if len(r.Keys) != len(risk.Keys()) || r.Keys[0] != "max_order_qty" || r.Keys[len(r.Keys)-1] != "max_denials_per_min" {
+		t.Fatalf("keys %v", r.Keys)
+	}
+}
