@@ -301,7 +301,11 @@ func (m model) answerLine(r callResultMsg) statusLine {
 	case *protocol.ResetResult:
 		line := fmt.Sprintf("%s %s: cleared %s; %s is now %s", at, r.req.label, orDash(strings.Join(res.Cleared, ", ")), res.Node, res.State)
 		if res.State != stateActive {
-			return statusLine{statusError, line + ": still " + res.State + ": " + orDash(m.data.cause(res.Node))}
+			cause := res.Cause
+			if cause == "" {
+				cause = m.data.cause(res.Node)
+			}
+			return statusLine{statusError, line + ": still " + res.State + ": " + orDash(cause)}
 		}
 		return statusLine{statusOK, line}
 	case *protocol.CancelResult:

@@ -111,7 +111,7 @@ func (e *Engine) reset(node, breaker, who, why string) (ResetResult, error) {
 	n, _ := e.risk.Node(node)
 	e.alert("info", node, fmt.Sprintf("%s: %s reset by %s", node, strings.Join(names, ", "), who))
 	e.publish()
-	return ResetResult{Node: node, Cleared: cleared, State: n.Effective()}, nil
+	return ResetResult{Node: node, Cleared: cleared, State: n.Effective(), Cause: n.Cause(domain.Active)}, nil
 }
 
 // audit1 journals one audit record.
@@ -193,11 +193,13 @@ func (e *Engine) Reset(ctx context.Context, node, breaker, who, why string) (Res
 }
 
 // ResetResult is the answer to Reset: the node, the breakers it cleared
-// (in breaker order), its effective trading state after, and the wait for
+// (in breaker order), its effective trading state after, why that state is
+// not active when it is not (risk.Node.Cause), and the wait for
 // durability.
 type ResetResult struct {
 	Node       string
 	Cleared    []risk.Breaker
 	State      domain.TradingState
+	Cause      string
 	CommitWait time.Duration
 }

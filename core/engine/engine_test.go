@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -673,5 +674,29 @@ func TestJournalFailThenRecoverAtOnce(t *testing.T) {
 		})
 		cancel()
 		<-done
+	}
+}
+
+// A reset that clears a breaker but leaves the node halted by an
+// operator's halt says why.
+func TestResetLeavingAHaltSaysWhy(t *testing.T) {
+	f := newFixture(t, nopVenue{}, &memJournal{}, nopHost{}, risk.Limits{})
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() { defer close(done); f.eng.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	if _, err := f.eng.SetState(ctx, "firm", domain.Halted, "uid 0 (root)", "lunch"); err != nil {
+		t.Fatal(err)
+	}
+	f.eng.JournalFailed(errors.New("no space left on device"))
+	f.eng.JournalRecovered()
+	var r ResetResult
+	desktest.Eventually(t, 5*time.Second, "a reset goes through", func() bool {
+		var err error
+		r, err = f.eng.Reset(ctx, "firm", "", "op", "journal back")
+		return err == nil && len(r.Cleared) > 0
+	})
+	if r.State != domain.Halted || !strings.Contains(r.Cause, "firm halted by uid 0 (root)") || !strings.Contains(r.Cause, "(lunch)") {
+		t.Fatalf("reset = %+v", r)
 	}
 }

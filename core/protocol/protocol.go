@@ -119,6 +119,9 @@ type ResetResult struct {
 	Cleared  []string `json:"cleared"`
 	State    string   `json:"state"` // the node's trading state after the reset
 	CommitUS int64    `json:"commit_us"`
+	// Cause says why State is not active after the reset (the node or an
+	// ancestor halted, another breaker): as Ack's. Empty when active.
+	Cause string `json:"cause,omitempty"`
 }
 
 // LimitsResult is the result of CmdLimitsGet.

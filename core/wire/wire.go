@@ -301,7 +301,7 @@ func ResetResult(r engine.ResetResult) protocol.ResetResult {
 	for i, c := range r.Cleared {
 		names[i] = c.String()
 	}
-	return protocol.ResetResult{Node: r.Node, Cleared: names, State: r.State.String(), CommitUS: CommitUS(r.CommitWait)}
+	return protocol.ResetResult{Node: r.Node, Cleared: names, State: r.State.String(), Cause: r.Cause, CommitUS: CommitUS(r.CommitWait)}
 }
 
 // LimitsSetResult renders the answer to a limit change or its dry run;

@@ -287,6 +287,9 @@ func printHuman(w io.Writer, result any) {
 		fmt.Fprintf(tw, "%s is %s; cancels sent for %d working orders\n", r.Node, r.State, r.Canceled)
 	case *protocol.ResetResult:
 		fmt.Fprintf(tw, "%s: cleared %s; now %s\n", r.Node, strings.Join(r.Cleared, ", "), r.State)
+		if r.Cause != "" {
+			fmt.Fprintf(tw, "still %s: %s\n", r.State, r.Cause)
+		}
 	case *protocol.AuditResult:
 		fmt.Fprintln(tw, "SEQ\tTIME\tNODE\tACTION\tWHO\tOLD\tNEW\tWHY")
 		for _, e := range r.Entries {
