@@ -85,10 +85,11 @@ func (t *Tree) Use(n *Node, now int64, dst []LimitUse) []LimitUse {
 }
 
 // positionUse is max_position's use at the instrument nearest its limit,
-// and false when no instrument has the limit.
+// and false when no instrument has the limit. Between instruments equally
+// near (all flat, say), a strategy's shows one it trades.
 func (n *Node) positionUse() (LimitUse, bool) {
 	var best LimitUse
-	found := false
+	found, bestTraded := false, false
 	for i := range n.inst {
 		l := n.inst[i].maxPosition
 		if l <= 0 {
@@ -96,8 +97,9 @@ func (n *Node) positionUse() (LimitUse, bool) {
 		}
 		used := max((n.pos[i] + n.buyWork[i]).Abs(), (n.pos[i] - n.sellWork[i]).Abs())
 		u := LimitUse{Key: MaxPosition, Instrument: domain.InstrumentID(i), Limit: int64(l), Used: int64(used)}
-		if !found || u.Ratio() > best.Ratio() {
-			best, found = u, true
+		traded := i < len(n.trades) && n.trades[i]
+		if r, b := u.Ratio(), best.Ratio(); !found || r > b || (r == b && traded && !bestTraded) {
+			best, found, bestTraded = u, true, traded
 		}
 	}
 	return best, found

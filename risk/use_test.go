@@ -46,3 +46,21 @@ func TestUseFigures(t *testing.T) {
 		t.Fatalf("Use allocates %v times with room in dst", n)
 	}
 }
+
+// A strategy flat everywhere shows max_position at an instrument it
+// trades, not at the first instrument the limit covers.
+func TestPositionUseOfAFlatStrategyNamesWhatItTrades(t *testing.T) {
+	tr, err := NewTree(Config{
+		Instruments: testInstruments(t),
+		Books:       []NodeConfig{{Name: "b"}},
+		Strategies: []StrategyConfig{{ID: 0, Name: "s0", Book: "b", Limits: NodeLimits{Base: lim(t, "max_position", "10")},
+			Instruments: []domain.InstrumentID{1}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _ := tr.Node("s0")
+	if u := tr.Use(s, now, nil); len(u) != 1 || u[0].Instrument != 1 || u[0].Used != 0 {
+		t.Fatalf("use %+v, want max_position at instrument 1", u)
+	}
+}
