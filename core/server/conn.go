@@ -299,6 +299,9 @@ func (w *writer) writeOut(m outMsg) (push, pull bool, err error) {
 		}
 	}
 	if m.orders > 0 {
+		if w.ticker == nil { // the reader sends orders.subscribe only after subscribe
+			w.ticker = time.NewTicker(interval)
+		}
 		w.orders.start(m.orders)
 		// The Reset goes out at once unless a pull ran in the last
 		// interval; then the next tick has it. Either way the next tick
