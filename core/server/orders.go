@@ -4,7 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sync"
 	"time"
+
+	"github.com/gorilla/websocket"
 
 	"github.com/desk-trading/desk/core/protocol"
 )
@@ -42,9 +45,11 @@ const (
 // of other clients' queries fills would stall this client's halts' answers
 // and alerts behind them. Its cost is bounded without the pool: one pull
 // per connection per StatusInterval, at most Options.MaxClients
-// connections, OrdersSince never waits for the engine, and a pull after
-// the first returns only what changed (a Reset, the whole set, only on
-// subscribe or for a client that fell past what the daemon remembers).
+// connections, connections at the same cursor share one pull and its
+// encoding (pullCache), OrdersSince never waits for the engine, and a
+// pull after the first returns only what changed (a Reset, the whole set,
+// only on subscribe or for a client that fell past what the daemon
+// remembers).
 type ordersStream struct {
 	on       bool
 	finished int
@@ -107,9 +112,8 @@ func (st *ordersStream) due(now time.Time, interval time.Duration) bool {
 // when there is anything. A failed pull is logged and retried on the next
 // tick from the same cursor; only a failed write is returned.
 func (c *conn) pushOrders(st *ordersStream) error {
-	streamer := c.s.opts.Backend.(OrderStreamer) // checked by subscribeOrders
 	ctx, cancel := context.WithTimeout(c.life, c.s.opts.CommandTimeout)
-	u, next, err := streamer.OrdersSince(ctx, st.cursor, st.finished)
+	p, err := c.s.pullOrders(ctx, pullKey{cursor: st.cursor, finished: st.finished})
 	cancel()
 	st.last = time.Now()
 	if err != nil {
@@ -118,19 +122,77 @@ func (c *conn) pushOrders(st *ordersStream) error {
 		return nil
 	}
 	st.failing = false
-	if !u.Reset && len(u.Orders) == 0 && len(u.Gone) == 0 {
-		st.cursor = next
-		return nil
+	if p.frame != nil {
+		if err := c.ws.SetWriteDeadline(time.Now().Add(c.s.opts.WriteTimeout)); err != nil {
+			return err
+		}
+		if err := c.ws.WriteMessage(websocket.TextMessage, p.frame); err != nil {
+			return fmt.Errorf("write orders: %w", err)
+		}
 	}
-	if u.Orders == nil {
-		u.Orders = []protocol.Order{} // "orders": [] rather than null
-	}
-	env := protocol.Envelope{V: protocol.Version, Type: protocol.TypeOrders, Orders: &u}
-	if err := c.writeJSON(&env); err != nil {
-		return err
-	}
-	st.cursor = next
+	st.cursor = p.next
 	return nil
+}
+
+// pullKey names a pull: what changed after cursor, for a stream keeping
+// finished finished orders.
+type pullKey struct {
+	cursor   uint64
+	finished int
+}
+
+// pulled is one pull's answer, encoded once for every connection that
+// pulls with the same key while it is fresh.
+type pulled struct {
+	at    time.Time // when it was asked for
+	next  uint64    // the cursor after it
+	frame []byte    // the TypeOrders envelope; nil when nothing changed
+}
+
+// pullCache holds the fresh pulls. Connections at the same cursor (every
+// TUI once it caught up) pull the same update at each tick: the first
+// asks OrdersSince and encodes it, the others take it. An answer up to
+// half an interval old is as good as a new one: it is what changed from
+// the cursor to its own next cursor, and the next pull goes on from there,
+// so nothing is lost, only seen a little later.
+type pullCache struct {
+	mu      sync.Mutex // held across the pull: the others wait for it rather than pull too
+	entries map[pullKey]pulled
+}
+
+// pullOrders returns the fresh pull for key, asking OrdersSince and
+// encoding its answer when there is none.
+func (s *Server) pullOrders(ctx context.Context, key pullKey) (pulled, error) {
+	s.pulls.mu.Lock()
+	defer s.pulls.mu.Unlock()
+	now := time.Now()
+	fresh := s.opts.StatusInterval / 2
+	if p, ok := s.pulls.entries[key]; ok && now.Sub(p.at) < fresh {
+		return p, nil
+	}
+	u, next, err := s.opts.Backend.(OrderStreamer).OrdersSince(ctx, key.cursor, key.finished) // checked by subscribeOrders
+	if err != nil {
+		return pulled{}, err
+	}
+	p := pulled{at: now, next: next}
+	if u.Reset || len(u.Orders) > 0 || len(u.Gone) > 0 {
+		if u.Orders == nil {
+			u.Orders = []protocol.Order{} // "orders": [] rather than null
+		}
+		if p.frame, err = json.Marshal(protocol.Envelope{V: protocol.Version, Type: protocol.TypeOrders, Orders: &u}); err != nil {
+			return pulled{}, fmt.Errorf("encode orders update: %w", err)
+		}
+	}
+	if s.pulls.entries == nil {
+		s.pulls.entries = make(map[pullKey]pulled)
+	}
+	for k, e := range s.pulls.entries {
+		if now.Sub(e.at) >= fresh {
+			delete(s.pulls.entries, k)
+		}
+	}
+	s.pulls.entries[key] = p
+	return p, nil
 }
 
 // logPullError logs a failed pull: a warning for the first of a run of

@@ -275,3 +275,40 @@ func TestOrdersStreamPullsOnlyWhenSubscribed(t *testing.T) {
 		t.Fatalf("%d pulls before orders.subscribe", n)
 	}
 }
+
+// TestOrdersPullShared: connections pulling with the same cursor and
+// finished while the last pull is fresh share it; another key pulls anew.
+func TestOrdersPullShared(t *testing.T) {
+	b := newStreamBackend()
+	b.set("a", "new")
+	opts := testOptions(t, b)
+	opts.StatusInterval = time.Hour // every pull stays fresh
+	s, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	first, err := s.pullOrders(ctx, pullKey{cursor: 0, finished: 500})
+	if err != nil || first.frame == nil || first.next != 1 {
+		t.Fatalf("first pull = %+v, %v", first, err)
+	}
+	b.set("b", "new") // not seen by a fresh shared pull
+	again, err := s.pullOrders(ctx, pullKey{cursor: 0, finished: 500})
+	if err != nil || &again.frame[0] != &first.frame[0] || again.next != first.next {
+		t.Fatalf("second pull = %+v, %v: want the first's", again, err)
+	}
+	other, err := s.pullOrders(ctx, pullKey{cursor: 0, finished: 7})
+	if err != nil || other.next != 2 {
+		t.Fatalf("pull with another finished = %+v, %v: want a new one", other, err)
+	}
+	empty, err := s.pullOrders(ctx, pullKey{cursor: 2, finished: 500})
+	if err != nil || empty.frame != nil || empty.next != 2 {
+		t.Fatalf("pull with nothing changed = %+v, %v: want no frame, the same cursor", empty, err)
+	}
+	b.mu.Lock()
+	pulls := b.pulls
+	b.mu.Unlock()
+	if pulls != 3 {
+		t.Fatalf("%d pulls of the backend, want 3", pulls)
+	}
+}

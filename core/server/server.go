@@ -124,6 +124,9 @@ type Server struct {
 	queries    chan struct{}
 	queryBytes *rate.Limiter
 
+	// pulls shares the orders stream's pulls among connections.
+	pulls pullCache
+
 	mu      sync.Mutex // guards conns, closing and recent
 	conns   map[*conn]struct{}
 	closing bool
