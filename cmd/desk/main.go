@@ -182,7 +182,21 @@ func demo(ctx context.Context, args []string) error {
 	}); err != nil {
 		return fmt.Errorf("demo daemon (log: %s): %w", logPath, err)
 	}
+	if tuiErr == nil {
+		fmt.Fprint(os.Stderr, demoFarewell(f.state, logPath))
+	}
 	return tuiErr
+}
+
+// demoFarewell is what desk demo says when the operator quits: the demo's
+// daemon ran in this process and stopped with it, where its state is, and
+// how to start afresh.
+func demoFarewell(state, logPath string) string {
+	return fmt.Sprintf(`desk demo stopped: its daemon ran in this process and stopped with the TUI.
+Its state (the journal: orders, fills, positions, halts, limit edits) is in %s
+and its log in %s; the next desk demo carries on from there.
+To start afresh: rm -rf %s
+`, state, logPath, state)
 }
 
 // startNetVenues starts a desk venue process for each simulated venue of

@@ -246,3 +246,13 @@ func find(st protocol.Status, id string) protocol.Strategy {
 	}
 	return protocol.Strategy{}
 }
+
+// Quitting the demo says where its state is and how to start afresh.
+func TestDemoFarewellSaysWhereTheStateIs(t *testing.T) {
+	got := demoFarewell("/home/a/.local/state/desk/demo", "/home/a/.local/state/desk/demo/desk.log")
+	for _, want := range []string{"stopped", "/home/a/.local/state/desk/demo/desk.log", "rm -rf /home/a/.local/state/desk/demo\n"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("farewell lacks %q:\n%s", want, got)
+		}
+	}
+}
