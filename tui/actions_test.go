@@ -234,8 +234,8 @@ func hasAction(calls []fakeCall) bool {
 func TestCommandLine(t *testing.T) {
 	sess := newFakeSession()
 	m, _ := rich(t, sess, 120, 30)
-	m, cmd := press(t, m, strings.Split(":halt mm-btc", "")...)
-	m, cmd = press(t, m, "enter")
+	m, _ = press(t, m, strings.Split(":halt mm-btc", "")...)
+	m, cmd := press(t, m, "enter")
 	answered(t, m, cmd)
 	if calls := sess.callsOf(protocol.CmdHalt); len(calls) != 1 || calls[0].args.Node != "mm-btc" {
 		t.Fatalf("halt calls %+v", calls)

@@ -317,18 +317,6 @@ func screen(m model) string {
 	return ansi.Strip(m.View().Content)
 }
 
-// selectedLine is the table line with the selection marker.
-func selectedLine(t *testing.T, m model) string {
-	t.Helper()
-	for _, l := range strings.Split(screen(m), "\n") {
-		if strings.HasPrefix(l, gutter) {
-			return l
-		}
-	}
-	t.Fatalf("no selected row in\n%s", screen(m))
-	return ""
-}
-
 func splitNonEmpty(s string) []string {
 	var out []string
 	for _, l := range strings.Split(s, "\n") {

@@ -123,8 +123,7 @@ func (t table) setRows(rows []row) table {
 
 // refresh filters and sorts again, measures and restores the selection.
 func (t table) refresh() table {
-	shown := t.shown[:0:0]
-	shown = make([]int, 0, len(t.rows))
+	shown := make([]int, 0, len(t.rows))
 	for i := range t.rows {
 		if t.filter == "" || strings.Contains(t.rows[i].search, t.filter) {
 			shown = append(shown, i)
@@ -216,14 +215,6 @@ func (t table) move(n int) table {
 
 func (t table) first() table { t.selectIndex(0); return t }
 func (t table) last() table  { t.selectIndex(len(t.shown) - 1); return t }
-
-// selectKey selects the row with key, when shown.
-func (t table) selectKey(key string) table {
-	if i := slices.IndexFunc(t.shown, func(i int) bool { return t.rows[i].key == key }); i >= 0 {
-		t.selectIndex(i)
-	}
-	return t
-}
 
 // setSize lays the table out in width cells and height lines, the title
 // row included.

@@ -20,7 +20,6 @@ type views struct {
 
 	detail       string // the strategy whose detail is open; "" for none
 	detailOrders table  // its orders
-	detailScroll int
 
 	limitsFocus bool // risk: the keys move in the limits pane
 	showAlerts  bool // audit: the alert history instead of the audit trail

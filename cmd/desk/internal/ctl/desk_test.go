@@ -77,7 +77,9 @@ func TestCtlTradingDeskCommands(t *testing.T) {
 	if code != ctl.ExitOK || !strings.HasPrefix(out, "beta: cancels sent for ") || strings.Count(out, "-") < 4 {
 		t.Fatalf("cancel-all: exit %d %q %q", code, out, errOut)
 	}
-	code, out, _ = run(t, socket, "status", "--json")
+	if code, out, _ = run(t, socket, "status", "--json"); code != ctl.ExitOK {
+		t.Fatalf("status: exit %d", code)
+	}
 	for _, b := range decode(t, out)["books"].([]any) {
 		if bm := b.(map[string]any); bm["id"] == "beta" && bm["state"] != "active" {
 			t.Fatalf("cancel-all changed beta's state: %v", bm["state"])
@@ -115,7 +117,9 @@ func TestCtlTradingDeskCommands(t *testing.T) {
 	}
 	opts.Paths = d.Paths
 	daemontest.Start(t, opts)
-	code, out, _ = run(t, socket, "status", "--json")
+	if code, out, _ = run(t, socket, "status", "--json"); code != ctl.ExitOK {
+		t.Fatalf("status after a restart: exit %d", code)
+	}
 	for _, s := range decode(t, out)["strategies"].([]any) {
 		if sm := s.(map[string]any); sm["id"] == "ladder" {
 			changed, _ := sm["changed"].(map[string]any)
@@ -124,7 +128,9 @@ func TestCtlTradingDeskCommands(t *testing.T) {
 			}
 		}
 	}
-	code, out, _ = run(t, socket, "audit", "--json")
+	if code, out, _ = run(t, socket, "audit", "--json"); code != ctl.ExitOK {
+		t.Fatalf("audit: exit %d", code)
+	}
 	seen := map[string]bool{}
 	for _, e := range decode(t, out)["entries"].([]any) {
 		em := e.(map[string]any)
