@@ -7,6 +7,7 @@ import (
 
 	"github.com/desk-trading/desk/brokers/binance/api"
 	"github.com/desk-trading/desk/brokers/sim/binance"
+	"github.com/desk-trading/desk/core/desktest"
 	"github.com/desk-trading/desk/core/domain"
 )
 
@@ -18,6 +19,12 @@ func TestRestartKeepsTheRecord(t *testing.T) {
 	f := oeStart(t, oeConfig{dir: dir})
 	buy := f.place(keyA, limit(api.SideBuy, "30000.00", "1.000", "keep-1"))
 	f.place(keyB, limit(api.SideSell, "30000.00", "0.250", "b-1"))
+	// The taker's answer may leave before the maker's fill is booked, as
+	// at Binance: wait for the resting order to show it.
+	desktest.Eventually(t, waitFor, "the maker's fill to be booked", func() bool {
+		_, locked := f.balance(keyA, "USD")
+		return locked.Equal(dec("22500"))
+	})
 	usdBefore, lockedBefore := f.balance(keyA, "USD")
 	f.stop()
 
