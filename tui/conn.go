@@ -61,10 +61,11 @@ type (
 		attempt int
 		err     error
 	}
-	// envelopeMsg: one push from the subscription.
+	// envelopeMsg: the pushes that were waiting on the subscription, one
+	// at least, oldest first.
 	envelopeMsg struct {
 		attempt int
-		env     protocol.Envelope
+		envs    []protocol.Envelope
 	}
 	// streamEndedMsg: the subscription channel was closed.
 	streamEndedMsg struct {
@@ -182,8 +183,14 @@ func dialCmd(ctx context.Context, dial Dialer, open *sessionSet, log *slog.Logge
 	}
 }
 
-// waitCmd waits for the next push on events. It is issued again after each
-// envelope, so exactly one reader waits on the channel at a time.
+// maxDrain is how many pushes one envelopeMsg carries at most.
+const maxDrain = 64
+
+// waitCmd waits for the next push on events and takes every other one
+// already waiting (maxDrain at most), so that a burst (an alert storm)
+// costs one update and one frame, not one each. It is issued again after
+// each envelopeMsg, so exactly one reader waits on the channel at a time.
+// A channel closed behind the burst is found by the next wait.
 func waitCmd(attempt int, sess Session, events <-chan protocol.Envelope, log *slog.Logger) tea.Cmd {
 	return func() tea.Msg {
 		env, ok := <-events
@@ -192,7 +199,20 @@ func waitCmd(attempt int, sess Session, events <-chan protocol.Envelope, log *sl
 			log.Warn("subscription ended", "attempt", attempt, "err", err)
 			return streamEndedMsg{attempt: attempt, err: err}
 		}
-		return envelopeMsg{attempt: attempt, env: env}
+		envs := []protocol.Envelope{env}
+		for len(envs) < maxDrain {
+			select {
+			case env, ok := <-events:
+				if !ok {
+					return envelopeMsg{attempt: attempt, envs: envs}
+				}
+				envs = append(envs, env)
+				continue
+			default:
+			}
+			break
+		}
+		return envelopeMsg{attempt: attempt, envs: envs}
 	}
 }
 

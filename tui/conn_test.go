@@ -2,6 +2,7 @@ package tui
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -126,5 +127,24 @@ func TestStaleMessagesIgnored(t *testing.T) {
 	m, _ = update(t, m, streamEndedMsg{attempt: m.conn.attempt - 1})
 	if m.conn.state != connConnected {
 		t.Error("an old stream end dropped the live connection")
+	}
+}
+
+// A burst of pushes is taken in one update: an alert storm costs one
+// frame, and none of its alerts is lost.
+func TestBurstTakenInOneUpdate(t *testing.T) {
+	sess := newFakeSession()
+	m, wait := connect(t, sess)
+	sess.events <- statusEnv(richStatus())
+	for i := range 12 {
+		sess.events <- alertEnv("warning", "mm-eth", fmt.Sprintf("storm %d", i))
+	}
+	msg, ok := run(t, wait).(envelopeMsg)
+	if !ok || len(msg.envs) != 13 {
+		t.Fatalf("wait returned %T with %d pushes, want 13", msg, len(msg.envs))
+	}
+	m, _ = update(t, m, msg)
+	if len(m.data.alerts) != 12 || !strings.Contains(screen(m), "storm 11") || !strings.Contains(screen(m), "mm-eth") {
+		t.Fatalf("alerts %d:\n%s", len(m.data.alerts), screen(m))
 	}
 }

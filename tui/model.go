@@ -326,19 +326,27 @@ func (m model) handleEnvelope(msg envelopeMsg) (model, tea.Cmd) {
 	if msg.attempt != m.conn.attempt || m.sess == nil {
 		return m, nil
 	}
-	switch env := msg.env; {
-	case env.Type == protocol.TypeStatus && env.Status != nil:
-		m.data.setStatus(env.Status)
-		m.now = m.data.at
-		m = m.rebuild()
-	case env.Type == protocol.TypeOrders && env.Orders != nil:
-		m.data.applyOrders(env.Orders)
-		m = m.rebuildOrders()
-	case env.Type == protocol.TypeAlert && env.Alert != nil:
-		m.alert = m.data.addAlert(*env.Alert)
-		if m.tab == tabAudit {
-			m = m.rebuild()
+	// Every push is taken in; the views are formatted once for them all.
+	var status, orders, alerts bool
+	for i := range msg.envs {
+		switch env := &msg.envs[i]; {
+		case env.Type == protocol.TypeStatus && env.Status != nil:
+			m.data.setStatus(env.Status)
+			m.now = m.data.at
+			status = true
+		case env.Type == protocol.TypeOrders && env.Orders != nil:
+			m.data.applyOrders(env.Orders)
+			orders = true
+		case env.Type == protocol.TypeAlert && env.Alert != nil:
+			m.alert = m.data.addAlert(*env.Alert)
+			alerts = true
 		}
+	}
+	switch {
+	case status, alerts && m.tab == tabAudit:
+		m = m.rebuild()
+	case orders:
+		m = m.rebuildOrders()
 	}
 	return m, waitCmd(m.conn.attempt, m.sess, m.events, m.log)
 }
