@@ -151,28 +151,79 @@ type pulled struct {
 
 // pullCache holds the fresh pulls. Connections at the same cursor (every
 // TUI once it caught up) pull the same update at each tick: the first
-// asks OrdersSince and encodes it, the others take it. An answer up to
-// half an interval old is as good as a new one: it is what changed from
-// the cursor to its own next cursor, and the next pull goes on from there,
-// so nothing is lost, only seen a little later.
+// asks OrdersSince and encodes it, the others take it, or wait for it
+// while it is being made. An answer up to half an interval old is as good
+// as a new one: it is what changed from the cursor to its own next
+// cursor, and the next pull goes on from there, so nothing is lost, only
+// seen a little later. Pulls of different keys run side by side: mu is
+// never held across a pull, so no connection's writer (which also sends
+// its command answers) waits on another key's reset.
 type pullCache struct {
-	mu      sync.Mutex // held across the pull: the others wait for it rather than pull too
-	entries map[pullKey]pulled
+	mu      sync.Mutex // guards entries only
+	entries map[pullKey]*pullEntry
 }
 
-// pullOrders returns the fresh pull for key, asking OrdersSince and
-// encoding its answer when there is none.
-func (s *Server) pullOrders(ctx context.Context, key pullKey) (pulled, error) {
-	s.pulls.mu.Lock()
-	defer s.pulls.mu.Unlock()
-	now := time.Now()
-	fresh := s.opts.StatusInterval / 2
-	if p, ok := s.pulls.entries[key]; ok && now.Sub(p.at) < fresh {
-		return p, nil
+// pullEntry is one pull, in flight until done is closed; p and err are
+// set before that and never after.
+type pullEntry struct {
+	done chan struct{}
+	p    pulled
+	err  error
+}
+
+// ready reports whether e's pull is done.
+func (e *pullEntry) ready() bool {
+	select {
+	case <-e.done:
+		return true
+	default:
+		return false
 	}
+}
+
+// pullOrders returns the fresh pull for key: the one made less than half
+// an interval ago, the one in flight, or a new one.
+func (s *Server) pullOrders(ctx context.Context, key pullKey) (pulled, error) {
+	fresh := s.opts.StatusInterval / 2
+	now := time.Now()
+	s.pulls.mu.Lock()
+	if e, ok := s.pulls.entries[key]; ok {
+		if !e.ready() {
+			s.pulls.mu.Unlock()
+			select {
+			case <-e.done:
+				return e.p, e.err
+			case <-ctx.Done():
+				return pulled{}, ctx.Err()
+			}
+		}
+		if e.err == nil && now.Sub(e.p.at) < fresh {
+			s.pulls.mu.Unlock()
+			return e.p, nil
+		}
+	}
+	if s.pulls.entries == nil {
+		s.pulls.entries = make(map[pullKey]*pullEntry)
+	}
+	for k, e := range s.pulls.entries {
+		if e.ready() && now.Sub(e.p.at) >= fresh {
+			delete(s.pulls.entries, k)
+		}
+	}
+	e := &pullEntry{done: make(chan struct{})}
+	s.pulls.entries[key] = e
+	s.pulls.mu.Unlock()
+
+	e.p, e.err = s.pull(ctx, key, now)
+	close(e.done)
+	return e.p, e.err
+}
+
+// pull asks OrdersSince for key and encodes its answer.
+func (s *Server) pull(ctx context.Context, key pullKey, now time.Time) (pulled, error) {
 	u, next, err := s.opts.Backend.(OrderStreamer).OrdersSince(ctx, key.cursor, key.finished) // checked by subscribeOrders
 	if err != nil {
-		return pulled{}, err
+		return pulled{at: now}, err
 	}
 	p := pulled{at: now, next: next}
 	if u.Reset || len(u.Orders) > 0 || len(u.Gone) > 0 {
@@ -180,18 +231,9 @@ func (s *Server) pullOrders(ctx context.Context, key pullKey) (pulled, error) {
 			u.Orders = []protocol.Order{} // "orders": [] rather than null
 		}
 		if p.frame, err = json.Marshal(protocol.Envelope{V: protocol.Version, Type: protocol.TypeOrders, Orders: &u}); err != nil {
-			return pulled{}, fmt.Errorf("encode orders update: %w", err)
+			return pulled{at: now}, fmt.Errorf("encode orders update: %w", err)
 		}
 	}
-	if s.pulls.entries == nil {
-		s.pulls.entries = make(map[pullKey]pulled)
-	}
-	for k, e := range s.pulls.entries {
-		if now.Sub(e.at) >= fresh {
-			delete(s.pulls.entries, k)
-		}
-	}
-	s.pulls.entries[key] = p
 	return p, nil
 }
 

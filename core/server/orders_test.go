@@ -312,3 +312,64 @@ func TestOrdersPullShared(t *testing.T) {
 		t.Fatalf("%d pulls of the backend, want 3", pulls)
 	}
 }
+
+// gatedStream is a streamBackend whose pulls from cursor 0 wait for gate.
+type gatedStream struct {
+	*streamBackend
+	gate    chan struct{}
+	entered chan struct{}
+}
+
+func (b *gatedStream) OrdersSince(ctx context.Context, cursor uint64, finished int) (protocol.OrdersUpdate, uint64, error) {
+	if cursor == 0 {
+		b.entered <- struct{}{}
+		<-b.gate
+	}
+	return b.streamBackend.OrdersSince(ctx, cursor, finished)
+}
+
+// A slow pull (a big reset) holds up only the pulls of its own key, which
+// wait for its answer rather than pull again; every other key's pull, and
+// so every other connection's writer, goes on.
+func TestOrdersPullsOfOtherKeysDoNotWait(t *testing.T) {
+	b := &gatedStream{streamBackend: newStreamBackend(), gate: make(chan struct{}), entered: make(chan struct{}, 1)}
+	b.set("a", "new")
+	opts := testOptions(t, b)
+	opts.StatusInterval = time.Hour
+	s, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	slow := make(chan pulled, 2)
+	for range 2 {
+		go func() {
+			p, _ := s.pullOrders(ctx, pullKey{cursor: 0, finished: 500})
+			slow <- p
+		}()
+	}
+	<-b.entered // one of them is in the backend; the other waits for it
+	done := make(chan error, 1)
+	go func() {
+		_, err := s.pullOrders(ctx, pullKey{cursor: 1, finished: 500})
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a pull of another key waited for the slow one")
+	}
+	close(b.gate)
+	p1, p2 := <-slow, <-slow
+	if p1.frame == nil || &p1.frame[0] != &p2.frame[0] {
+		t.Fatal("the two pulls of one key did not share one answer")
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.pulls != 2 {
+		t.Fatalf("%d pulls of the backend, want 2 (one a key)", b.pulls)
+	}
+}
