@@ -326,3 +326,31 @@ func TestDialNoDaemon(t *testing.T) {
 	}
 	t.Log(err)
 }
+
+// However many screens attach read-only, the last slots are kept for
+// read-write clients, so an operator can always connect to halt; a client
+// turned away is told which limit it hit.
+func TestReadOnlyClientsLeaveRoomForControl(t *testing.T) {
+	d := startDaemon(t, newBackend())
+	const maxClients, reserve = 64, 8 // the server's defaults
+	for i := range maxClients - reserve {
+		c, err := client.Dial(t.Context(), d.path, client.ReadOnly())
+		if err != nil {
+			t.Fatalf("read-only client %d: %v", i, err)
+		}
+		t.Cleanup(func() { c.Close() })
+	}
+	_, err := client.Dial(t.Context(), d.path, client.ReadOnly())
+	if err == nil || !strings.Contains(err.Error(), "too many read-only clients (56)") {
+		t.Fatalf("one read-only client too many: %v", err)
+	}
+	c, err := client.Dial(t.Context(), d.path)
+	if err != nil {
+		t.Fatalf("a read-write client beside 56 screens: %v", err)
+	}
+	defer c.Close()
+	var ack protocol.Ack
+	if err := c.Call(t.Context(), protocol.CmdHalt, protocol.NodeArgs{Node: "firm"}, &ack); err != nil {
+		t.Fatalf("halt: %v", err)
+	}
+}

@@ -5,8 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net"
+	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -89,9 +92,9 @@ func Dial(ctx context.Context, socketPath string, opts ...DialOption) (*Conn, er
 		},
 		HandshakeTimeout: handshakeTimeout,
 	}
-	ws, _, err := d.DialContext(ctx, cfg.url(), nil)
+	ws, resp, err := d.DialContext(ctx, cfg.url(), nil)
 	if err != nil {
-		return nil, dialError(socketPath, connected.Load(), err)
+		return nil, dialError(socketPath, connected.Load(), refusal(resp, err))
 	}
 	hello, err := readHello(ctx, ws)
 	if err != nil {
@@ -121,6 +124,19 @@ func (cfg dialConfig) url() string {
 		return "ws://desk/?" + readOnlyParam + "=1"
 	}
 	return "ws://desk/"
+}
+
+// refusal adds the daemon's reason to a refused handshake (a 503 for too
+// many clients says which limit): err alone otherwise.
+func refusal(resp *http.Response, err error) error {
+	if resp == nil || resp.Body == nil {
+		return err
+	}
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+	if why := strings.TrimSpace(string(body)); why != "" {
+		return fmt.Errorf("%w: %s: %s", err, resp.Status, why)
+	}
+	return fmt.Errorf("%w: %s", err, resp.Status)
 }
 
 // dialError says why a dial failed: the handshake, once connected;

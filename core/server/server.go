@@ -89,8 +89,14 @@ type Options struct {
 	// which this daemon's engine does not feel on two cores.
 	QueryRate int
 	// MaxClients is how many clients may be connected at once; one more
-	// is refused (HTTP 503 before the upgrade). Zero means 64.
+	// is refused (HTTP 503 before the upgrade). Zero means 64. Read-only
+	// clients (screens on a wall) may take all but ControlReserve of them,
+	// so that however many screens attach, an operator can still connect
+	// to halt or kill.
 	MaxClients int
+	// ControlReserve is how many of MaxClients only read-write clients
+	// may take. Zero means an eighth of MaxClients, at least one.
+	ControlReserve int
 	// QueryWorkers is how many queries (Backend.Query) run at once across
 	// all clients. Zero means half the CPUs, at least one: the engine and
 	// the venues keep the rest.
@@ -167,6 +173,10 @@ func New(opts Options) (*Server, error) {
 	if opts.MaxClients <= 0 {
 		opts.MaxClients = 64
 	}
+	if opts.ControlReserve <= 0 {
+		opts.ControlReserve = max(opts.MaxClients/8, 1)
+	}
+	opts.ControlReserve = min(opts.ControlReserve, opts.MaxClients)
 	if opts.QueryRate <= 0 {
 		opts.QueryRate = 16 << 20
 	}
@@ -316,6 +326,29 @@ func (s *Server) numConns() int {
 	return len(s.conns)
 }
 
+// admit says why a new client, read-only or not, cannot connect now; ""
+// when it can.
+func (s *Server) admit(readOnly bool) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.conns) >= s.opts.MaxClients {
+		return fmt.Sprintf("too many clients (%d)", s.opts.MaxClients)
+	}
+	if !readOnly {
+		return ""
+	}
+	ro := 0
+	for c := range s.conns {
+		if c.readOnly {
+			ro++
+		}
+	}
+	if limit := s.opts.MaxClients - s.opts.ControlReserve; ro >= limit {
+		return fmt.Sprintf("too many read-only clients (%d): the last %d of %d are kept for read-write clients", limit, s.opts.ControlReserve, s.opts.MaxClients)
+	}
+	return ""
+}
+
 // shutdown closes every connection, each with a close frame saying why, in
 // parallel so that a stuck client delays it by one control-frame deadline at
 // most.
@@ -350,9 +383,9 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	if s.numConns() >= s.opts.MaxClients {
-		s.log.Warn("client refused: too many clients", "peer", peer.String(), "max", s.opts.MaxClients)
-		http.Error(w, fmt.Sprintf("too many clients (%d)", s.opts.MaxClients), http.StatusServiceUnavailable)
+	if why := s.admit(readOnly); why != "" {
+		s.log.Warn("client refused", "peer", peer.String(), "read_only", readOnly, "why", why)
+		http.Error(w, why, http.StatusServiceUnavailable)
 		return
 	}
 	up := websocket.Upgrader{
