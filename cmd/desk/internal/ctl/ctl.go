@@ -430,9 +430,8 @@ func limits(ctx context.Context, pos []string, f limitFlags, opts Options) (any,
 				fmt.Fprintf(opts.Stderr, "desk ctl limits set: %q: want KEY=VALUE\n", kv)
 				return nil, nil, ExitUsage
 			}
-			// Every key and value is checked before the first is sent, so
-			// a typo in the third does not leave the first two applied.
-			// The daemon still checks scope and caps.
+			// Every key and value is checked here before the first is
+			// sent, and by the daemon's dry runs below.
 			key, err := risk.ParseKey(k)
 			if err == nil {
 				_, err = risk.ParseValue(key, v)
@@ -445,6 +444,25 @@ func limits(ctx context.Context, pos []string, f limitFlags, opts Options) (any,
 		}
 		done := []protocol.LimitsSetResult{}
 		return &done, func(c *client.Conn) error {
+			// The daemon checks every key (caps, scope) in a dry run before
+			// the first is applied, so a refusal of the third leaves the
+			// first two as they were. Each is checked against the limits
+			// as they are, not as the keys before it would leave them.
+			for _, a := range args {
+				check := a
+				check.DryRun = true
+				var r protocol.LimitsSetResult
+				if err := c.Call(ctx, protocol.CmdLimitsSet, check, &r); err != nil {
+					fmt.Fprintf(opts.Stderr, "desk ctl limits set: %s=%s refused; nothing was changed\n", a.Key, a.Value)
+					return err
+				}
+				if f.dryRun {
+					done = append(done, r)
+				}
+			}
+			if f.dryRun {
+				return nil
+			}
 			for _, a := range args {
 				var r protocol.LimitsSetResult
 				if err := c.Call(ctx, protocol.CmdLimitsSet, a, &r); err != nil {

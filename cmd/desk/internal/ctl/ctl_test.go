@@ -164,6 +164,23 @@ func TestCtl(t *testing.T) {
 	if lim["max_position"] != "3" {
 		t.Fatalf("max_position %v after a refused batch, want 3 as before", lim["max_position"])
 	}
+	// So does a second key the daemon refuses (above its hard cap), in a
+	// real edit and in a dry run alike.
+	for _, dry := range []string{"", "--dry-run"} {
+		args := []string{"limits", "set", "mr-eth", "max_position=2", "max_order_notional=2000000"}
+		if dry != "" {
+			args = append(args, dry)
+		}
+		code, _, errOut := run(t, socket, args...)
+		if code != ctl.ExitRefused || !strings.Contains(errOut, "max_order_notional=2000000 refused; nothing was changed") {
+			t.Fatalf("%v: exit %d, stderr %q", args, code, errOut)
+		}
+		_, out, _ = run(t, socket, "limits", "get", "mr-eth", "--json")
+		lim = decode(t, out)["nodes"].([]any)[0].(map[string]any)["limits"].(map[string]any)
+		if lim["max_position"] != "3" {
+			t.Fatalf("%v: max_position %v, want 3 as before", args, lim["max_position"])
+		}
+	}
 	if code, _, _ := run(t, socket, "bogus"); code != ctl.ExitUsage {
 		t.Fatalf("unknown command: exit %d", code)
 	}

@@ -2,6 +2,8 @@ package daemon
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"path/filepath"
 	"testing"
 	"time"
@@ -10,6 +12,7 @@ import (
 	"github.com/desk-trading/desk/core/desktest"
 	"github.com/desk-trading/desk/core/domain"
 	"github.com/desk-trading/desk/core/protocol"
+	"github.com/desk-trading/desk/core/server"
 )
 
 // The backend serves the orders stream (server.OrderStreamer).
@@ -104,4 +107,17 @@ func TestOrdersStreamOfARealDaemon(t *testing.T) {
 		}
 		return len(working()) == 0
 	})
+}
+
+// Malformed query arguments are refused before the engine is asked: a
+// negative limit is no more "all of them" for the audit than for orders.
+func TestBackendRefusesNegativeLimits(t *testing.T) {
+	b := &backend{} // no engine: a refusal must not need one
+	for _, cmd := range []string{protocol.CmdAudit, protocol.CmdOrders} {
+		_, err := b.Do(t.Context(), server.Peer{}, cmd, json.RawMessage(`{"limit": -5}`))
+		var pe *protocol.Error
+		if !errors.As(err, &pe) || pe.Code != protocol.CodeBadRequest {
+			t.Errorf("%s with limit -5: %v, want bad-request", cmd, err)
+		}
+	}
 }
