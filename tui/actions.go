@@ -261,8 +261,11 @@ func (m model) handleResult(r callResultMsg) (model, tea.Cmd) {
 		}
 		return m, nil
 	case protocol.CmdLimitsSet:
-		if m.edit != nil {
+		switch {
+		case m.edit != nil:
 			return m.editAnswered(r)
+		case r.req.quiet:
+			return m, nil // a check as typed for an editor since closed
 		}
 	}
 	m.status = m.answerLine(r)

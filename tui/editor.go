@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
@@ -35,9 +36,21 @@ type limitEditor struct {
 	value   textinput.Model
 	why     textinput.Model
 	err     string // why the value is refused, shown in place
-	pending bool   // a dry run is on its way
+	pending bool   // the dry run of enter is on its way
 	dry     *protocol.LimitsSetResult
+	// typed counts the changes to the value; a check of the value as
+	// typed is sent once typing pauses, and its answer is taken only if
+	// the value is still the one checked.
+	typed uint64
 }
+
+// checkDelay is the pause in typing after which the daemon checks the
+// value as typed.
+const checkDelay = 150 * time.Millisecond
+
+// editCheckMsg asks for the daemon's check of the value as typed, if
+// nothing was typed since (typed).
+type editCheckMsg struct{ typed uint64 }
 
 func newLimitEditor(ref limitRef, capValue string) *limitEditor {
 	e := &limitEditor{ref: ref, cap: capValue}
@@ -133,10 +146,12 @@ func (m model) typeEdit(k tea.KeyPressMsg) (model, tea.Cmd) {
 			return m.send(e.request(true))
 		}
 		var cmd tea.Cmd
+		before := e.value.Value()
 		e.value, cmd = e.value.Update(k)
-		e.dry = nil
-		e.check()
-		return m, cmd
+		if e.value.Value() == before {
+			return m, cmd // the cursor moved
+		}
+		return m, tea.Batch(cmd, e.changed())
 	case editWhy:
 		if k.String() == "enter" {
 			if strings.TrimSpace(e.why.Value()) == "" {
@@ -163,19 +178,55 @@ func (m model) typeEdit(k tea.KeyPressMsg) (model, tea.Cmd) {
 	return m, nil
 }
 
+// changed notes a new value: checks it here at once, and has the daemon
+// check it (the key's own rules, the scope, what it would breach) once
+// typing pauses.
+func (e *limitEditor) changed() tea.Cmd {
+	e.typed++
+	e.dry = nil
+	e.check()
+	if e.err != "" {
+		return nil
+	}
+	typed := e.typed
+	return tea.Tick(checkDelay, func(time.Time) tea.Msg { return editCheckMsg{typed} })
+}
+
+// checkTyped sends the daemon's check of the value as typed, unless the
+// value changed again since or the editor moved on.
+func (m model) checkTyped(c editCheckMsg) (model, tea.Cmd) {
+	e := m.edit
+	if e == nil || e.step != editValue || e.pending || c.typed != e.typed {
+		return m, nil
+	}
+	req := e.request(true)
+	req.quiet = true
+	return m.send(req)
+}
+
 // editAnswered takes the answer to the editor's dry run or real edit. A
 // refusal goes back to the value with the daemon's reason in place.
 func (m model) editAnswered(r callResultMsg) (model, tea.Cmd) {
 	e := *m.edit
 	m.edit = &e
-	e.pending = false
 	a, _ := r.req.args.(protocol.LimitsSetArgs)
-	if r.err != nil {
-		var pe *protocol.Error
-		e.err = r.err.Error()
-		if errors.As(r.err, &pe) {
-			e.err = pe.Message
+	if a.DryRun && a.Value != strings.TrimSpace(e.value.Value()) {
+		return m, nil // the check of a value since changed
+	}
+	if r.req.quiet { // the check as typed: the verdict, nothing more
+		if e.step == editValue && !e.pending {
+			e.err, e.dry = "", nil
+			if r.err != nil {
+				e.err = refusalText(r.err)
+			} else {
+				e.dry = r.result.(*protocol.LimitsSetResult)
+			}
 		}
+		return m, nil
+	}
+	e.pending = false
+	if r.err != nil {
+		e.err = refusalText(r.err)
 		e.step = editValue
 		e.value.Focus()
 		return m, nil
@@ -225,8 +276,10 @@ func (e *limitEditor) View(st *styles, w int) string {
 		add(st.StatusError.Render("✗ " + e.err))
 	case e.pending:
 		add(st.Label.Render("checking with the daemon…"))
+	case e.step == editValue && e.dry != nil:
+		add(st.StatusOK.Render("✓ the daemon takes it — enter to go on"))
 	case e.step == editValue:
-		add(st.StatusOK.Render("✓ valid — enter to check it with the daemon"))
+		add(st.StatusOK.Render("✓ a valid number — the daemon checks it as you pause"))
 	default:
 		add("")
 	}
@@ -264,4 +317,13 @@ func (e *limitEditor) View(st *styles, w int) string {
 		lines = append(lines, "")
 	}
 	return strings.Join(lines, "\n")
+}
+
+// refusalText is the daemon's reason for a refusal, or the error.
+func refusalText(err error) string {
+	var pe *protocol.Error
+	if errors.As(err, &pe) {
+		return pe.Message
+	}
+	return err.Error()
 }

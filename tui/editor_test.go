@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	tea "charm.land/bubbletea/v2"
+
 	"github.com/desk-trading/desk/core/protocol"
 )
 
@@ -164,5 +166,41 @@ func TestLimitCommandDryRunsFirst(t *testing.T) {
 	m, _ = press(t, m, "enter") // defaults to no
 	if m.edit != nil || len(sess.callsOf(protocol.CmdLimitsSet)) != 1 {
 		t.Fatal("enter applied the edit")
+	}
+}
+
+// The daemon checks the value as it is typed: once typing pauses, a value
+// its own rules refuse (a fraction for a count) is refused in place, and
+// one it takes shows what it would breach, before enter.
+func TestLimitEditCheckedByTheDaemonAsTyped(t *testing.T) {
+	sess := newFakeSession()
+	m := riskLimits(t, sess)
+	m, _ = press(t, m, "esc") // back to the tree; pick max_open_orders
+	m, _ = press(t, m, "enter")
+	m, _ = press(t, m, strings.Split("/max_open", "")...)
+	m, _ = press(t, m, "enter", "e")
+	for range 4 {
+		m, _ = press(t, m, "backspace")
+	}
+	m, _ = press(t, m, "2", ".")
+	m, cmd := press(t, m, "5")
+	for _, msg := range runAll(t, cmd) { // the pause, then the check
+		var next tea.Cmd
+		m, next = update(t, m, msg)
+		m = answered(t, m, next)
+	}
+	if got := screen(m); !strings.Contains(got, "✗ max_open_orders: 2.5 is not a whole number") {
+		t.Fatalf("not refused as typed:\n%s", got)
+	}
+	if m.edit.step != editValue || m.status.text != "" && strings.Contains(m.status.text, "refused") {
+		t.Fatalf("the check moved the editor on: step %v, status %q", m.edit.step, m.status.text)
+	}
+	// A check answered after the value changed again is dropped.
+	stale := callResultMsg{req: m.edit.request(true), err: &protocol.Error{Code: protocol.CodeBadRequest, Message: "stale"}}
+	stale.req.quiet = true
+	m, _ = press(t, m, "backspace", "backspace", "backspace", "5")
+	m, _ = update(t, m, stale)
+	if strings.Contains(screen(m), "stale") {
+		t.Fatal("a stale check was shown")
 	}
 }

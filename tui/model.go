@@ -182,6 +182,8 @@ func (m model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 	case callResultMsg:
 		m, cmd = m.handleResult(msg)
+	case editCheckMsg:
+		m, cmd = m.checkTyped(msg)
 	case refreshMsg:
 		if msg.attempt == m.conn.attempt && m.sess != nil {
 			m, cmd = m.refresh()
@@ -266,8 +268,7 @@ func (m model) paste(p tea.PasteMsg) (model, tea.Cmd) {
 		switch e.step {
 		case editValue:
 			e.value, cmd = e.value.Update(p)
-			e.dry = nil
-			e.check()
+			cmd = tea.Batch(cmd, e.changed())
 		case editWhy:
 			e.why, cmd = e.why.Update(p)
 		}
