@@ -35,11 +35,20 @@ func (m model) typeFilter(k tea.KeyPressMsg) (model, tea.Cmd) {
 	}
 	var cmd tea.Cmd
 	m.input, cmd = m.input.Update(k)
+	return m.applyFilter(), cmd
+}
+
+// applyFilter filters the active table by what is typed.
+func (m model) applyFilter() model {
+	t := m.views.table(m.tab)
+	if t == nil {
+		return m
+	}
 	*t = t.setFilter(m.input.Value())
 	if m.tab == tabRisk && !m.views.limitsFocus {
 		m = m.rebuildRisk() // the limits follow the node the filter lands on
 	}
-	return m, cmd
+	return m
 }
 
 // typeCommand takes a key while a command is typed.

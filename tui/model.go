@@ -258,9 +258,7 @@ func (m model) paste(p tea.PasteMsg) (model, tea.Cmd) {
 	switch m.mode {
 	case modeFilter:
 		m.input, cmd = m.input.Update(p)
-		if t := m.views.table(m.tab); t != nil {
-			*t = t.setFilter(m.input.Value())
-		}
+		m = m.applyFilter()
 	case modeCommand:
 		m.input, cmd = m.input.Update(p)
 	case modeEdit:
