@@ -16,6 +16,7 @@ const (
 	ocPrice
 	ocQty
 	ocFilled
+	ocAvgFill
 	ocState
 	ocRoute
 )
@@ -32,6 +33,7 @@ func orderColumns() []column {
 		ocPrice:      {title: "PRICE", min: 5, max: 14, right: true, keep: 83},
 		ocQty:        {title: "QTY", min: 3, max: 12, right: true, keep: 84},
 		ocFilled:     {title: "FILLED", min: 6, max: 12, right: true, keep: 60},
+		ocAvgFill:    {title: "AVG FILL", min: 8, max: 14, right: true, keep: 30},
 		ocState:      {title: "STATE", min: 6, max: 24, keep: 95, whole: true},
 		ocRoute:      {title: "ROUTE", min: 5, max: 60, keep: 5, shrink: true},
 	}
@@ -86,6 +88,7 @@ func orderRow(d *store, o *protocol.Order) row {
 		numCell(price, decimalFloat(o.Price), cellPlain),
 		numCell(formatQty(o.Quantity), decimalFloat(o.Quantity), cellPlain),
 		numCell(formatQty(o.FilledQuantity), decimalFloat(o.FilledQuantity), cellPlain),
+		numCell(orDash(formatQty(o.AvgFillPrice)), decimalFloat(o.AvgFillPrice), cellPlain),
 		cell{text: state, short: o.State, kind: orderStateKind(o.State)},
 		textCell(o.Route, cellMuted),
 	)
