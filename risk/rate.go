@@ -50,10 +50,16 @@ func (b *bucket) take(now int64) {
 // so counting never allocates.
 type minuteCounter struct {
 	slots [60]struct{ sec, n int64 }
+	// last is the second of the latest event, valid once used: a counter
+	// quiet for a minute (nearly every one) totals nothing without a walk
+	// of its slots.
+	last int64
+	used bool
 }
 
 func (m *minuteCounter) add(now int64) {
 	s := now / second
+	m.last, m.used = s, true
 	slot := &m.slots[s%60]
 	if slot.sec != s {
 		slot.sec, slot.n = s, 0
@@ -64,6 +70,9 @@ func (m *minuteCounter) add(now int64) {
 // total returns the events in the minute up to now.
 func (m *minuteCounter) total(now int64) int64 {
 	s := now / second
+	if !m.used || m.last <= s-60 {
+		return 0
+	}
 	var n int64
 	for i := range m.slots {
 		if m.slots[i].sec > s-60 && m.slots[i].sec <= s {

@@ -64,3 +64,23 @@ func TestPositionUseOfAFlatStrategyNamesWhatItTrades(t *testing.T) {
 		t.Fatalf("use %+v, want max_position at instrument 1", u)
 	}
 }
+
+// A minute counter's total is the events of the last sixty seconds, the
+// quiet counter's shortcut included.
+func TestMinuteCounterTotal(t *testing.T) {
+	var m minuteCounter
+	const sec = int64(second)
+	if m.total(100*sec) != 0 {
+		t.Fatal("an unused counter counts")
+	}
+	m.add(100 * sec)
+	m.add(100*sec + 1)
+	m.add(130 * sec)
+	for _, tc := range []struct{ at, want int64 }{
+		{100 * sec, 2}, {130 * sec, 3}, {159 * sec, 3}, {160 * sec, 1}, {189 * sec, 1}, {190 * sec, 0}, {10_000 * sec, 0},
+	} {
+		if got := m.total(tc.at); got != tc.want {
+			t.Errorf("total at %ds = %d, want %d", tc.at/sec, got, tc.want)
+		}
+	}
+}
