@@ -227,7 +227,8 @@ type OrdersArgs struct {
 }
 
 // AuditArgs select audit entries: the most recent Limit of them, all the
-// daemon keeps (the last 10,000; the journal has every one) when zero.
+// daemon keeps (the last 10,000; the journal has every one) when zero or
+// negative.
 type AuditArgs struct {
 	Node  string `json:"node,omitempty"`
 	Limit int    `json:"limit,omitempty"`

@@ -147,7 +147,7 @@ func (b *backend) Do(ctx context.Context, peer server.Peer, cmd string, args jso
 	case protocol.CmdAudit:
 		var a protocol.AuditArgs
 		if len(args) > 0 {
-			if err := json.Unmarshal(args, &a); err != nil || a.Limit < 0 {
+			if err := json.Unmarshal(args, &a); err != nil {
 				return nil, badArgs(cmd, `{"node": NAME, "limit": N}`)
 			}
 		}
