@@ -61,6 +61,7 @@ func TestFeedPublishesSyncedBooks(t *testing.T) {
 	var mu sync.Mutex
 	seq := map[domain.InstrumentID]uint64{}
 	var bad []string
+	resets := 0
 	f, err := NewFeed(FeedOptions{
 		Client:  ClientOptions{RESTURL: "http://" + v.base, WSURL: "ws://" + v.base},
 		Symbols: syms,
@@ -76,9 +77,17 @@ func TestFeedPublishesSyncedBooks(t *testing.T) {
 			f.c.h.Sync(sym).Book().Top(&want)
 			mu.Lock()
 			defer mu.Unlock()
-			if b.Seq != seq[b.Instrument]+1 || b.NBids != want.NBids || b.NAsks != want.NAsks ||
-				b.Bids != want.Bids || b.Asks != want.Asks || !f.c.h.Sync(sym).Synced() {
-				bad = append(bad, sym)
+			synced := f.c.h.Sync(sym).Synced()
+			// A connection lost under load publishes every book empty
+			// once (onReset), while the handler waits for snapshots.
+			reset := b.NBids == 0 && b.NAsks == 0 && !synced
+			switch {
+			case b.Seq != seq[b.Instrument]+1:
+				bad = append(bad, fmt.Sprintf("%s: seq %d after %d", sym, b.Seq, seq[b.Instrument]))
+			case reset:
+				resets++
+			case b.NBids != want.NBids || b.NAsks != want.NAsks || b.Bids != want.Bids || b.Asks != want.Asks || !synced:
+				bad = append(bad, fmt.Sprintf("%s: published %d/%d levels, handler %d/%d, synced %v", sym, b.NBids, b.NAsks, want.NBids, want.NAsks, synced))
 			}
 			seq[b.Instrument] = b.Seq
 		},
@@ -113,6 +122,9 @@ func TestFeedPublishesSyncedBooks(t *testing.T) {
 	defer mu.Unlock()
 	if len(bad) > 0 {
 		t.Errorf("%d publications differ from the handler's book or its sequence, first %s", len(bad), bad[0])
+	}
+	if resets > 0 {
+		t.Logf("%d empty publications of a lost connection", resets)
 	}
 }
 
