@@ -1,6 +1,7 @@
 package risk
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -78,5 +79,40 @@ func BenchmarkCheckAdmit(b *testing.B) {
 		o.State = domain.StateCanceled
 		tr.OnOrder(o, OrderWas{Working: true, Leaves: o.Qty}, nil)
 		o.State = domain.StateOpen
+	}
+}
+
+// BenchmarkOnMark500 is one mark that moves, of one instrument out of 100,
+// on a tree of 500 strategies in ten books, each holding positions in 4
+// instruments (so 20 strategies, their books and the firm hold any one).
+func BenchmarkOnMark500(b *testing.B) {
+	var insts []domain.Instrument
+	for i := range 100 {
+		insts = append(insts, mustInstrument(b, domain.InstrumentID(i), fmt.Sprintf("I%d", i), "eq", "0.01", "1"))
+	}
+	cfg := Config{Instruments: insts}
+	for k := range 10 {
+		cfg.Books = append(cfg.Books, NodeConfig{Name: fmt.Sprintf("b%d", k)})
+	}
+	for s := range 500 {
+		cfg.Strategies = append(cfg.Strategies, StrategyConfig{ID: domain.StrategyID(s), Name: fmt.Sprintf("s%d", s), Book: fmt.Sprintf("b%d", s%10)})
+	}
+	tr, err := NewTree(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := range domain.InstrumentID(100) {
+		tr.OnMark(i, 10_000, now)
+	}
+	for s := range 500 {
+		for k := range 4 {
+			fill(tr, domain.StrategyID(s), domain.InstrumentID((s*4+k)%100), 5, 10_000)
+		}
+	}
+	b.ReportAllocs()
+	px := domain.Price(10_000)
+	for b.Loop() {
+		px = 20_001 - px // moves every time
+		tr.OnMark(7, px, now)
 	}
 }

@@ -103,7 +103,9 @@ func (t *Tree) applyFill(f *domain.Fill) {
 	dq := f.Qty * domain.Qty(f.Side.Sign())
 	paid := in.NotionalSat(f.Price, dq)
 	for n := leaf; n != nil; n = n.parent {
-		n.pos[i] = addQtySat(n.pos[i], dq)
+		was := n.pos[i]
+		n.pos[i] = addQtySat(was, dq)
+		t.noteHolding(n, i, was)
 		n.cash = domain.AddMoney(n.cash, domain.AddMoney(-paid, -f.Fee))
 		t.revalue(n, i)
 		n.peak = max(n.peak, n.PnL())
@@ -135,11 +137,28 @@ func (t *Tree) OnMark(i domain.InstrumentID, mark domain.Price, now int64) {
 	if unchanged {
 		return // fresh again, and no node's value moved
 	}
-	t.Walk(func(n *Node) {
-		if n.pos[i] != 0 {
-			t.revalue(n, i)
-		}
-	})
+	for _, n := range t.holders[i] {
+		t.revalue(n, i)
+	}
+}
+
+// noteHolding keeps holders in step with n's position in i, which was
+// was: n joins when it stops being flat and leaves when it becomes flat.
+func (t *Tree) noteHolding(n *Node, i domain.InstrumentID, was domain.Qty) {
+	now := n.pos[i]
+	switch {
+	case was == 0 && now != 0:
+		t.holders[i] = append(t.holders[i], n)
+		n.holding[i] = int32(len(t.holders[i]))
+	case was != 0 && now == 0:
+		h := t.holders[i]
+		k, last := n.holding[i]-1, len(h)-1
+		h[k] = h[last]
+		h[k].holding[i] = k + 1
+		h[last] = nil
+		t.holders[i] = h[:last]
+		n.holding[i] = 0
+	}
 }
 
 // revalue recomputes n's value in instrument i at the current mark and

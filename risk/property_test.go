@@ -184,3 +184,42 @@ func TestPassedOrdersBreakNoLimit(t *testing.T) {
 		t.Fatalf("%d passed, %d denied: the cases are not varied enough", passed, denied)
 	}
 }
+
+// TestMarksRevalueExactlyTheHolders: after any sequence of fills (positions
+// crossing zero both ways) and marks, every node holds its instrument in
+// Tree.holders exactly when its position is not zero, and every node's
+// value, net and gross are what a full revaluation gives.
+func TestMarksRevalueExactlyTheHolders(t *testing.T) {
+	rng := rand.New(rand.NewSource(11))
+	for run := range 50 {
+		tr := testTree(t, NodeLimits{}, NodeLimits{}, NodeLimits{})
+		for i := range domain.InstrumentID(2) {
+			tr.OnMark(i, 10_000, now)
+		}
+		for step := range 200 {
+			i := domain.InstrumentID(rng.Intn(2))
+			if rng.Intn(3) == 0 {
+				tr.OnMark(i, domain.Price(9_000+rng.Intn(2_000)), now)
+			} else {
+				fill(tr, domain.StrategyID(rng.Intn(2)), i, domain.Qty(rng.Intn(7)-3), domain.Price(9_500+rng.Intn(1_000)))
+			}
+			tr.Walk(func(n *Node) {
+				var net, gross domain.Money
+				for k := range n.pos {
+					held := n.holding[k] > 0 && tr.holders[k][n.holding[k]-1] == n
+					if held != (n.pos[k] != 0) {
+						t.Fatalf("run %d step %d: %s instrument %d: position %d, held %v", run, step, n.Name(), k, n.pos[k], held)
+					}
+					want := tr.instruments[k].NotionalSat(tr.marks[k], n.pos[k])
+					if n.value[k] != want {
+						t.Fatalf("run %d step %d: %s instrument %d: value %d, want %d", run, step, n.Name(), k, n.value[k], want)
+					}
+					net, gross = domain.AddMoney(net, want), domain.AddMoney(gross, want.Abs())
+				}
+				if n.net != net || n.gross != gross {
+					t.Fatalf("run %d step %d: %s net/gross %d/%d, want %d/%d", run, step, n.Name(), n.net, n.gross, net, gross)
+				}
+			})
+		}
+	}
+}

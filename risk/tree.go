@@ -51,6 +51,7 @@ type Node struct {
 
 	// Positions and money, summed over the subtree.
 	pos       []domain.Qty   // net position by InstrumentID
+	holding   []int32        // by InstrumentID: 1 + the node's index in Tree.holders; 0 when flat
 	buyWork   []domain.Qty   // working buy quantity by InstrumentID
 	sellWork  []domain.Qty   // working sell quantity by InstrumentID
 	value     []domain.Money // pos*mark at the last mark, by InstrumentID
@@ -176,8 +177,11 @@ type Tree struct {
 	drift    uint64         // working releases clamped at zero; see Drift
 	marks    []domain.Price // reference price by InstrumentID
 	markTime []int64        // when it was set, engine clock
-	trips    []Trip         // reused by the breaker methods
-	rolled   []*Node        // reused by Evaluate
+	// holders are, by InstrumentID, the nodes whose position in it is not
+	// zero: a mark revalues them alone, not the whole tree.
+	holders [][]*Node
+	trips   []Trip  // reused by the breaker methods
+	rolled  []*Node // reused by Evaluate
 }
 
 // NewTree builds a tree from cfg, every node active. It fails on a
@@ -197,6 +201,7 @@ func NewTree(cfg Config) (*Tree, error) {
 		refMaxAge:   int64(cfg.MaxReferenceAge),
 		marks:       make([]domain.Price, n),
 		markTime:    make([]int64, n),
+		holders:     make([][]*Node, n),
 	}
 	if t.refMaxAge == 0 {
 		t.refMaxAge = int64(5 * time.Second)
@@ -271,7 +276,8 @@ func (t *Tree) add(c NodeConfig, kind NodeKind, parent *Node) (*Node, error) {
 		name: name, kind: kind, parent: parent, state: domain.Active, lastState: domain.Active,
 		inst: make([]instLimits, n), restricted: make([]bool, n),
 		pos: make([]domain.Qty, n), buyWork: make([]domain.Qty, n), sellWork: make([]domain.Qty, n),
-		value: make([]domain.Money, n),
+		holding: make([]int32, n),
+		value:   make([]domain.Money, n),
 	}
 	if err := t.setLimits(nd, c.Limits.clone()); err != nil {
 		return nil, fmt.Errorf("risk: %s: %w", name, err)
