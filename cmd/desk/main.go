@@ -26,6 +26,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/desk-trading/desk/cmd/desk/internal/bench"
 	"github.com/desk-trading/desk/cmd/desk/internal/config"
 	"github.com/desk-trading/desk/cmd/desk/internal/ctl"
 	"github.com/desk-trading/desk/cmd/desk/internal/daemon"
@@ -51,6 +52,8 @@ commands:
            (--listen ADDR, --config FILE, --venue NAME, --keys FILE, --state DIR)
   replay   replay a Binance recording through the feed's book sync: desk replay --venue binance FILE.ws [--snapshots FILE.http] [--json]
   version  this binary's version, protocol, Go version and revision, and the daemon's on --socket PATH if one answers (--json)
+  bench    capacity planning: the real daemon in-process under synthetic load, its throughput, latency, CPU and RSS
+           (--strategies N --instruments M --rate TICKS_PER_S --duration D [--orders-per-sec R] [--json] [--find-max [--p99-bound DUR]])
 `
 
 func main() {
@@ -79,6 +82,8 @@ func run(ctx context.Context, args []string) int {
 		return fail(venueCmd(ctx, args))
 	case "version":
 		return fail(versionCmd(ctx, args, os.Stdout))
+	case "bench":
+		return fail(bench.Command(ctx, args, os.Stdout, os.Stderr))
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return 0

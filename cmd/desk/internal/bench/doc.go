@@ -1,0 +1,96 @@
+// Package bench is `desk bench`, the capacity-planning tool: it runs the
+// real daemon in-process (daemon.New and Run: the journal with fsync on a
+// temporary state dir, the socket server, simulated venues with their
+// synthetic order flow, the feed handlers, the engine with risk, OMS and
+// router, and one goroutine per strategy) under a synthetic load, and
+// reports what it sustained and at what latency, beside the floor: what a
+// goroutine wake and a channel hop cost on the same machine in the same
+// process.
+//
+//	desk bench --strategies N --instruments M --rate TICKS_PER_S --duration D
+//	           [--orders-per-sec R] [--json] [--find-max [--p99-bound DUR]]
+//
+// # The load
+//
+// M instruments; sim venues whose flow publishes about TICKS_PER_S book
+// updates a second in all (a venue publishes at most one book per listed
+// instrument per flow interval, so the interval is listings/rate, at least
+// 1ms: past M thousand a second each instrument is listed on more venues,
+// and listings are spread so no venue publishes more than 25,000 a
+// second); client orders add books of their own, so the achieved rate is
+// measured, never assumed. N strategies of kind LoadKind, each on 4 of
+// the instruments (fewer when M < 4), together sending about R orders a
+// second from their book callbacks: half post-only one tick outside the
+// touch (they rest, and fill when the flow's takers reach them), half IOC
+// at the touch (they trade); the oldest resting order is canceled once a
+// strategy rests four in an instrument. No risk limit is configured, so
+// none denies the load (every check still runs; denials are counted).
+//
+// # What is measured, and how
+//
+// The engine's latency window (daemon.Options.LatencyWindow) is set to D.
+// The first window, which holds the start-up, is the warm-up; the figures
+// are the second window's. The bench reads the status over the socket
+// every 20ms; the status published when a window ends is the first whose
+// latency[].recent changed. Counters (the inbox stage's count, which is
+// the books the engine took; the firm's orders_sent and fills; the
+// strategies' denials) are differenced between the two statuses that
+// ended the warm-up and the measured window, over the engine clock's time
+// between them (duration_s). Latency is latency[].recent of the second
+// window: each stage's p50, p99, p99.9 and max as the engine's
+// HdrHistograms give them (two significant digits). CPU is getrusage's
+// user+sys between the moments the bench read those two statuses, over
+// the wall time between them, in cores; RSS is VmRSS and VmHWM from
+// /proc/self/status at the end, so they include the bench's own process.
+//
+// The status does not show the engine's queue depths: the backlog signals
+// are the books the venues did not get out (a venue blocks on the
+// engine's full book queue, so the achieved rate falls below the asked
+// one), the inbox stage's latency (time a book waited in the engine's
+// queue) and the journal's pending events, the one queue depth the status
+// has. A run is "saturated" when it achieved less than 90% of the asked
+// tick rate, the journal held more than 8192 pending events at once, or
+// the firm left the active state.
+//
+// Journal commit latency is the commit_us of an operator command (a
+// resume of the already active firm, which changes nothing but is
+// journaled and answered after its group commit) sent every 100ms during
+// the window: the group-commit wait under the load's journal traffic.
+//
+// The floor is measured before the daemon starts: 10,000 wakes of a
+// goroutine parked receiving on a channel (from just before the send to
+// the receiver running) and 100,000 ping-pongs over two unbuffered
+// channels.
+//
+// --find-max starts at --rate, doubles it while a run passes (halves it
+// while one fails), then bisects to within 10%; a run passes when it is
+// not saturated and its p99 tick-to-order is under --p99-bound (1ms).
+//
+// # The JSON contract
+//
+// --json prints Result as one object; its keys name each figure and its
+// unit (_ns nanoseconds, _s seconds, _per_sec a second, _bytes, _pct
+// percent), and they are a contract:
+//
+//	strategies, instruments, venues    the load's shape
+//	flow_interval_ns                   every venue's flow interval
+//	asked_ticks_per_sec                --rate
+//	asked_orders_per_sec               --orders-per-sec
+//	warmup_s, duration_s               the warm-up (wall) and the measured window (engine clock)
+//	ticks, orders, fills, denials      counted in the window
+//	ticks_per_sec, orders_per_sec, fills_per_sec
+//	tick_to_order                      {count, p50_ns, p99_ns, p999_ns, max_ns}: book received -> venue submit
+//	stages                             {"feed"|"inbox"|"strategy"|"risk"|"route"|"send"|"venue-ack"|"tick-to-order": {count, p50_ns, p99_ns, p999_ns, max_ns}}
+//	journal                            {commit: {count, p50_ns, p99_ns, p999_ns, max_ns}, pending_max}
+//	queues                             {journal_pending_max, tick_shortfall_pct, inbox_p99_ns}
+//	cpu_cores, cpu_user_s, cpu_sys_s   the process's CPU over the window
+//	rss_bytes, rss_peak_bytes          VmRSS and VmHWM at the end
+//	gomaxprocs
+//	floor                              {wake_p50_ns, wake_p99_ns, wake_max_ns, wakes, chan_roundtrip_ns, chan_hop_ns, roundtrips}
+//	saturated, why, firm_state         whether the load was sustained, and if not why
+//
+// With --find-max the object is MaxResult: p99_bound_ns,
+// max_ticks_per_sec (0 when no rate passed), steps (each
+// {asked_ticks_per_sec, ticks_per_sec, p99_ns, pass, why}) and best, the
+// passing run's Result (null when none passed).
+package bench
