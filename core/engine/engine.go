@@ -157,6 +157,11 @@ type Engine struct {
 	inIntent domain.Intent
 	inBook   domain.BookUpdate
 	ev       domain.Event
+	// bookBatch holds the books one receive took from the queue, the
+	// newest of each venue and instrument (see onBooks); conflated counts
+	// the older ones it dropped since start.
+	bookBatch []domain.BookUpdate
+	conflated uint64
 
 	// nextSeq is each strategy's order id sequence within Epoch, by
 	// StrategyID.
@@ -183,6 +188,10 @@ type Engine struct {
 	viewLive  bool
 	// viewNext is the version of the last delta handed to the view.
 	viewNext uint64
+	// viewOwed is set when a hand-over found the view busy: changes wait
+	// that an answered command (a halt) may be waiting to see, so Run
+	// hands them over the moment the view is free, not at the next tick.
+	viewOwed bool
 	// lastSeq is the journal sequence of the last event appended; a
 	// command's reply waits until it is durable.
 	lastSeq uint64
@@ -416,6 +425,7 @@ func (e *Engine) Run(ctx context.Context) error {
 	}()
 	e.log.Info("engine running", "epoch", e.opts.Epoch, "strategies", len(e.opts.Strategies))
 	for {
+		viewFree := e.owedView()
 		// Operator commands jump every queue, but only maxCtrlStreak in a
 		// row: a flood of commands must not starve market data and
 		// reports, while a halt behind a full book queue waits for at most
@@ -440,8 +450,9 @@ func (e *Engine) Run(ctx context.Context) error {
 			e.now = e.clock().UnixNano()
 			e.onIntent(&e.inIntent)
 		case e.inBook = <-e.books:
-			e.now = e.clock().UnixNano()
-			e.onBook(&e.inBook)
+			e.onBooks()
+		case <-viewFree:
+			e.handView()
 		case <-tick.C:
 			e.now = e.clock().UnixNano()
 			e.retryCancels()
@@ -463,6 +474,81 @@ func (e *Engine) Run(ctx context.Context) error {
 // maxCtrlStreak is how many commands Run serves in a row before it lets
 // one event of the other queues in.
 const maxCtrlStreak = 16
+
+// owedView hands the view what it is owed when it is free now, and
+// otherwise returns a channel closed when it next is (nil when nothing is
+// owed). The channel is loaded before the view's queue is looked at, so an
+// apply that ends between the two still closes the channel waited on.
+func (e *Engine) owedView() <-chan struct{} {
+	if !e.viewOwed {
+		return nil
+	}
+	free := *e.view.appliedCh.Load()
+	if len(e.view.in) == 0 {
+		e.handView()
+		return nil
+	}
+	return free
+}
+
+// maxBookBatch is how many queued books one receive takes at most.
+const maxBookBatch = 64
+
+// onBooks applies e.inBook and the books queued behind it (maxBookBatch
+// at most), each venue's instrument once at its newest: a book is the
+// venue's whole top of book, so a newer one makes an older unread one
+// moot, and an engine that fell behind a burst catches up in one pass
+// instead of replaying every step of it. A command that arrives meanwhile
+// is served before the next book, so a halt waits for one book at most,
+// as it does behind a single one.
+func (e *Engine) onBooks() {
+	batch := append(e.bookBatch[:0], e.inBook)
+	for taken := 1; taken < maxBookBatch; taken++ { // taken, not kept: a conflating burst must not drain the whole queue past a halt
+		select {
+		case b := <-e.books:
+			if k := bookSlot(batch, &b); k >= 0 {
+				batch[k] = b
+				e.conflated++
+				continue
+			}
+			batch = append(batch, b)
+			continue
+		default:
+		}
+		break
+	}
+	for k := range batch {
+		if k > 0 {
+			e.serveCommands()
+		}
+		e.now = e.clock().UnixNano()
+		e.onBook(&batch[k])
+	}
+	e.bookBatch = batch[:0] // books hold no pointers: nothing to clear
+}
+
+// bookSlot returns the index of the book in batch for b's venue and
+// instrument, -1 when there is none.
+func bookSlot(batch []domain.BookUpdate, b *domain.BookUpdate) int {
+	for k := range batch {
+		if batch[k].Venue == b.Venue && batch[k].Instrument == b.Instrument {
+			return k
+		}
+	}
+	return -1
+}
+
+// serveCommands applies the commands queued now, maxCtrlStreak at most.
+func (e *Engine) serveCommands() {
+	for range maxCtrlStreak {
+		select {
+		case c := <-e.ctrl:
+			e.command(c)
+		default:
+			return
+		}
+	}
+}
 
 // drainReports applies the execution reports already queued when the
 // engine stops, so a fill the venue delivered is journaled, never dropped.
@@ -545,8 +631,10 @@ func (e *Engine) handView() uint64 {
 		return 0
 	}
 	if e.viewLive && len(e.view.in) > 0 {
+		e.viewOwed = true
 		return e.viewNext + 1 // the engine is the only sender: an empty queue takes the send
 	}
+	e.viewOwed = false
 	d := e.delta
 	e.viewNext++
 	d.version = e.viewNext
