@@ -31,6 +31,7 @@ import (
 	"github.com/desk-trading/desk/cmd/desk/internal/ctl"
 	"github.com/desk-trading/desk/cmd/desk/internal/daemon"
 	"github.com/desk-trading/desk/cmd/desk/internal/netvenues"
+	"github.com/desk-trading/desk/cmd/desk/internal/profile"
 	"github.com/desk-trading/desk/cmd/desk/internal/replay"
 	"github.com/desk-trading/desk/cmd/desk/internal/venue"
 	"github.com/desk-trading/desk/core/client"
@@ -43,7 +44,7 @@ const usage = `usage: desk [COMMAND] [FLAGS]
 commands:
   demo     run the daemon on the embedded default with the TUI attached
            (--venues net: the venues as desk venue processes, traded live over loopback)
-  serve    run the daemon (--config FILE, --state DIR, --socket PATH)
+  serve    run the daemon (--config FILE, --state DIR, --socket PATH, --pprof 127.0.0.1:PORT)
   attach   attach the TUI to a running daemon (the default command)
            (--socket PATH, --read-only: no action key, and the daemon refuses actions;
            --config FILE: its [tui] read_only = true does the same; --log FILE)
@@ -107,6 +108,7 @@ func fail(err error) int {
 type daemonFlags struct {
 	config, state, socket string
 	venues                string // demo only: "sim" or "net"
+	pprof                 string // loopback host:port for Go's profiles; "" for none
 }
 
 // parseDaemonFlags parses serve's or demo's flags; the state dir defaults
@@ -121,6 +123,7 @@ func parseDaemonFlags(name, sub string, args []string) (*daemonFlags, error) {
 	fs.StringVar(&f.config, "config", "", "config `file` (default: $XDG_CONFIG_HOME/desk/desk.toml if present, else the embedded default)")
 	fs.StringVar(&f.state, "state", filepath.Join(state, sub), "state `dir` for the journal")
 	fs.StringVar(&f.socket, "socket", daemon.DefaultSocket(), "control socket `path`")
+	fs.StringVar(&f.pprof, "pprof", "", "serve Go's profiles at http://`ADDR`/debug/pprof/ (a loopback host:port; default: off)")
 	if name == "desk demo" {
 		fs.StringVar(&f.venues, "venues", "sim", "`where` the simulated venues run: sim (in this process) or net "+
 			"(each a desk venue process on loopback, traded over the Binance protocol)")
@@ -139,11 +142,33 @@ func serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	opts, err := f.options(daemon.NewLogger(os.Stderr))
+	log := daemon.NewLogger(os.Stderr)
+	opts, err := f.options(log)
 	if err != nil {
 		return err
 	}
+	if err := f.serveProfiles(ctx, log); err != nil {
+		return err
+	}
 	return daemon.Run(ctx, opts)
+}
+
+// serveProfiles starts serving Go's profiles when --pprof asks, for as
+// long as ctx lasts; a bad or busy address fails before the daemon starts.
+func (f *daemonFlags) serveProfiles(ctx context.Context, log *slog.Logger) error {
+	if f.pprof == "" {
+		return nil
+	}
+	ln, err := profile.Listen(f.pprof)
+	if err != nil {
+		return err
+	}
+	go func() {
+		if err := profile.Serve(ctx, ln, log); err != nil {
+			log.Error("profiles stopped", "err", err)
+		}
+	}()
+	return nil
 }
 
 // demo runs the daemon in this process, on a state dir of its own, with the
@@ -166,6 +191,9 @@ func demo(ctx context.Context, args []string) error {
 	log := daemon.NewLogger(logFile)
 	opts, err := f.options(log)
 	if err != nil {
+		return err
+	}
+	if err := f.serveProfiles(ctx, log); err != nil {
 		return err
 	}
 	switch f.venues {
