@@ -77,8 +77,10 @@ func latencyColumns() []column {
 		{title: "P99", min: 6, max: 9, right: true, keep: 95},
 		{title: "P99.9", min: 6, max: 9, right: true, keep: 85},
 		{title: "MAX", min: 6, max: 9, right: true, keep: 80},
+		{title: "P99 10s", min: 7, max: 9, right: true, keep: 75},
+		{title: "P99 1m", min: 6, max: 9, right: true, keep: 74},
 		{title: "P99 (log, 100ns..100ms)", min: 10, max: 24, keep: 70},
-		{title: "P99 recent 5m", min: latencySpark, max: latencySpark, keep: 60},
+		{title: "P99 10s, 5m", min: latencySpark, max: latencySpark, keep: 60},
 		{title: "COUNT", min: 5, max: 12, right: true, keep: 50},
 	}
 }
@@ -92,12 +94,22 @@ func latencyRows(d *store) []row {
 			numCell(formatNanos(l.P99), float64(l.P99), cellPlain),
 			numCell(formatNanos(l.P999), float64(l.P999), cellPlain),
 			numCell(formatNanos(l.Max), float64(l.Max), cellPlain),
+			windowP99(l.Recent),
+			windowP99(l.Minute),
 			textCell(bar(logRatio(l.P99), 20), cellActive),
 			textCell(sparkline(d.latency[l.Stage].last(latencySpark), latencySpark), cellMuted),
 			numCell(formatCount(l.Count), float64(l.Count), cellMuted),
 		))
 	}
 	return rows
+}
+
+// windowP99 is a recent window's p99, "—" for a window with nothing in it.
+func windowP99(w *protocol.LatencySummary) cell {
+	if w == nil {
+		return textCell("—", cellMuted)
+	}
+	return numCell(formatNanos(w.P99), float64(w.P99), cellPlain)
 }
 
 // logRatio places ns on a log scale from 100 ns (0) to 100 ms (1).

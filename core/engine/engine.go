@@ -423,6 +423,7 @@ func (e *Engine) Run(ctx context.Context) error {
 		e.viewLive = false
 		e.handView()
 	}()
+	e.latency.since = domain.Mono() // trading starts now: what waited for it is not the hot path
 	e.log.Info("engine running", "epoch", e.opts.Epoch, "strategies", len(e.opts.Strategies))
 	for {
 		viewFree := e.owedView()

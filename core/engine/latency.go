@@ -17,12 +17,23 @@ const latencyMax = int64(60e9)
 // so that what the status shows as recent is recent. HdrHistogram records
 // without allocating, at two significant digits.
 type latency struct {
-	h      [numStages]*hdrhistogram.Histogram // since start
+	h      [numStages]*hdrhistogram.Histogram // since trading started
 	cur    [numStages]*hdrhistogram.Histogram // the window being filled
 	last   [numStages]*hdrhistogram.Histogram // the last complete window
 	window int64                              // its length, ns
 	start  int64                              // when cur began, engine clock ns; 0 before the first sample
+	// mcur and mlast are the same for a window of a minute.
+	mcur, mlast [numStages]*hdrhistogram.Histogram
+	mstart      int64
+	// since is when trading started (Run), on the clock of the stamps
+	// (domain.Mono): samples that began before it (books the venues
+	// published while desk reconciled, queued for the engine) are not
+	// the hot path's and are left out.
+	since int64
 }
+
+// minuteWindow is the length of the longer recent window.
+const minuteWindow = int64(60e9)
 
 func newLatency(window int64) *latency {
 	l := &latency{window: window}
@@ -30,18 +41,22 @@ func newLatency(window int64) *latency {
 		l.h[i] = hdrhistogram.New(1, latencyMax, 2)
 		l.cur[i] = hdrhistogram.New(1, latencyMax, 2)
 		l.last[i] = hdrhistogram.New(1, latencyMax, 2)
+		l.mcur[i] = hdrhistogram.New(1, latencyMax, 2)
+		l.mlast[i] = hdrhistogram.New(1, latencyMax, 2)
 	}
 	return l
 }
 
-// record adds to-from to stage s when both stamps were taken.
+// record adds to-from to stage s when both stamps were taken, since
+// trading started.
 func (l *latency) record(s Stage, from, to int64) {
-	if from == 0 || to == 0 || to < from {
+	if from == 0 || to == 0 || to < from || from < l.since {
 		return
 	}
 	v := min(to-from, latencyMax)
 	_ = l.h[s].RecordValue(v) // in range by construction
 	_ = l.cur[s].RecordValue(v)
+	_ = l.mcur[s].RecordValue(v)
 }
 
 // rotate ends the current window when it is due at engine time now: it
@@ -51,8 +66,15 @@ func (l *latency) record(s Stage, from, to int64) {
 // per-strategy figures (tickLatency) end theirs with it.
 func (l *latency) rotate(now int64) bool {
 	if l.start == 0 {
-		l.start = now
+		l.start, l.mstart = now, now
 		return false
+	}
+	if now-l.mstart >= minuteWindow {
+		l.mstart = now
+		l.mcur, l.mlast = l.mlast, l.mcur
+		for _, h := range l.mcur {
+			h.Reset()
+		}
 	}
 	if now-l.start < l.window {
 		return false
@@ -110,6 +132,8 @@ type StageLatency struct {
 	Count               int64
 	P50, P99, P999, Max int64
 	Recent              LatencyWindow
+	// Minute is the last complete minute, as Recent.
+	Minute LatencyWindow
 }
 
 // LatencyWindow summarises one window of a stage, in nanoseconds.
@@ -138,15 +162,19 @@ func (l *latency) snapshot() []StageLatency {
 			Stage: Stage(i), Count: h.TotalCount(),
 			P50: h.ValueAtQuantile(50), P99: h.ValueAtQuantile(99), P999: h.ValueAtQuantile(99.9), Max: h.ValueAtQuantile(100),
 		}
-		if w := l.last[i]; w.TotalCount() > 0 {
-			sl.Recent = LatencyWindow{
-				Count: w.TotalCount(),
-				P50:   w.ValueAtQuantile(50), P99: w.ValueAtQuantile(99), P999: w.ValueAtQuantile(99.9), Max: w.ValueAtQuantile(100),
-			}
-		}
+		sl.Recent, sl.Minute = summary(l.last[i]), summary(l.mlast[i])
 		out = append(out, sl)
 	}
 	return out
+}
+
+// summary is a window's figures; zero when nothing was recorded in it.
+func summary(w *hdrhistogram.Histogram) LatencyWindow {
+	if w.TotalCount() == 0 {
+		return LatencyWindow{}
+	}
+	return LatencyWindow{Count: w.TotalCount(),
+		P50: w.ValueAtQuantile(50), P99: w.ValueAtQuantile(99), P999: w.ValueAtQuantile(99.9), Max: w.ValueAtQuantile(100)}
 }
 
 // tickBuckets is the size of a tickLatency histogram: values below 16 ns

@@ -94,3 +94,41 @@ func TestTickLatencyP99(t *testing.T) {
 		t.Fatalf("record allocates %v", n)
 	}
 }
+
+// TestLatencyMinuteWindow: the minute figures are those of the last
+// complete minute, beside the shorter window.
+func TestLatencyMinuteWindow(t *testing.T) {
+	const w = int64(10e9)
+	l := newLatency(w)
+	l.rotate(1)
+	l.record(StageRisk, 10, 1_010)
+	for k := int64(1); k < 6; k++ {
+		l.rotate(1 + k*w)
+	}
+	if m := l.snapshot()[0].Minute; m.Count != 0 {
+		t.Fatalf("a minute not yet over: %+v", m)
+	}
+	l.record(StageRisk, 10, 3_010)
+	l.rotate(1 + 6*w) // the minute ends
+	got := l.snapshot()[0]
+	if got.Minute.Count != 2 || got.Minute.Max < 2_990 || got.Recent.Count != 1 {
+		t.Fatalf("after the minute: minute %+v recent %+v; want both samples in the minute, the last in the recent window", got.Minute, got.Recent)
+	}
+	l.rotate(1 + 12*w)
+	if m := l.snapshot()[0].Minute; m.Count != 0 {
+		t.Fatalf("an empty minute: %+v", m)
+	}
+}
+
+// TestLatencyStartsWithTrading: a sample that began before trading
+// started (a book queued while desk reconciled) is not counted.
+func TestLatencyStartsWithTrading(t *testing.T) {
+	l := newLatency(int64(10e9))
+	l.since = 5_000
+	l.record(StageInbox, 1_000, 900_000) // received before trading started
+	l.record(StageInbox, 6_000, 7_000)
+	got := l.snapshot()
+	if len(got) != 1 || got[0].Count != 1 || got[0].Max > 1_010 {
+		t.Fatalf("%+v, want the one sample after the start", got)
+	}
+}

@@ -288,7 +288,8 @@ type Status struct {
 	Venues     []Venue    `json:"venues"`
 	Journal    Journal    `json:"journal"`
 	// Latency is measured on live traffic at every stage boundary of the
-	// hot path, since the daemon started.
+	// hot path, since trading started (after the start-up reconciliation:
+	// books queued while desk reconciled are not counted).
 	Latency []StageLatency `json:"latency"`
 }
 
@@ -301,8 +302,9 @@ type StageLatency struct {
 	P999  int64  `json:"p999_ns"`
 	Max   int64  `json:"max_ns"`
 	// Recent is the last complete window (10 s by default), absent when
-	// nothing was recorded in it.
+	// nothing was recorded in it; Minute the last complete minute.
 	Recent *LatencySummary `json:"recent,omitempty"`
+	Minute *LatencySummary `json:"minute,omitempty"`
 }
 
 // LatencySummary summarises one window of a stage, in nanoseconds.

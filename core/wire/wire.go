@@ -150,15 +150,20 @@ func Latency(ls []engine.StageLatency, window time.Duration) []protocol.StageLat
 	out := make([]protocol.StageLatency, 0, len(ls))
 	for _, l := range ls {
 		sl := protocol.StageLatency{Stage: l.Stage.String(), Count: l.Count, P50: l.P50, P99: l.P99, P999: l.P999, Max: l.Max}
-		if r := l.Recent; r.Count > 0 {
-			sl.Recent = &protocol.LatencySummary{
-				WindowMS: int64(window) / 1e6, Count: r.Count,
-				P50: r.P50, P99: r.P99, P999: r.P999, Max: r.Max,
-			}
-		}
+		sl.Recent = latencySummary(l.Recent, window)
+		sl.Minute = latencySummary(l.Minute, time.Minute)
 		out = append(out, sl)
 	}
 	return out
+}
+
+// latencySummary renders one window of a stage; nil when it recorded
+// nothing.
+func latencySummary(w engine.LatencyWindow, length time.Duration) *protocol.LatencySummary {
+	if w.Count == 0 {
+		return nil
+	}
+	return &protocol.LatencySummary{WindowMS: length.Milliseconds(), Count: w.Count, P50: w.P50, P99: w.P99, P999: w.P999, Max: w.Max}
 }
 
 // Orders renders a page of orders.
