@@ -82,3 +82,20 @@ func expect(t *testing.T, events <-chan bool, want bool) {
 		t.Fatalf("no staleness report (want stale=%v)", want)
 	}
 }
+
+// A book that arrives stamped with its frame's arrival (a protocol's
+// decoder does) keeps that stamp, so the feed stage times the decode; one
+// without (an in-process venue) is stamped on arrival here.
+func TestHandlerKeepsTheDecodersReceivedStamp(t *testing.T) {
+	sink := &recordSink{}
+	h := NewHandler(Options{Venue: 1, Instruments: 1, Sink: sink})
+	arrived := domain.Mono() - 5_000
+	h.Book(&domain.BookUpdate{Instrument: 0, Seq: 1, Stamps: domain.Stamps{Received: arrived}})
+	h.Book(&domain.BookUpdate{Instrument: 0, Seq: 2})
+	if got := sink.books[0].Stamps; got.Received != arrived || got.Decoded-got.Received < 5_000 {
+		t.Fatalf("a decoder's stamp: %+v, want received %d kept", got, arrived)
+	}
+	if got := sink.books[1].Stamps; got.Received == 0 || got.Received < arrived+5_000 || got.Decoded < got.Received {
+		t.Fatalf("an unstamped book: %+v", got)
+	}
+}

@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/desk-trading/desk/core/domain"
 )
 
 // Clock is the time source of a Client's waits: the reconnect backoff, the
@@ -326,7 +328,7 @@ func (c *Client) session(ctx context.Context) (res sessionResult) {
 		wg.Wait()
 	}()
 
-	frames := make(chan *bytes.Buffer, c.opts.FrameQueue)
+	frames := make(chan frame, c.opts.FrameQueue)
 	free := make(chan *bytes.Buffer, c.opts.FrameQueue+2)
 	readErr := make(chan error, 1)
 	wg.Go(func() { readErr <- c.read(sctx, conn, frames, free) })
@@ -376,13 +378,15 @@ func (c *Client) session(ctx context.Context) (res sessionResult) {
 			return res
 		case res.err = <-readErr:
 			return res
-		case b := <-frames:
+		case f := <-frames:
 			res.frames++
-			if err := c.h.OnFrame(b.Bytes()); err != nil {
+			c.h.received = f.at
+			if err := c.h.OnFrame(f.buf.Bytes()); err != nil {
 				c.log.Debug("binance: frame skipped", "venue", c.opts.Handler.Venue, "err", err)
 			}
+			c.h.received = 0
 			select {
-			case free <- b:
+			case free <- f.buf:
 			default:
 			}
 			if r := c.h.c.resyncs.Load(); r != resyncs {
@@ -415,9 +419,18 @@ func (c *Client) session(ctx context.Context) (res sessionResult) {
 	}
 }
 
+// frame is one frame read from the socket and when its first bytes were
+// (domain.Mono), the start of the feed stage: what follows, the rest of
+// the read, the queue to the handler, the decode and the book's update,
+// is the feed handler's time.
+type frame struct {
+	buf *bytes.Buffer
+	at  int64
+}
+
 // read reads the connection's frames into buffers (reused through free)
 // and queues them on out, until the connection fails or ctx ends.
-func (c *Client) read(ctx context.Context, conn *websocket.Conn, out chan<- *bytes.Buffer, free <-chan *bytes.Buffer) error {
+func (c *Client) read(ctx context.Context, conn *websocket.Conn, out chan<- frame, free <-chan *bytes.Buffer) error {
 	timeout := c.opts.ReadTimeout
 	conn.SetReadLimit(maxFrame)
 	conn.SetPingHandler(func(data string) error {
@@ -436,6 +449,7 @@ func (c *Client) read(ctx context.Context, conn *websocket.Conn, out chan<- *byt
 		if err != nil {
 			return err
 		}
+		at := domain.Mono()
 		var b *bytes.Buffer
 		select {
 		case b = <-free:
@@ -447,7 +461,7 @@ func (c *Client) read(ctx context.Context, conn *websocket.Conn, out chan<- *byt
 			return err
 		}
 		select {
-		case out <- b:
+		case out <- frame{b, at}:
 		case <-ctx.Done():
 			return ctx.Err()
 		}

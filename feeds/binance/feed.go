@@ -116,6 +116,7 @@ func (f *Feed) onBook(symbol string, s *Sync) {
 	}
 	u := &fs.u
 	u.VenueTime = s.EventTime() * 1e6
+	u.Stamps = domain.Stamps{Received: f.c.h.received}
 	s.Book().Top(u)
 	if fs.hasTicker {
 		fs.diffs++
@@ -139,6 +140,7 @@ func (f *Feed) onTicker(symbol string, t *BookTicker) {
 	}
 	fs.ticker, fs.hasTicker, fs.diffs = *t, true, 0
 	u := &fs.u
+	u.Stamps = domain.Stamps{Received: f.c.h.received}
 	s.Book().Top(u)
 	mergeTicker(u, t)
 	f.send(u)
@@ -151,6 +153,7 @@ func (f *Feed) onReset() {
 		fs := f.syms[name]
 		fs.hasTicker = false
 		fs.u.NBids, fs.u.NAsks = 0, 0
+		fs.u.Stamps = domain.Stamps{}
 		f.send(&fs.u)
 	}
 }

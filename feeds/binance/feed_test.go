@@ -86,6 +86,8 @@ func TestFeedPublishesSyncedBooks(t *testing.T) {
 				bad = append(bad, fmt.Sprintf("%s: seq %d after %d", sym, b.Seq, seq[b.Instrument]))
 			case reset:
 				resets++
+			case b.Stamps.Received == 0 || b.Stamps.Received > domain.Mono():
+				bad = append(bad, fmt.Sprintf("%s: received stamp %d: want the frame's arrival", sym, b.Stamps.Received))
 			case b.NBids != want.NBids || b.NAsks != want.NAsks || b.Bids != want.Bids || b.Asks != want.Asks || !synced:
 				bad = append(bad, fmt.Sprintf("%s: published %d/%d levels, handler %d/%d, synced %v", sym, b.NBids, b.NAsks, want.NBids, want.NAsks, synced))
 			}

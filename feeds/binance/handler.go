@@ -78,6 +78,10 @@ type Handler struct {
 	trade  Trade
 	snap   Snapshot
 	c      counters
+	// received is when the frame being handled arrived (domain.Mono; 0
+	// outside a frame, or for a handler fed by hand): the book published
+	// from it carries it as Stamps.Received.
+	received int64
 }
 
 // NewHandler returns a handler for opts.Symbols. It fails on an empty or
