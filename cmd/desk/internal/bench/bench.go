@@ -53,7 +53,8 @@ type Result struct {
 	Strategies        int     `json:"strategies"`
 	Instruments       int     `json:"instruments"`
 	Venues            int     `json:"venues"`
-	FlowIntervalNS    int64   `json:"flow_interval_ns"`
+	FlowIntervalNS    int64   `json:"flow_interval_ns"`   // the venues' mean flow interval
+	FlowTicksPerSec   float64 `json:"flow_ticks_per_sec"` // the book rate the venues' flow is set to make
 	AskedTicksPerSec  float64 `json:"asked_ticks_per_sec"`
 	AskedOrdersPerSec float64 `json:"asked_orders_per_sec"`
 	WarmupS           float64 `json:"warmup_s"`
@@ -170,7 +171,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		return nil, err
 	}
 	res := &Result{
-		Strategies: o.Strategies, Instruments: o.Instruments, Venues: lay.venues, FlowIntervalNS: int64(lay.interval),
+		Strategies: o.Strategies, Instruments: o.Instruments, Venues: lay.venues, FlowIntervalNS: int64(lay.meanInterval()), FlowTicksPerSec: lay.rate(),
 		AskedTicksPerSec: o.Rate, AskedOrdersPerSec: o.OrdersPerSec, GOMAXPROCS: runtime.GOMAXPROCS(0),
 	}
 	// The floor first, on a quiet process: what a hop costs here at best.

@@ -29,6 +29,7 @@ func Command(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.BoolVar(&asJSON, "json", false, "print one JSON object")
 	fs.BoolVar(&findMax, "find-max", false, "find the highest tick rate, from --rate, at which p99 tick-to-order stays under --p99-bound and no queue grows")
 	fs.DurationVar(&bound, "p99-bound", time.Millisecond, "--find-max's bound on p99 tick-to-order")
+	ceiling := fs.Float64("max-rate", maxSearchRate, "--find-max's highest tick rate to try")
 	debug := fs.Bool("debug", false, "log the daemon to stderr")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -49,7 +50,7 @@ func Command(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 		return WriteText(stdout, res)
 	}
-	fm, err := FindMax(ctx, o, bound, func(s Step) {
+	fm, err := FindMax(ctx, o, bound, *ceiling, func(s Step) {
 		fmt.Fprintf(stderr, "desk bench: %.0f ticks/s asked: %.0f achieved, p99 %s: %s\n",
 			s.AskedTicksPerSec, s.TicksPerSec, time.Duration(s.P99), map[bool]string{true: "pass", false: "fail (" + s.Why + ")"}[s.Pass])
 	})
@@ -102,8 +103,8 @@ func us(ns int64) string {
 func WriteText(w io.Writer, res *Result) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	p := func(format string, a ...any) { fmt.Fprintf(tw, format+"\n", a...) }
-	p("load\t%d strategies, %d instruments on %d sim venues (flow every %s), asked %.0f ticks/s and %.0f orders/s",
-		res.Strategies, res.Instruments, res.Venues, time.Duration(res.FlowIntervalNS), res.AskedTicksPerSec, res.AskedOrdersPerSec)
+	p("load\t%d strategies, %d instruments on %d sim venues (flow every %s on average, for %.0f books/s), asked %.0f ticks/s and %.0f orders/s",
+		res.Strategies, res.Instruments, res.Venues, time.Duration(res.FlowIntervalNS), res.FlowTicksPerSec, res.AskedTicksPerSec, res.AskedOrdersPerSec)
 	p("window\t%.2f s measured after %.2f s of warm-up (GOMAXPROCS %d)", res.DurationS, res.WarmupS, res.GOMAXPROCS)
 	p("throughput\t%.0f ticks/s, %.0f orders/s, %.0f fills/s (%d ticks, %d orders, %d fills, %d denials)",
 		res.TicksPerSec, res.OrdersPerSec, res.FillsPerSec, res.Ticks, res.Orders, res.Fills, res.Denials)

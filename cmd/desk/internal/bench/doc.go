@@ -13,12 +13,15 @@
 // # The load
 //
 // M instruments; sim venues whose flow publishes about TICKS_PER_S book
-// updates a second in all (a venue publishes at most one book per listed
-// instrument per flow interval, so the interval is listings/rate, at least
-// 1ms: past M thousand a second each instrument is listed on more venues,
-// and listings are spread so no venue publishes more than 25,000 a
-// second); client orders add books of their own, so the achieved rate is
-// measured, never assumed. N strategies of kind LoadKind, each on 4 of
+// updates a second in all. A venue publishes at most one book per listed
+// instrument per flow tick, all in one burst, so the listings are spread
+// over venues of about 10 instruments each (at most 8 venues, the most
+// the router takes, and 25,000 books a second each), with flow intervals spread 5% either side
+// of a mean chosen so the venues make the asked rate; their ticks drift
+// apart, so books arrive in bursts of about M/8 (at least 10) rather than M. No interval
+// goes below 1ms: past about M thousand books a second each instrument is
+// listed on more venues. Client orders add books of their own, so the
+// achieved rate is measured, never assumed. N strategies of kind LoadKind, each on 4 of
 // the instruments (fewer when M < 4), together sending about R orders a
 // second from their book callbacks: half post-only one tick outside the
 // touch (they rest, and fill when the flow's takers reach them), half IOC
@@ -73,7 +76,8 @@
 // percent), and they are a contract:
 //
 //	strategies, instruments, venues    the load's shape
-//	flow_interval_ns                   every venue's flow interval
+//	flow_interval_ns                   the venues' mean flow interval
+//	flow_ticks_per_sec                 the book rate the venues' flow is set to make
 //	asked_ticks_per_sec                --rate
 //	asked_orders_per_sec               --orders-per-sec
 //	warmup_s, duration_s               the warm-up (wall) and the measured window (engine clock)

@@ -37,11 +37,18 @@ const (
 // pass and the lowest fail until they are within 10%. A run passes when
 // its p99 tick-to-order is under bound and it is not Saturated (the
 // venues got out at least 90% of the asked books, the journal never held
-// more than half its queue, the firm stayed active). Each run is a new
-// daemon on a new state dir. progress, when set, hears each step.
-func FindMax(ctx context.Context, o Options, bound time.Duration, progress func(Step)) (*MaxResult, error) {
+// more than half its queue, the firm stayed active). No rate above
+// ceiling is tried (zero: 10,000,000). Each run is a new daemon on a new
+// state dir. progress, when set, hears each step.
+func FindMax(ctx context.Context, o Options, bound time.Duration, ceiling float64, progress func(Step)) (*MaxResult, error) {
 	if bound <= 0 {
 		return nil, fmt.Errorf("bench: --p99-bound must be above zero")
+	}
+	if ceiling <= 0 {
+		ceiling = maxSearchRate
+	}
+	if o.Rate > ceiling {
+		return nil, fmt.Errorf("bench: --rate %.0f is above the search's ceiling %.0f", o.Rate, ceiling)
 	}
 	out := &MaxResult{P99BoundNS: int64(bound)}
 	try := func(rate float64) (bool, error) {
@@ -78,7 +85,7 @@ func FindMax(ctx context.Context, o Options, bound time.Duration, progress func(
 		}
 		if ok {
 			lo = rate
-			if hi > 0 || rate*2 > maxSearchRate {
+			if hi > 0 || rate*2 > ceiling {
 				break
 			}
 			rate *= 2
