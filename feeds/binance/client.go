@@ -301,6 +301,7 @@ type snapResult struct {
 	body       []byte
 	err        error
 	retryAfter time.Duration // the venue's Retry-After on a 429 or 418
+	at         int64         // when the answer arrived (domain.Mono)
 }
 
 // session runs one connection until it fails, ages or ctx ends.
@@ -397,7 +398,9 @@ func (c *Client) session(ctx context.Context) (res sessionResult) {
 			delete(inflight, r.symbol)
 			err := r.err
 			if err == nil {
+				c.h.received = r.at
 				err = c.h.OnSnapshot(r.symbol, r.body)
+				c.h.received = 0
 				resyncs = c.h.c.resyncs.Load()
 				if err == nil && c.h.NeedsSnapshot(r.symbol) {
 					err = errors.New("the buffered diffs do not follow it")
@@ -479,7 +482,7 @@ func (c *Client) fetch(ctx context.Context, reqs <-chan string, out chan<- snapR
 		case s := <-reqs:
 			body, retryAfter, err := c.snapshot(ctx, s)
 			select {
-			case out <- snapResult{symbol: s, body: body, err: err, retryAfter: retryAfter}:
+			case out <- snapResult{symbol: s, body: body, err: err, retryAfter: retryAfter, at: domain.Mono()}:
 			case <-ctx.Done():
 				return
 			}
