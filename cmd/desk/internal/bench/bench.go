@@ -39,12 +39,19 @@ type Percentiles struct {
 	Max   int64 `json:"max_ns"`
 }
 
-// Journal is what the bench measured of the journal: the group-commit wait
-// of operator commands sent during the window (their replies' commit_us),
-// and the most events seen pending (appended, not yet durable).
+// Journal is what the bench measured of the journal. The status has no
+// figure of the journal's own group commits, so the bench sends an
+// operator command every 100ms of the window: Commit is its replies'
+// commit_us, the durability wait left once the engine had answered (a
+// commit that finished before the server read the engine's answer shows
+// as a few microseconds, so under load it understates); CommandRoundTrip
+// is the whole command as the client sees it (socket, the engine's
+// command queue, the group commit, the reply). PendingMax is the most
+// events the statuses showed pending (appended, not yet durable).
 type Journal struct {
-	Commit     Percentiles `json:"commit"`
-	PendingMax uint64      `json:"pending_max"`
+	Commit           Percentiles `json:"commit"`
+	CommandRoundTrip Percentiles `json:"command_roundtrip"`
+	PendingMax       uint64      `json:"pending_max"`
 }
 
 // Result is one bench run's figures. Its JSON form is the contract
@@ -89,6 +96,10 @@ type Result struct {
 	Saturated bool   `json:"saturated"`
 	Why       string `json:"why,omitempty"`
 	FirmState string `json:"firm_state"`
+	// MissingStages are the hot path's stages the status had no figures
+	// for in the window although the load exercises them (the bench's
+	// orders all come from books, so each should be there).
+	MissingStages []string `json:"missing_stages,omitempty"`
 }
 
 // Queues are the bench's backlog signals.
@@ -289,9 +300,10 @@ func measure(ctx context.Context, conn *client.Conn, o *Options, res *Result) er
 	if err != nil {
 		return fmt.Errorf("bench: warm-up: %w", err)
 	}
-	var commits []int64
+	var commits, trips []int64
 	var probeErr error
 	probe := func() {
+		t0 := time.Now()
 		cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		defer cancel()
 		var ack protocol.Ack
@@ -301,6 +313,7 @@ func measure(ctx context.Context, conn *client.Conn, o *Options, res *Result) er
 			probeErr = err
 			return
 		}
+		trips = append(trips, int64(time.Since(t0)))
 		commits = append(commits, ack.CommitUS*1000)
 	}
 	b, err := next(a, limit, probe)
@@ -310,9 +323,7 @@ func measure(ctx context.Context, conn *client.Conn, o *Options, res *Result) er
 	res.WarmupS = a.wall.Sub(start.wall).Seconds()
 	fill(res, a, b)
 	if len(commits) > 0 {
-		slices.Sort(commits)
-		res.Journal.Commit = Percentiles{Count: int64(len(commits)), P50: quantile(commits, 0.5), P99: quantile(commits, 0.99),
-			P999: quantile(commits, 0.999), Max: commits[len(commits)-1]}
+		res.Journal.Commit, res.Journal.CommandRoundTrip = percentiles(commits), percentiles(trips)
 	} else if probeErr != nil {
 		return fmt.Errorf("bench: journal commit probe: %w", probeErr)
 	}
@@ -383,6 +394,11 @@ func fill(res *Result, a, b *sample) {
 			}
 		}
 	}
+	for _, n := range []string{"feed", "inbox", "strategy", "risk", "route", "send", "tick-to-order"} {
+		if _, ok := res.Stages[n]; !ok {
+			res.MissingStages = append(res.MissingStages, n)
+		}
+	}
 	res.Queues.InboxP99NS = res.Stages["inbox"].P99
 	if asked := res.AskedTicksPerSec; res.TicksPerSec < asked {
 		res.Queues.TickShortfallPct = 100 * (asked - res.TicksPerSec) / asked
@@ -391,4 +407,11 @@ func fill(res *Result, a, b *sample) {
 	user, sys := b.user-a.user, b.sys-a.sys
 	res.CPUUserS, res.CPUSysS = user.Seconds(), sys.Seconds()
 	res.CPUCores = (user + sys).Seconds() / wall
+}
+
+// percentiles summarises xs, sorting it.
+func percentiles(xs []int64) Percentiles {
+	slices.Sort(xs)
+	return Percentiles{Count: int64(len(xs)), P50: quantile(xs, 0.5), P99: quantile(xs, 0.99),
+		P999: quantile(xs, 0.999), Max: xs[len(xs)-1]}
 }

@@ -110,8 +110,10 @@ func WriteText(w io.Writer, res *Result) error {
 		res.TicksPerSec, res.OrdersPerSec, res.FillsPerSec, res.Ticks, res.Orders, res.Fills, res.Denials)
 	p("cpu\t%.2f cores (user %.2f s, sys %.2f s)", res.CPUCores, res.CPUUserS, res.CPUSysS)
 	p("memory\tRSS %.1f MiB, peak %.1f MiB", float64(res.RSSBytes)/(1<<20), float64(res.RSSPeakBytes)/(1<<20))
-	p("journal\tcommit p50 %s, p99 %s, max %s (%d commands); pending at most %d events",
-		us(res.Journal.Commit.P50), us(res.Journal.Commit.P99), us(res.Journal.Commit.Max), res.Journal.Commit.Count, res.Journal.PendingMax)
+	j := &res.Journal
+	p("journal\t%d commands: commit wait (commit_us) p50 %s, p99 %s, max %s; round trip p50 %s, p99 %s, max %s; pending at most %d events",
+		j.Commit.Count, us(j.Commit.P50), us(j.Commit.P99), us(j.Commit.Max),
+		us(j.CommandRoundTrip.P50), us(j.CommandRoundTrip.P99), us(j.CommandRoundTrip.Max), j.PendingMax)
 	p("queues\tticks short of asked %.1f%%, inbox p99 %s (engine queue depths are not in the status)",
 		res.Queues.TickShortfallPct, us(res.Queues.InboxP99NS))
 	p("floor\twake of a parked goroutine p50 %s, p99 %s (%d wakes); channel hop %d ns (ping-pong %d ns)",
@@ -121,6 +123,9 @@ func WriteText(w io.Writer, res *Result) error {
 		state = "SATURATED: " + res.Why
 	}
 	p("load state\t%s (firm %s)", state, res.FirmState)
+	if len(res.MissingStages) > 0 {
+		p("missing\tthe status had no figures for %s in the window", strings.Join(res.MissingStages, ", "))
+	}
 	if err := tw.Flush(); err != nil {
 		return fmt.Errorf("bench: write: %w", err)
 	}

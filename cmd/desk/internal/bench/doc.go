@@ -55,10 +55,14 @@
 // tick rate, the journal held more than 8192 pending events at once, or
 // the firm left the active state.
 //
-// Journal commit latency is the commit_us of an operator command (a
-// resume of the already active firm, which changes nothing but is
-// journaled and answered after its group commit) sent every 100ms during
-// the window: the group-commit wait under the load's journal traffic.
+// The status has no figure of the journal's group commits. The bench
+// sends an operator command every 100ms of the window (a resume of the
+// already active firm, which changes nothing but is journaled and
+// answered after its group commit) and reports its replies' commit_us
+// (journal.commit: the durability wait left once the engine answered,
+// which understates under load, when the commit often finished before the
+// server read the answer) and its round trip as the client sees it
+// (journal.command_roundtrip: socket, command queue, commit, reply).
 //
 // The floor is measured before the daemon starts: 10,000 wakes of a
 // goroutine parked receiving on a channel (from just before the send to
@@ -85,13 +89,14 @@
 //	ticks_per_sec, orders_per_sec, fills_per_sec
 //	tick_to_order                      {count, p50_ns, p99_ns, p999_ns, max_ns}: book received -> venue submit
 //	stages                             {"feed"|"inbox"|"strategy"|"risk"|"route"|"send"|"venue-ack"|"tick-to-order": {count, p50_ns, p99_ns, p999_ns, max_ns}}
-//	journal                            {commit: {count, p50_ns, p99_ns, p999_ns, max_ns}, pending_max}
+//	journal                            {commit: {count, p50_ns, p99_ns, p999_ns, max_ns}, command_roundtrip: {...}, pending_max}
 //	queues                             {journal_pending_max, tick_shortfall_pct, inbox_p99_ns}
 //	cpu_cores, cpu_user_s, cpu_sys_s   the process's CPU over the window
 //	rss_bytes, rss_peak_bytes          VmRSS and VmHWM at the end
 //	gomaxprocs
 //	floor                              {wake_p50_ns, wake_p99_ns, wake_max_ns, wakes, chan_roundtrip_ns, chan_hop_ns, roundtrips}
 //	saturated, why, firm_state         whether the load was sustained, and if not why
+//	missing_stages                     stages the load exercises that the status had no figures for (absent when none)
 //
 // With --find-max the object is MaxResult: p99_bound_ns,
 // max_ticks_per_sec (0 when no rate passed), steps (each
