@@ -67,7 +67,12 @@ type Result struct {
 	WarmupS           float64 `json:"warmup_s"`
 	DurationS         float64 `json:"duration_s"`
 
+	// Ticks are the books the venues' feed handlers passed to the engine
+	// (the status's venues[].feed.books); TicksApplied those the engine
+	// applied (the inbox stage's count), fewer when it conflated books of
+	// an instrument queued behind one another.
 	Ticks        int64   `json:"ticks"`
+	TicksApplied int64   `json:"ticks_applied"`
 	Orders       int64   `json:"orders"`
 	Fills        int64   `json:"fills"`
 	Denials      int64   `json:"denials"`
@@ -105,6 +110,7 @@ type Result struct {
 // Queues are the bench's backlog signals.
 type Queues struct {
 	JournalPendingMax uint64  `json:"journal_pending_max"`
+	ConflatedPct      float64 `json:"conflated_pct"`      // 100*(ticks-ticks_applied)/ticks: books the engine found superseded in its queue
 	TickShortfallPct  float64 `json:"tick_shortfall_pct"` // 100*(asked-achieved)/asked, 0 when achieved
 	InboxP99NS        int64   `json:"inbox_p99_ns"`
 }
@@ -372,7 +378,14 @@ func fill(res *Result, a, b *sample) {
 		return m
 	}
 	ca, cb := counts(a.st), counts(b.st)
-	res.Ticks = cb["inbox"] - ca["inbox"]
+	res.TicksApplied = cb["inbox"] - ca["inbox"]
+	res.Ticks = res.TicksApplied // a daemon whose status shows no feed counts
+	if fa, fb := feedBooks(a.st), feedBooks(b.st); fb > 0 {
+		res.Ticks = int64(fb - fa)
+	}
+	if res.Ticks > 0 && res.TicksApplied < res.Ticks {
+		res.Queues.ConflatedPct = 100 * float64(res.Ticks-res.TicksApplied) / float64(res.Ticks)
+	}
 	res.Orders = b.st.Firm.OrdersSent - a.st.Firm.OrdersSent
 	res.Fills = b.st.Firm.Fills - a.st.Firm.Fills
 	for _, s := range b.st.Strategies {
@@ -414,4 +427,16 @@ func percentiles(xs []int64) Percentiles {
 	slices.Sort(xs)
 	return Percentiles{Count: int64(len(xs)), P50: quantile(xs, 0.5), P99: quantile(xs, 0.99),
 		P999: quantile(xs, 0.999), Max: xs[len(xs)-1]}
+}
+
+// feedBooks sums the books every venue's feed handler passed to the
+// engine; 0 when the status shows no feed.
+func feedBooks(st *protocol.Status) uint64 {
+	var n uint64
+	for _, v := range st.Venues {
+		if v.Feed != nil {
+			n += v.Feed.Books
+		}
+	}
+	return n
 }

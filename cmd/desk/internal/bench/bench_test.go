@@ -40,8 +40,11 @@ func TestBenchAgreesWithItself(t *testing.T) {
 	}
 	// The window's histograms count what the counters count: every book
 	// the engine took, every order sent from a book.
-	if in := res.Stages["inbox"].Count; in != res.Ticks {
-		t.Errorf("inbox stage counted %d books in the window, the counters %d", in, res.Ticks)
+	if in := res.Stages["inbox"].Count; in != res.TicksApplied || in > res.Ticks {
+		t.Errorf("inbox stage counted %d books in the window, the counters %d applied of %d", in, res.TicksApplied, res.Ticks)
+	}
+	if c := res.Queues.ConflatedPct; c < 0 || c > 50 {
+		t.Errorf("conflated %.1f%% of the books at a light load", c)
 	}
 	if len(res.MissingStages) > 0 {
 		t.Errorf("the status has no figures for %v: every order of the load comes from a book, so each stage should be timed "+
@@ -81,12 +84,12 @@ func TestBenchAgreesWithItself(t *testing.T) {
 	}
 	for _, k := range []string{
 		"strategies", "instruments", "venues", "flow_interval_ns", "flow_ticks_per_sec", "asked_ticks_per_sec", "asked_orders_per_sec",
-		"warmup_s", "duration_s", "ticks", "orders", "fills", "denials", "ticks_per_sec", "orders_per_sec", "fills_per_sec",
+		"warmup_s", "duration_s", "ticks", "ticks_applied", "orders", "fills", "denials", "ticks_per_sec", "orders_per_sec", "fills_per_sec",
 		"tick_to_order.count", "tick_to_order.p50_ns", "tick_to_order.p99_ns", "tick_to_order.p999_ns", "tick_to_order.max_ns",
 		"stages.risk.p50_ns", "stages.risk.p99_ns", "stages.risk.p999_ns", "stages.risk.max_ns", "stages.inbox.count",
 		"stages.strategy.p99_ns", "stages.feed.p99_ns", "stages.route.p99_ns", "stages.send.p99_ns",
 		"journal.commit.p50_ns", "journal.commit.p99_ns", "journal.commit.max_ns", "journal.command_roundtrip.p99_ns", "journal.pending_max",
-		"queues.journal_pending_max", "queues.tick_shortfall_pct", "queues.inbox_p99_ns",
+		"queues.journal_pending_max", "queues.conflated_pct", "queues.tick_shortfall_pct", "queues.inbox_p99_ns",
 		"cpu_cores", "cpu_user_s", "cpu_sys_s", "rss_bytes", "rss_peak_bytes", "gomaxprocs",
 		"floor.wake_p50_ns", "floor.wake_p99_ns", "floor.wake_max_ns", "floor.wakes", "floor.chan_hop_ns",
 		"floor.chan_roundtrip_ns", "floor.roundtrips", "saturated", "firm_state",

@@ -107,16 +107,16 @@ func WriteText(w io.Writer, res *Result) error {
 	p("load\t%d strategies, %d instruments on %d sim venues (flow every %s on average, for %.0f books/s), asked %.0f ticks/s and %.0f orders/s",
 		res.Strategies, res.Instruments, res.Venues, time.Duration(res.FlowIntervalNS), res.FlowTicksPerSec, res.AskedTicksPerSec, res.AskedOrdersPerSec)
 	p("window\t%.2f s measured after %.2f s of warm-up (GOMAXPROCS %d)", res.DurationS, res.WarmupS, res.GOMAXPROCS)
-	p("throughput\t%.0f ticks/s, %.0f orders/s, %.0f fills/s (%d ticks, %d orders, %d fills, %d denials)",
-		res.TicksPerSec, res.OrdersPerSec, res.FillsPerSec, res.Ticks, res.Orders, res.Fills, res.Denials)
+	p("throughput\t%.0f ticks/s, %.0f orders/s, %.0f fills/s (%d ticks, %d applied, %d orders, %d fills, %d denials)",
+		res.TicksPerSec, res.OrdersPerSec, res.FillsPerSec, res.Ticks, res.TicksApplied, res.Orders, res.Fills, res.Denials)
 	p("cpu\t%.2f cores (user %.2f s, sys %.2f s)", res.CPUCores, res.CPUUserS, res.CPUSysS)
 	p("memory\tRSS %.1f MiB, peak %.1f MiB", float64(res.RSSBytes)/(1<<20), float64(res.RSSPeakBytes)/(1<<20))
 	j := &res.Journal
 	p("journal\t%d commands: commit wait (commit_us) p50 %s, p99 %s, max %s; round trip p50 %s, p99 %s, max %s; pending at most %d events",
 		j.Commit.Count, us(j.Commit.P50), us(j.Commit.P99), us(j.Commit.Max),
 		us(j.CommandRoundTrip.P50), us(j.CommandRoundTrip.P99), us(j.CommandRoundTrip.Max), j.PendingMax)
-	p("queues\tticks short of asked %.1f%%, inbox p99 %s (engine queue depths are not in the status)",
-		res.Queues.TickShortfallPct, us(res.Queues.InboxP99NS))
+	p("queues\tticks short of asked %.1f%%, conflated in the engine's queue %.1f%%, inbox p99 %s (engine queue depths are not in the status)",
+		res.Queues.TickShortfallPct, res.Queues.ConflatedPct, us(res.Queues.InboxP99NS))
 	p("floor\twake of a parked goroutine p50 %s, p99 %s (%d wakes); channel hop %d ns (ping-pong %d ns)",
 		us(res.Floor.WakeP50), us(res.Floor.WakeP99), res.Floor.Wakes, res.Floor.ChanHop, res.Floor.ChanRoundTrip)
 	state := "sustained"

@@ -35,9 +35,11 @@
 // The first window, which holds the start-up, is the warm-up; the figures
 // are the second window's. The bench reads the status over the socket
 // every 20ms; the status published when a window ends is the first whose
-// latency[].recent changed. Counters (the inbox stage's count, which is
-// the books the engine took; the firm's orders_sent and fills; the
-// strategies' denials) are differenced between the two statuses that
+// latency[].recent changed. Counters (the books the venues' feed
+// handlers passed to the engine, venues[].feed.books; the inbox stage's
+// count, the books the engine applied after conflating those of an
+// instrument queued behind one another; the firm's orders_sent and fills;
+// the strategies' denials) are differenced between the two statuses that
 // ended the warm-up and the measured window, over the engine clock's time
 // between them (duration_s). Latency is latency[].recent of the second
 // window: each stage's p50, p99, p99.9 and max as the engine's
@@ -49,7 +51,8 @@
 // The status does not show the engine's queue depths: the backlog signals
 // are the books the venues did not get out (a venue blocks on the
 // engine's full book queue, so the achieved rate falls below the asked
-// one), the inbox stage's latency (time a book waited in the engine's
+// one), the share of books the engine conflated (found superseded in its
+// queue), the inbox stage's latency (time a book waited in the engine's
 // queue) and the journal's pending events, the one queue depth the status
 // has. A run is "saturated" when it achieved less than 90% of the asked
 // tick rate, the journal held more than 8192 pending events at once, or
@@ -85,12 +88,13 @@
 //	asked_ticks_per_sec                --rate
 //	asked_orders_per_sec               --orders-per-sec
 //	warmup_s, duration_s               the warm-up (wall) and the measured window (engine clock)
-//	ticks, orders, fills, denials      counted in the window
+//	ticks, orders, fills, denials      counted in the window (ticks: books the feed handlers passed to the engine)
+//	ticks_applied                      books the engine applied, fewer than ticks when it conflated queued ones
 //	ticks_per_sec, orders_per_sec, fills_per_sec
 //	tick_to_order                      {count, p50_ns, p99_ns, p999_ns, max_ns}: book received -> venue submit
 //	stages                             {"feed"|"inbox"|"strategy"|"risk"|"route"|"send"|"venue-ack"|"tick-to-order": {count, p50_ns, p99_ns, p999_ns, max_ns}}
 //	journal                            {commit: {count, p50_ns, p99_ns, p999_ns, max_ns}, command_roundtrip: {...}, pending_max}
-//	queues                             {journal_pending_max, tick_shortfall_pct, inbox_p99_ns}
+//	queues                             {journal_pending_max, conflated_pct, tick_shortfall_pct, inbox_p99_ns}
 //	cpu_cores, cpu_user_s, cpu_sys_s   the process's CPU over the window
 //	rss_bytes, rss_peak_bytes          VmRSS and VmHWM at the end
 //	gomaxprocs
