@@ -116,11 +116,14 @@ type Queues struct {
 }
 
 // Saturation thresholds: a run whose venues got out less than
-// minAchieved of the asked books, or whose journal held more than
-// maxPending events at once, did not sustain its load.
+// minAchieved of the asked books, whose engine conflated more than
+// maxConflatedPct of them (it drains a backlog by skipping superseded
+// books, so the venues are never held back), or whose journal held more
+// than maxPending events at once, did not sustain its load.
 const (
-	minAchieved = 0.9
-	maxPending  = 8192 // half the daemon's journal queue
+	minAchieved     = 0.9
+	maxConflatedPct = 10
+	maxPending      = 8192 // half the daemon's journal queue
 )
 
 // statusEvery is how often the bench reads the status: well under the
@@ -341,6 +344,9 @@ func measure(ctx context.Context, conn *client.Conn, o *Options, res *Result) er
 	var why []string
 	if res.TicksPerSec < minAchieved*o.Rate {
 		why = append(why, fmt.Sprintf("achieved %.0f of %.0f ticks/s asked: the venues were held back", res.TicksPerSec, o.Rate))
+	}
+	if res.Queues.ConflatedPct > maxConflatedPct {
+		why = append(why, fmt.Sprintf("the engine conflated %.0f%% of the books: it fell behind", res.Queues.ConflatedPct))
 	}
 	if res.Journal.PendingMax > maxPending {
 		why = append(why, fmt.Sprintf("journal held %d pending events", res.Journal.PendingMax))

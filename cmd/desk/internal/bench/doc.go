@@ -55,7 +55,7 @@
 // queue), the inbox stage's latency (time a book waited in the engine's
 // queue) and the journal's pending events, the one queue depth the status
 // has. A run is "saturated" when it achieved less than 90% of the asked
-// tick rate, the journal held more than 8192 pending events at once, or
+// tick rate, the engine conflated more than 10% of the books, the journal held more than 8192 pending events at once, or
 // the firm left the active state.
 //
 // The status has no figure of the journal's group commits. The bench
