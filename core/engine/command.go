@@ -257,10 +257,7 @@ func (e *Engine) command(c *command) {
 		r.value, r.err = e.cancelAll(c.node, c.who, c.why)
 	case cmdStrategyFailed:
 		if st := e.strategy(c.strat); st != nil {
-			e.alert("critical", st.Name, fmt.Sprintf("strategy failed and was halted: %v", c.err))
-			if _, err := e.setState(st.Name, domain.Halted, "runtime", c.err.Error()); err != nil {
-				e.log.Error("halt failed strategy", "strategy", st.Name, "err", err)
-			}
+			e.haltFailed(st, c.err)
 		}
 	case cmdJournal:
 		n := e.journalNote.Load()
@@ -387,4 +384,13 @@ func (e *Engine) journalRecovered() {
 	e.log.Warn("journal recovered")
 	e.alert("warning", risk.FirmNode, "journal recovered: every pending event is durable; reset the journal-error breaker to trade")
 	e.publish()
+}
+
+// haltFailed halts a strategy that failed (a panic, a stuck strategy) and
+// says so: it alone stops, the rest of the desk trades on.
+func (e *Engine) haltFailed(st *strategy, err error) {
+	e.alert("critical", st.Name, fmt.Sprintf("strategy failed and was halted: %v", err))
+	if _, err := e.setState(st.Name, domain.Halted, "runtime", err.Error()); err != nil {
+		e.log.Error("halt failed strategy", "strategy", st.Name, "err", err)
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -58,7 +59,11 @@ type Options struct {
 	// UncleanStart tells the status that the previous run ended with
 	// events that may not have been journaled (Snapshot.UncleanStart).
 	UncleanStart bool
-	Logger       *slog.Logger // nil means discard
+	// StrategyBudget is how long one delivery to a driven strategy may
+	// take before it is moved to a goroutine of its own. Zero means
+	// DefaultStrategyBudget.
+	StrategyBudget time.Duration
+	Logger         *slog.Logger // nil means discard
 }
 
 // Alert is something an operator must see at once, as the engine raises
@@ -107,6 +112,10 @@ type StrategySlot struct {
 	Book        string
 	Host        StrategyHost
 	Instruments []domain.InstrumentID // books of these are delivered to it
+	// Driven runs the strategy's callbacks on the engine's goroutine
+	// (Host must be a DrivenHost) until it overruns its budget; else its
+	// host runs on a goroutine of its own.
+	Driven bool
 }
 
 // strategy is the engine's per-strategy state.
@@ -123,6 +132,14 @@ type strategy struct {
 	lastDenialAt int64
 	lastOrder    int64
 	tick         tickLatency // tick-to-order of this strategy's orders
+	// host is the driven strategy's host, nil for one on its own
+	// goroutine; driven says whether the engine drives it now (it stops on
+	// a failure or an overrun), read by Submit from any goroutine.
+	host        DrivenHost
+	driven      atomic.Bool
+	touched     bool      // in Engine.touched
+	overruns    int       // deliveries over the budget since overrunFrom
+	overrunFrom time.Time // wall time of the first of them
 }
 
 // Engine is the single-writer execution core. Build it with New, rebuild its
@@ -157,6 +174,14 @@ type Engine struct {
 	inIntent domain.Intent
 	inBook   domain.BookUpdate
 	ev       domain.Event
+	// touched are the driven strategies handed events since their last
+	// delivery, drivenIntents what they submitted from their callbacks;
+	// the Next slices are the spares they swap with. runCtx is Run's, for
+	// strategies moved to goroutines of their own (hostsWG).
+	touched, touchedNext       []*strategy
+	drivenIntents, intentsNext []domain.Intent
+	runCtx                     context.Context
+	hostsWG                    sync.WaitGroup
 	// bookBatch holds the books one receive took from the queue, the
 	// newest of each venue and instrument (see onBooks); conflated counts
 	// the older ones it dropped since start.
@@ -240,6 +265,9 @@ func New(opts Options) (*Engine, error) {
 	if opts.SnapshotInterval == 0 {
 		opts.SnapshotInterval = 100 * time.Millisecond
 	}
+	if opts.StrategyBudget <= 0 {
+		opts.StrategyBudget = DefaultStrategyBudget
+	}
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -321,6 +349,15 @@ func New(opts Options) (*Engine, error) {
 		if st.node == nil {
 			return nil, fmt.Errorf("engine: strategy %s: not in the risk tree", s.Name)
 		}
+		if s.Driven {
+			dh, ok := s.Host.(DrivenHost)
+			if !ok {
+				return nil, fmt.Errorf("engine: strategy %s: Driven, but its host (%T) is no DrivenHost", s.Name, s.Host)
+			}
+			st.host = dh
+			st.Host = &drivenHost{DrivenHost: dh, e: e, st: st}
+			st.driven.Store(true)
+		}
 		for int(s.ID) >= len(e.strats) {
 			e.strats = append(e.strats, nil)
 		}
@@ -364,6 +401,9 @@ func (e *Engine) NextOrderID(s domain.StrategyID) domain.OrderID {
 // Submit queues a strategy's intent. It blocks while the intent queue is
 // full and fails with ErrStopped once the engine has stopped.
 func (e *Engine) Submit(in *domain.Intent) error {
+	if e.submitDriven(in) {
+		return nil // a driven strategy, from its callback on the engine goroutine
+	}
 	select {
 	case e.intents <- *in:
 		return nil
@@ -424,8 +464,14 @@ func (e *Engine) Run(ctx context.Context) error {
 		e.handView()
 	}()
 	e.latency.since = domain.Mono() // trading starts now: what waited for it is not the hot path
+	e.runCtx = ctx
+	defer e.hostsWG.Wait() // strategies moved to goroutines of their own stop with ctx
 	e.log.Info("engine running", "epoch", e.opts.Epoch, "strategies", len(e.opts.Strategies))
+	e.startDriven()
 	for {
+		if len(e.touched) > 0 || len(e.drivenIntents) > 0 {
+			e.runDriven()
+		}
 		viewFree := e.owedView()
 		// Operator commands jump every queue, but only maxCtrlStreak in a
 		// row: a flood of commands must not starve market data and
@@ -456,6 +502,7 @@ func (e *Engine) Run(ctx context.Context) error {
 			e.handView()
 		case <-tick.C:
 			e.now = e.clock().UnixNano()
+			e.timeDriven()
 			e.retryCancels()
 			e.evaluate()
 			if e.latency.rotate(e.now) {
@@ -524,6 +571,7 @@ func (e *Engine) onBooks() {
 		}
 		e.now = e.clock().UnixNano()
 		e.onBook(&batch[k])
+		e.runDriven() // the strategies answer this book before the next
 	}
 	e.bookBatch = batch[:0] // books hold no pointers: nothing to clear
 }

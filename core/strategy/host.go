@@ -89,8 +89,12 @@ type Host struct {
 	// not a context.Context.
 	stratCtx Context
 
-	ran    atomic.Bool
-	failed atomic.Bool
+	ran     atomic.Bool
+	failed  atomic.Bool
+	started bool // OnStart ran (Start): Run does not run it again
+
+	// lastTimer is when TimerNow last called OnTimer.
+	lastTimer time.Time
 
 	// Consumer side, owned by the goroutine in Run.
 	batch []event
@@ -304,11 +308,12 @@ func (h *Host) run(ctx context.Context) (err error) {
 			h.log.Error("strategy panicked", "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
 		}
 	}()
-	if h.starter != nil {
+	if h.starter != nil && !h.started {
 		if err := h.starter.OnStart(&h.stratCtx); err != nil {
 			return fmt.Errorf("start: %w", err)
 		}
 	}
+	h.started = true
 	var tick <-chan time.Time
 	if h.timer != nil {
 		t := time.NewTicker(h.interval)
@@ -400,5 +405,69 @@ func (h *Host) fail(err error) {
 	h.log.Error("strategy failed; the engine halts it", "err", err)
 	if h.onFailure != nil {
 		h.onFailure(h.id, err)
+	}
+}
+
+// A Host is either run on its own goroutine (Run) or driven by its owner,
+// the engine, on the owner's goroutine: Start once, then DeliverNow after
+// handing it events and TimerNow on the owner's clock. A driven host may
+// be moved to a goroutine of its own at any time by calling Run, which
+// then carries on from where the owner left it (it does not start the
+// strategy again). The owner must not call the driving methods
+// concurrently with each other or after Run.
+
+// Start calls the strategy's OnStart, for a host its owner drives. A
+// panic is returned as ErrPanicked; either error closes the mailbox.
+func (h *Host) Start() (err error) {
+	defer h.recoverDriven(&err)
+	h.started = true
+	if h.starter != nil {
+		if err := h.starter.OnStart(&h.stratCtx); err != nil {
+			return fmt.Errorf("strategy %s: start: %w", h.name, err)
+		}
+	}
+	return nil
+}
+
+// DeliverNow hands the strategy what its mailbox holds, on the caller's
+// goroutine. A panic in a callback is returned as ErrPanicked and a
+// backlog overflow as ErrBacklog; after either, the mailbox is closed and
+// the host does nothing more. The failure is not reported through
+// HostOptions.OnFailure: the owner, which called, handles it.
+func (h *Host) DeliverNow() (err error) {
+	if h.failed.Load() {
+		return nil
+	}
+	defer h.recoverDriven(&err)
+	if err := h.deliver(); err != nil {
+		return fmt.Errorf("strategy %s: %w", h.name, err)
+	}
+	return nil
+}
+
+// TimerNow calls OnTimer when the timer interval has passed since the last
+// call, for a host its owner drives; now is the wall time.
+func (h *Host) TimerNow(now time.Time) (err error) {
+	if h.timer == nil || h.failed.Load() || now.Sub(h.lastTimer) < h.interval {
+		return nil
+	}
+	defer h.recoverDriven(&err)
+	h.lastTimer = now
+	h.stratCtx.trigger = domain.Stamps{}
+	h.timer.OnTimer(&h.stratCtx, h.stratCtx.clock())
+	h.timersDone.Add(1)
+	return nil
+}
+
+// recoverDriven turns a panic of a driven strategy into ErrPanicked, and
+// marks the host failed on any error so that it is driven no more.
+func (h *Host) recoverDriven(err *error) {
+	if r := recover(); r != nil {
+		*err = fmt.Errorf("strategy %s: %w: %v", h.name, ErrPanicked, r)
+		h.log.Error("strategy panicked", "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+	}
+	if *err != nil {
+		h.failed.Store(true)
+		h.mb.close()
 	}
 }

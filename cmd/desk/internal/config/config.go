@@ -286,7 +286,18 @@ type Strategy struct {
 	Params      map[string]Scalar `toml:"params"`
 	Limits      Limits            `toml:"limits"`
 	Restricted  []string          `toml:"restricted"`
+	// Run is where the strategy's callbacks run: "engine" (the default:
+	// on the engine's goroutine, right after the event, until one overruns
+	// its budget) or "goroutine" (a goroutine of its own from the start,
+	// for a strategy known to be slow).
+	Run string `toml:"run"`
 }
+
+// Where a strategy runs (Strategy.Run).
+const (
+	RunEngine    = "engine"
+	RunGoroutine = "goroutine"
+)
 
 // Default returns the embedded default configuration: two simulated venues
 // with different fees and latencies, six instruments, and demo strategies
@@ -403,6 +414,8 @@ func (c *Config) Validate() error {
 			return bad("strategy %s: book %q is not in risk.books", s.ID, s.Book)
 		case len(s.Instruments) == 0:
 			return bad("strategy %s: no instruments", s.ID)
+		case s.Run != "" && s.Run != RunEngine && s.Run != RunGoroutine:
+			return bad("strategy %s: run %q: want %q (on the engine's goroutine) or %q (a goroutine of its own)", s.ID, s.Run, RunEngine, RunGoroutine)
 		}
 		for _, sym := range s.Instruments {
 			if !symbols[sym] {

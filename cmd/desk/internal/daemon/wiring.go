@@ -196,7 +196,9 @@ func priceOf(cfg *config.Config, sym string) (d config.Decimal) {
 	return d
 }
 
-// makeHosts builds the host that runs each strategy in its own goroutine.
+// makeHosts builds each strategy's host: driven by the engine on its own
+// goroutine (config run = "engine", the default), or run on a goroutine of
+// its own (run = "goroutine"; w.hosts).
 func (w *wiring) makeHosts(eng engineRef, log *slog.Logger) error {
 	for _, s := range w.strategies {
 		var insts []domain.Instrument
@@ -218,7 +220,9 @@ func (w *wiring) makeHosts(eng engineRef, log *slog.Logger) error {
 			return fmt.Errorf("strategy %s: %w", s.cfg.ID, err)
 		}
 		s.host = h
-		w.hosts = append(w.hosts, h)
+		if s.cfg.Run == config.RunGoroutine {
+			w.hosts = append(w.hosts, h) // the daemon runs it; the engine drives the rest
+		}
 	}
 	return nil
 }
@@ -261,6 +265,7 @@ func (w *wiring) strategySlots() []engine.StrategySlot {
 	for _, s := range w.strategies {
 		out = append(out, engine.StrategySlot{
 			ID: s.id, Name: s.cfg.ID, Kind: s.cfg.Kind, Book: s.cfg.Book, Host: s.host, Instruments: s.inst,
+			Driven: s.cfg.Run != config.RunGoroutine,
 		})
 	}
 	return out

@@ -1,0 +1,174 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/desk-trading/desk/core/domain"
+)
+
+// DrivenHost is a StrategyHost the engine can run on its own goroutine
+// (a *strategy.Host is one): a strategy whose slot says Driven has its
+// callbacks called by the engine right after the event that caused them,
+// and the intents it submits meanwhile taken at once, with no goroutine
+// hop between a book and the order it causes.
+type DrivenHost interface {
+	StrategyHost
+	// Start runs the strategy's start-up, once, before any delivery.
+	Start() error
+	// DeliverNow runs the strategy's callbacks for what it was handed.
+	// An error (a panic, a backlog overflow) means the strategy failed.
+	DeliverNow() error
+	// TimerNow runs its timer callback when due at wall time now.
+	TimerNow(now time.Time) error
+	// Run moves it to a goroutine of its own, until ctx ends.
+	Run(ctx context.Context) error
+}
+
+// DefaultStrategyBudget is how long one delivery to a driven strategy may
+// take (Options.StrategyBudget) before the engine moves the strategy to a
+// goroutine of its own: past it, it holds up every other strategy and
+// every order.
+const DefaultStrategyBudget = 2 * time.Millisecond
+
+// overrunsToMove deliveries over the budget within overrunWindow move a
+// strategy to a goroutine of its own: one can be a pause of the machine's
+// (a GC, another process on the core), three in a second are the
+// strategy.
+const (
+	overrunsToMove = 3
+	overrunWindow  = time.Second
+)
+
+// overran counts an overrun of st's at wall time at, and reports whether
+// it makes overrunsToMove within overrunWindow.
+func (e *Engine) overran(st *strategy, at time.Time) bool {
+	if st.overruns == 0 || at.Sub(st.overrunFrom) > overrunWindow {
+		st.overruns, st.overrunFrom = 0, at
+	}
+	st.overruns++
+	return st.overruns >= overrunsToMove
+}
+
+// maxDrivenRounds bounds the rounds of deliveries and the intents they
+// submit that one call of runDriven makes; the rest waits for the next.
+const maxDrivenRounds = 8
+
+// drivenHost wraps a driven strategy's host: each event handed to it marks
+// the strategy for a delivery.
+type drivenHost struct {
+	DrivenHost
+	e  *Engine
+	st *strategy
+}
+
+func (h *drivenHost) OnBook(b *domain.BookUpdate) { h.DrivenHost.OnBook(b); h.e.touch(h.st) }
+func (h *drivenHost) OnOrder(o *domain.Order)     { h.DrivenHost.OnOrder(o); h.e.touch(h.st) }
+func (h *drivenHost) OnFill(f *domain.Fill, q domain.Qty) {
+	h.DrivenHost.OnFill(f, q)
+	h.e.touch(h.st)
+}
+func (h *drivenHost) OnState(s domain.TradingState) { h.DrivenHost.OnState(s); h.e.touch(h.st) }
+
+// touch marks st for a delivery, once until it is delivered to.
+func (e *Engine) touch(st *strategy) {
+	if !st.touched && st.driven.Load() {
+		st.touched = true
+		e.touched = append(e.touched, st)
+	}
+}
+
+// startDriven starts the driven strategies, before the first event.
+func (e *Engine) startDriven() {
+	for _, st := range e.strats {
+		if st != nil && st.driven.Load() {
+			if err := st.host.Start(); err != nil {
+				e.drivenFailed(st, err)
+			}
+		}
+	}
+	e.runDriven()
+}
+
+// runDriven delivers to the driven strategies marked since the last call
+// and applies the intents they submitted, in rounds, since an intent's
+// answer (an order created, denied) is itself delivered.
+func (e *Engine) runDriven() {
+	for round := 0; round < maxDrivenRounds && (len(e.touched) > 0 || len(e.drivenIntents) > 0); round++ {
+		touched := e.touched
+		e.touched = e.touchedNext[:0]
+		for _, st := range touched {
+			st.touched = false
+			if !st.driven.Load() {
+				continue
+			}
+			start := time.Now()
+			err := st.host.DeliverNow()
+			took := time.Since(start)
+			if err != nil {
+				e.drivenFailed(st, err)
+				continue
+			}
+			if took > e.opts.StrategyBudget && e.overran(st, start) {
+				e.moveToGoroutine(st, took)
+			}
+		}
+		clear(touched)
+		e.touchedNext = touched[:0]
+		q := e.drivenIntents
+		e.drivenIntents = e.intentsNext[:0]
+		for k := range q {
+			e.now = e.clock().UnixNano()
+			e.onIntent(&q[k])
+		}
+		e.intentsNext = q[:0]
+	}
+}
+
+// timeDriven runs the driven strategies' timers that are due.
+func (e *Engine) timeDriven() {
+	now := time.Now()
+	for _, st := range e.strats {
+		if st != nil && st.driven.Load() {
+			if err := st.host.TimerNow(now); err != nil {
+				e.drivenFailed(st, err)
+			}
+		}
+	}
+	e.runDriven()
+}
+
+// drivenFailed halts a driven strategy that failed, alone, as a host's
+// failure report does.
+func (e *Engine) drivenFailed(st *strategy, err error) {
+	st.driven.Store(false)
+	e.haltFailed(st, err)
+}
+
+// moveToGoroutine gives a driven strategy that overran its budget
+// (overrunsToMove deliveries within overrunWindow) a goroutine of its own, with its
+// mailbox, and says so.
+func (e *Engine) moveToGoroutine(st *strategy, took time.Duration) {
+	st.driven.Store(false)
+	e.alert("warning", st.Name, fmt.Sprintf("strategy %s took %s, over its %s budget on the engine %d times in a second: moved to a goroutine of its own",
+		st.Name, took.Round(time.Microsecond), e.opts.StrategyBudget, overrunsToMove))
+	ctx := e.runCtx
+	e.hostsWG.Go(func() {
+		if err := st.host.Run(ctx); err != nil && ctx.Err() == nil {
+			e.log.Warn("strategy stopped", "strategy", st.Name, "err", err)
+		}
+	})
+}
+
+// submitDriven takes an intent a driven strategy submitted from its
+// callback, on the engine goroutine; it is applied when the callback
+// returns. It reports false for a strategy that is not driven.
+func (e *Engine) submitDriven(in *domain.Intent) bool {
+	st := e.strategy(in.Strategy)
+	if st == nil || !st.driven.Load() {
+		return false
+	}
+	e.drivenIntents = append(e.drivenIntents, *in)
+	return true
+}

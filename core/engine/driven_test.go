@@ -1,0 +1,218 @@
+package engine_test
+
+import (
+	"context"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/desk-trading/desk/core/desktest"
+	"github.com/desk-trading/desk/core/domain"
+	"github.com/desk-trading/desk/core/engine"
+	"github.com/desk-trading/desk/core/strategy"
+	"github.com/desk-trading/desk/risk"
+)
+
+// quoter buys one lot at the bid on every book; on the book numbered
+// panicAt it panics, and on those from slowFrom on it takes slow.
+type quoter struct {
+	books    atomic.Int64
+	panicAt  int64
+	slowFrom int64
+	slow     time.Duration
+	timers   atomic.Int64
+}
+
+func (q *quoter) OnBook(ctx *strategy.Context, b *domain.BookUpdate) {
+	n := q.books.Add(1)
+	if n == q.panicAt {
+		panic("quoter: bad book")
+	}
+	if q.slowFrom > 0 && n >= q.slowFrom {
+		time.Sleep(q.slow)
+	}
+	if bid, ok := b.BestBid(); ok {
+		ctx.Buy(b.Instrument, 1, bid.Price)
+	}
+}
+
+func (q *quoter) OnTimer(*strategy.Context, time.Time) { q.timers.Add(1) }
+
+// countingVenue counts its submits; safe for concurrent use.
+type countingVenue struct{ submits atomic.Int64 }
+
+func (v *countingVenue) Submit(*domain.Order) error                            { v.submits.Add(1); return nil }
+func (v *countingVenue) Cancel(*domain.Order) error                            { return nil }
+func (v *countingVenue) Replace(*domain.Order, domain.Price, domain.Qty) error { return nil }
+
+type nopJournal struct{ seq atomic.Uint64 }
+
+func (j *nopJournal) Append(ev *domain.Event) error             { ev.Seq = j.seq.Add(1); return nil }
+func (j *nopJournal) WaitDurable(context.Context, uint64) error { return nil }
+
+// drivenDesk is an engine with two driven strategies, "a" and "b", on one
+// instrument, each a quoter behind a real strategy.Host.
+type drivenDesk struct {
+	eng    *engine.Engine
+	venue  *countingVenue
+	q      [2]*quoter
+	alerts chan engine.Alert
+}
+
+func newDrivenDesk(t *testing.T, qa, qb *quoter, budget time.Duration) *drivenDesk {
+	t.Helper()
+	in, err := domain.NewInstrument(0, domain.InstrumentSpec{Symbol: "BTC-USD", TickSize: decimal.RequireFromString("0.01"), LotSize: decimal.RequireFromString("0.001")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	insts := []domain.Instrument{in}
+	tree, err := risk.NewTree(risk.Config{Instruments: insts, Books: []risk.NodeConfig{{Name: "book"}},
+		Strategies: []risk.StrategyConfig{
+			{ID: 0, Name: "a", Book: "book", Instruments: []domain.InstrumentID{0}},
+			{ID: 1, Name: "b", Book: "book", Instruments: []domain.InstrumentID{0}},
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &drivenDesk{venue: &countingVenue{}, q: [2]*quoter{qa, qb}, alerts: make(chan engine.Alert, 64)}
+	var slots []engine.StrategySlot
+	for id, q := range d.q {
+		sid := domain.StrategyID(id)
+		h, err := strategy.NewHost(strategy.HostOptions{ID: sid, Name: []string{"a", "b"}[id], Strategy: q, Instruments: insts,
+			Submit:        func(in *domain.Intent) error { return d.eng.Submit(in) },
+			NextID:        func() domain.OrderID { return d.eng.NextOrderID(sid) },
+			OnFailure:     func(id domain.StrategyID, err error) { d.eng.StrategyFailed(id, err) },
+			TimerInterval: time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		slots = append(slots, engine.StrategySlot{ID: sid, Name: []string{"a", "b"}[id], Kind: "quoter", Book: "book", Host: h,
+			Instruments: []domain.InstrumentID{0}, Driven: true})
+	}
+	d.eng, err = engine.New(engine.Options{Instruments: insts, Venues: []engine.VenueSlot{{ID: 0, Name: "sim", Venue: d.venue}},
+		Strategies: slots, Risk: tree, Journal: &nopJournal{}, Epoch: 1, StrategyBudget: budget, SnapshotInterval: 5 * time.Millisecond,
+		OnAlert: func(a engine.Alert) {
+			select {
+			case d.alerts <- a:
+			default:
+			}
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); d.eng.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return d
+}
+
+func (d *drivenDesk) book(seq uint64) {
+	b := &domain.BookUpdate{Instrument: 0, Venue: 0, Seq: seq, NBids: 1, NAsks: 1,
+		Stamps: domain.Stamps{Received: domain.Mono(), Decoded: domain.Mono()}}
+	b.Bids[0] = domain.Level{Price: 10_000, Qty: 5}
+	b.Asks[0] = domain.Level{Price: 10_002, Qty: 5}
+	d.eng.OnBook(b)
+}
+
+func (d *drivenDesk) strategyState(t *testing.T, name string) string {
+	for _, s := range d.eng.Snapshot().Strategies {
+		if s.Name == name {
+			return s.State.String()
+		}
+	}
+	t.Fatalf("no strategy %s", name)
+	return ""
+}
+
+// A driven strategy's order for a book goes out before the engine takes
+// the next book: each book, one order from each strategy, no goroutine in
+// between.
+func TestDrivenStrategiesAnswerEachBookAtOnce(t *testing.T) {
+	d := newDrivenDesk(t, &quoter{}, &quoter{}, time.Second)
+	for seq := uint64(1); seq <= 5; seq++ {
+		d.book(seq)
+		want := int64(2 * seq)
+		desktest.Eventually(t, 5*time.Second, "both strategies' orders", func() bool { return d.venue.submits.Load() >= want })
+		if got := d.venue.submits.Load(); got != want {
+			t.Fatalf("after book %d: %d orders, want %d", seq, got, want)
+		}
+	}
+	desktest.Eventually(t, 5*time.Second, "the tick-to-order stage", func() bool {
+		for _, l := range d.eng.Snapshot().Latency {
+			// The first book may have been stamped before Run started
+			// trading, and is not counted.
+			if l.Stage == engine.StageTickToOrder && l.Count >= 8 {
+				return true
+			}
+		}
+		return false
+	})
+	desktest.Eventually(t, 5*time.Second, "the timers", func() bool { return d.q[0].timers.Load() > 0 && d.q[1].timers.Load() > 0 })
+}
+
+// A driven strategy that panics is halted alone and told nothing more;
+// the other trades on.
+func TestDrivenStrategyThatPanicsIsHaltedAlone(t *testing.T) {
+	d := newDrivenDesk(t, &quoter{panicAt: 2}, &quoter{}, time.Second)
+	for seq := uint64(1); seq <= 4; seq++ {
+		d.book(seq) // one at a time: queued books conflate
+		desktest.Eventually(t, 5*time.Second, "b's book", func() bool { return d.q[1].books.Load() >= int64(seq) })
+	}
+	desktest.Eventually(t, 5*time.Second, "a halted", func() bool { return d.strategyState(t, "a") == "halted" })
+	desktest.Eventually(t, 5*time.Second, "b's orders", func() bool { return d.venue.submits.Load() >= 1+4 })
+	if s := d.strategyState(t, "b"); s != "active" {
+		t.Fatalf("b is %s", s)
+	}
+	for seq := uint64(5); seq <= 6; seq++ {
+		d.book(seq)
+		desktest.Eventually(t, 5*time.Second, "b's book", func() bool { return d.q[1].books.Load() >= int64(seq) })
+	}
+	if n := d.q[0].books.Load(); n != 2 {
+		t.Fatalf("the failed strategy saw %d books, want 2 (none after its panic)", n)
+	}
+	for {
+		select {
+		case a := <-d.alerts:
+			if a.Severity == "critical" && a.Node == "a" && strings.Contains(a.Message, "panicked") {
+				return
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("no critical alert for a's panic")
+		}
+	}
+}
+
+// A driven strategy that overruns its budget is moved to a goroutine of
+// its own, with an alert, and goes on trading from there.
+func TestDrivenStrategyOverBudgetMovesToItsOwnGoroutine(t *testing.T) {
+	d := newDrivenDesk(t, &quoter{slowFrom: 2, slow: 20 * time.Millisecond}, &quoter{}, 5*time.Millisecond)
+	d.book(1)
+	desktest.Eventually(t, 5*time.Second, "the first book", func() bool { return d.q[1].books.Load() >= 1 })
+	// a overruns from the second book on; the third overrun within a
+	// second moves it.
+	for seq := uint64(2); seq <= 4; seq++ {
+		d.book(seq)
+		desktest.Eventually(t, 5*time.Second, "b's book", func() bool { return d.q[1].books.Load() >= int64(seq) })
+	}
+	var moved bool
+	for !moved {
+		select {
+		case a := <-d.alerts:
+			moved = a.Severity == "warning" && a.Node == "a" && strings.Contains(a.Message, "3 times in a second: moved to a goroutine of its own")
+		case <-time.After(5 * time.Second):
+			t.Fatal("no alert that a was moved")
+		}
+	}
+	for seq := uint64(5); seq <= 8; seq++ {
+		d.book(seq)
+		time.Sleep(30 * time.Millisecond) // a's goroutine takes 20 ms a book
+	}
+	desktest.Eventually(t, 5*time.Second, "a trading from its goroutine", func() bool { return d.q[0].books.Load() >= 6 })
+	if s := d.strategyState(t, "a"); s != "active" {
+		t.Fatalf("a is %s after the move", s)
+	}
+}
