@@ -39,8 +39,13 @@ func TestBenchAgreesWithItself(t *testing.T) {
 		t.Errorf("orders %.0f/s, want about the 500 asked", res.OrdersPerSec)
 	}
 	// The window's histograms count what the counters count: every book
-	// the engine took, every order sent from a book.
-	if in := res.Stages["inbox"].Count; in != res.TicksApplied || in > res.Ticks {
+	// the engine took, every order sent from a book. The counters are read
+	// when the status is published and the histograms rotate on the
+	// engine's tick, so the books in flight between the feed and the
+	// engine at a boundary (a batch of them, 64 at most) may fall on
+	// either side.
+	const inFlight = 64
+	if in := res.Stages["inbox"].Count; in < res.TicksApplied-inFlight || in > res.TicksApplied+inFlight || in > res.Ticks+inFlight {
 		t.Errorf("inbox stage counted %d books in the window, the counters %d applied of %d", in, res.TicksApplied, res.Ticks)
 	}
 	if c := res.Queues.ConflatedPct; c < 0 || c > 50 {
