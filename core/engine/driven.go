@@ -20,6 +20,9 @@ type DrivenHost interface {
 	// DeliverNow runs the strategy's callbacks for what it was handed.
 	// An error (a panic, a backlog overflow) means the strategy failed.
 	DeliverNow() error
+	// DeliverBookNow runs its book callback for b at once, after any
+	// events still queued, with DeliverNow's errors.
+	DeliverBookNow(b *domain.BookUpdate) error
 	// TimerNow runs its timer callback when due at wall time now.
 	TimerNow(now time.Time) error
 	// Run moves it to a goroutine of its own, until ctx ends.
@@ -63,8 +66,16 @@ type drivenHost struct {
 	st *strategy
 }
 
-func (h *drivenHost) OnBook(b *domain.BookUpdate) { h.DrivenHost.OnBook(b); h.e.touch(h.st) }
-func (h *drivenHost) OnOrder(o *domain.Order)     { h.DrivenHost.OnOrder(o); h.e.touch(h.st) }
+// OnBook delivers the book at once: no copy into the mailbox and out.
+func (h *drivenHost) OnBook(b *domain.BookUpdate) {
+	if !h.st.driven.Load() {
+		h.DrivenHost.OnBook(b) // moved to its goroutine: through its mailbox
+		return
+	}
+	start := time.Now()
+	h.e.delivered(h.st, start, h.DrivenHost.DeliverBookNow(b))
+}
+func (h *drivenHost) OnOrder(o *domain.Order) { h.DrivenHost.OnOrder(o); h.e.touch(h.st) }
 func (h *drivenHost) OnFill(f *domain.Fill, q domain.Qty) {
 	h.DrivenHost.OnFill(f, q)
 	h.e.touch(h.st)
@@ -104,15 +115,7 @@ func (e *Engine) runDriven() {
 				continue
 			}
 			start := time.Now()
-			err := st.host.DeliverNow()
-			took := time.Since(start)
-			if err != nil {
-				e.drivenFailed(st, err)
-				continue
-			}
-			if took > e.opts.StrategyBudget && e.overran(st, start) {
-				e.moveToGoroutine(st, took)
-			}
+			e.delivered(st, start, st.host.DeliverNow())
 		}
 		clear(touched)
 		e.touchedNext = touched[:0]
@@ -123,6 +126,18 @@ func (e *Engine) runDriven() {
 			e.onIntent(&q[k])
 		}
 		e.intentsNext = q[:0]
+	}
+}
+
+// delivered takes the outcome of a delivery to st begun at start: a
+// failure halts it, an overrun may move it to a goroutine of its own.
+func (e *Engine) delivered(st *strategy, start time.Time, err error) {
+	if err != nil {
+		e.drivenFailed(st, err)
+		return
+	}
+	if took := time.Since(start); took > e.opts.StrategyBudget && e.overran(st, start) {
+		e.moveToGoroutine(st, took)
 	}
 }
 

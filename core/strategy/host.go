@@ -471,3 +471,34 @@ func (h *Host) recoverDriven(err *error) {
 		h.mb.close()
 	}
 }
+
+// DeliverBookNow hands a driven strategy b at once, on the caller's
+// goroutine: the book is copied once, into the strategy's own copies,
+// without the mailbox (no lock, no second copy, no conflation: each book
+// is delivered as it comes). Orders, fills and state changes still queue
+// in the mailbox; any pending are delivered first, so the strategy sees
+// events in the order they happened. Errors are DeliverNow's.
+func (h *Host) DeliverBookNow(b *domain.BookUpdate) (err error) {
+	if h.failed.Load() {
+		return nil
+	}
+	defer h.recoverDriven(&err)
+	i, ok := instrumentIndex(h.mb.index, b.Instrument)
+	if !ok {
+		return nil
+	}
+	if h.mb.pending.Load() {
+		if err := h.deliver(); err != nil {
+			return fmt.Errorf("strategy %s: %w", h.name, err)
+		}
+	}
+	k := h.mb.directSlot(&h.stratCtx, b.Venue)*len(h.stratCtx.instruments) + i
+	c := &h.stratCtx
+	c.books[k] = *b
+	c.have[k] = true
+	c.trigger = b.Stamps
+	h.strat.OnBook(c, &c.books[k])
+	c.trigger = domain.Stamps{}
+	h.booksDone.Add(1)
+	return nil
+}

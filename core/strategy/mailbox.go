@@ -77,6 +77,28 @@ type mailbox struct {
 	err    error   // ErrBacklog once the queue overflowed
 	books  uint64  // books received for traded instruments
 	events uint64  // events received
+
+	// pending is set while the queue or a book slot holds something not
+	// yet taken: a driven host's direct book delivery (Host.DeliverBookNow)
+	// checks it without the lock.
+	pending atomic.Bool
+}
+
+// directSlot returns the venue block of v for a book delivered directly to
+// c, adding one on first sight to the mailbox and to c alike.
+func (m *mailbox) directSlot(c *Context, v domain.VenueID) int {
+	for k, have := range c.venues {
+		if have == v {
+			return k
+		}
+	}
+	m.mu.Lock()
+	k := m.venueLocked(v)
+	if len(c.venues) < len(m.venues) {
+		c.addVenues(m.venues[len(c.venues):])
+	}
+	m.mu.Unlock()
+	return k
 }
 
 func newMailbox(index []int32, ninstr int, venues []domain.VenueID, maxBacklog int, overflow func(error)) *mailbox {
@@ -144,6 +166,7 @@ func (m *mailbox) putBook(b *domain.BookUpdate) {
 		m.ndirty++
 	}
 	m.books++
+	m.pending.Store(true)
 	m.mu.Unlock()
 	m.wake()
 }
@@ -153,6 +176,7 @@ func (m *mailbox) putOrder(o *domain.Order) {
 	m.mu.Lock()
 	if m.admitLocked() {
 		m.queue = append(m.queue, event{kind: evOrder, order: *o})
+		m.pending.Store(true)
 	}
 	m.mu.Unlock()
 	m.wake()
@@ -163,6 +187,7 @@ func (m *mailbox) putFill(f *domain.Fill, position domain.Qty) {
 	m.mu.Lock()
 	if m.admitLocked() {
 		m.queue = append(m.queue, event{kind: evFill, fill: *f, position: position})
+		m.pending.Store(true)
 	}
 	m.mu.Unlock()
 	m.wake()
@@ -174,6 +199,7 @@ func (m *mailbox) putState(s domain.TradingState) {
 	m.mu.Lock()
 	if m.admitLocked() {
 		m.queue = append(m.queue, event{kind: evState, state: s})
+		m.pending.Store(true)
 	}
 	m.mu.Unlock()
 	m.wake()
@@ -210,6 +236,7 @@ func (m *mailbox) take(batch []event, c *Context, dirty []int) ([]event, []int, 
 		return batch, dirty, m.err
 	}
 	batch, m.queue = m.queue, batch
+	m.pending.Store(false) // all is taken below, under the lock the puts hold
 	if len(c.venues) < len(m.venues) {
 		c.addVenues(m.venues[len(c.venues):])
 	}

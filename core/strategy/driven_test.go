@@ -1,0 +1,75 @@
+package strategy_test
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/desk-trading/desk/core/domain"
+	"github.com/desk-trading/desk/core/strategy"
+)
+
+// A driven host delivers a book at once, after the events still queued,
+// and the strategy's view of the books (BestBid) includes it.
+func TestDeliverBookNowKeepsTheOrderOfEvents(t *testing.T) {
+	in := instrument(t, 1, "X-USD")
+	var seen []string
+	var bestAfter domain.Price
+	f := &funcs{
+		book: func(c *strategy.Context, b *domain.BookUpdate) {
+			seen = append(seen, fmt.Sprintf("book v%d seq %d", b.Venue, b.Seq))
+			lv, _, _ := c.BestBid(b.Instrument)
+			bestAfter = lv.Price
+		},
+		state: func(_ *strategy.Context, s domain.TradingState) { seen = append(seen, "state "+s.String()) },
+	}
+	s := &sink{}
+	h, err := strategy.NewHost(strategy.HostOptions{ID: 0, Strategy: f, Instruments: []domain.Instrument{in}, Submit: s.Submit, NextID: s.NextID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Start(); err != nil {
+		t.Fatal(err)
+	}
+	b1 := book(1, 2, 1, 10_000, 10_002)
+	if err := h.DeliverBookNow(&b1); err != nil {
+		t.Fatal(err)
+	}
+	h.OnState(domain.ReduceOnly) // queued in the mailbox
+	b2 := book(1, 3, 1, 10_001, 10_003)
+	if err := h.DeliverBookNow(&b2); err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(seen); got != "[book v2 seq 1 state reduce-only book v3 seq 1]" {
+		t.Fatalf("delivered %s", got)
+	}
+	if bestAfter != 10_001 {
+		t.Fatalf("best bid across both venues' books %d, want 10001", bestAfter)
+	}
+	if got := h.Stats().BooksDelivered; got != 2 {
+		t.Fatalf("books delivered %d, want 2", got)
+	}
+	other := book(9, 2, 1, 1, 2) // not traded
+	if err := h.DeliverBookNow(&other); err != nil || len(seen) != 3 {
+		t.Fatalf("a book of another instrument: %v, %v", err, seen)
+	}
+}
+
+// A driven strategy that panics gets ErrPanicked once, and nothing more.
+func TestDeliverBookNowPanic(t *testing.T) {
+	in := instrument(t, 1, "X-USD")
+	n := 0
+	f := &funcs{book: func(*strategy.Context, *domain.BookUpdate) { n++; panic("boom") }}
+	s := &sink{}
+	h, err := strategy.NewHost(strategy.HostOptions{ID: 0, Strategy: f, Instruments: []domain.Instrument{in}, Submit: s.Submit, NextID: s.NextID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := book(1, 0, 1, 10_000, 10_002)
+	if err := h.DeliverBookNow(&b); !errors.Is(err, strategy.ErrPanicked) {
+		t.Fatalf("panic returned %v", err)
+	}
+	if err := h.DeliverBookNow(&b); err != nil || n != 1 {
+		t.Fatalf("after the panic: %v, %d calls", err, n)
+	}
+}
