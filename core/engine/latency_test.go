@@ -5,6 +5,9 @@ import (
 	"testing"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/desk-trading/desk/core/domain"
+	"github.com/desk-trading/desk/risk"
 )
 
 // TestLatencyRecentWindow checks that the recent figures are those of the
@@ -130,5 +133,33 @@ func TestLatencyStartsWithTrading(t *testing.T) {
 	got := l.snapshot()
 	if len(got) != 1 || got[0].Count != 1 || got[0].Max > 1_010 {
 		t.Fatalf("%+v, want the one sample after the start", got)
+	}
+}
+
+// A replace is timed as an order is: its tick-to-order counts.
+func TestReplaceIsTimed(t *testing.T) {
+	f := newFixture(t, nopVenue{}, &nopJournal{}, nopHost{}, risk.Limits{})
+	f.quote()
+	count := func() int64 {
+		for _, l := range f.eng.latency.snapshot() {
+			if l.Stage == StageTickToOrder {
+				return l.Count
+			}
+		}
+		return 0
+	}
+	now := domain.Mono()
+	in := f.intent(1)
+	in.Stamps = domain.Stamps{Received: now, Decoded: now, Decided: now}
+	f.eng.onIntent(&in)
+	f.eng.onReport(&domain.ExecReport{Kind: domain.ExecAck, OrderID: in.ID, VenueOrderID: 1})
+	if n := count(); n != 1 {
+		t.Fatalf("after the order: %d timed", n)
+	}
+	rep := domain.Intent{Kind: domain.IntentReplace, ID: in.ID, Strategy: 0, Instrument: 0, Side: domain.Buy, Type: domain.Limit,
+		TIF: domain.GTC, Price: 10_001, Qty: 1, Stamps: domain.Stamps{Received: domain.Mono(), Decoded: domain.Mono(), Decided: domain.Mono()}}
+	f.eng.onIntent(&rep)
+	if n := count(); n != 2 {
+		t.Fatalf("after the replace: %d timed, want 2", n)
 	}
 }

@@ -277,6 +277,7 @@ func (e *Engine) replace(st *strategy, in *domain.Intent) {
 	}
 	probe := *o
 	probe.Price, probe.Qty = in.Price, in.Qty-o.Filled
+	stamps := in.Stamps // a replace is timed as an order is
 	if reason := e.risk.Check(&probe, e.now); reason != risk.Pass {
 		st.denied(reason, e.now)
 		e.log.Debug("replace denied", "order", o.ID, "reason", reason)
@@ -295,12 +296,17 @@ func (e *Engine) replace(st *strategy, in *domain.Intent) {
 		st.Host.OnOrder(o)
 		return
 	}
+	stamps.RiskPassed = domain.Mono()
+	stamps.Routed = stamps.RiskPassed // a replace stays on its order's venue
 	e.journalOrder(domain.EventOrder, o)
 	e.risk.OnMessage(st.ID, e.now)
 	if err := e.venues[o.Venue].Replace(o, in.Price, in.Qty); err != nil {
 		e.applySynthetic(o, domain.ExecReplaceReject, reasonVenueBusy)
 		return
 	}
+	stamps.Sent = domain.Mono()
+	e.latency.order(&stamps)
+	st.tick.record(stamps.Received, stamps.Sent)
 	e.router.Spend(o.Venue, e.now, 1, router.WeightReplace)
 	st.Host.OnOrder(o)
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/desk-trading/desk/core/domain"
 	"github.com/desk-trading/desk/core/strategy"
@@ -71,5 +72,29 @@ func TestDeliverBookNowPanic(t *testing.T) {
 	}
 	if err := h.DeliverBookNow(&b); err != nil || n != 1 {
 		t.Fatalf("after the panic: %v, %d calls", err, n)
+	}
+}
+
+// An order a timer callback places is timed from the timer's firing: its
+// intent carries a Received stamp, as a book's order does.
+func TestTimerOrdersAreStamped(t *testing.T) {
+	in := instrument(t, 1, "X-USD")
+	f := &funcs{timer: func(c *strategy.Context, _ time.Time) { c.Buy(1, 1, 10_000) }}
+	s := &sink{}
+	h, err := strategy.NewHost(strategy.HostOptions{ID: 0, Strategy: f, Instruments: []domain.Instrument{in}, Submit: s.Submit, NextID: s.NextID,
+		TimerInterval: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Start(); err != nil {
+		t.Fatal(err)
+	}
+	before := domain.Mono()
+	if err := h.TimerNow(time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	got := s.Intents()
+	if len(got) != 1 || got[0].Stamps.Received < before || got[0].Stamps.Decided < got[0].Stamps.Received {
+		t.Fatalf("intents %+v, want one stamped from the timer", got)
 	}
 }

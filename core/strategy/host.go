@@ -333,8 +333,9 @@ func (h *Host) run(ctx context.Context) (err error) {
 				return err
 			}
 		case <-tick:
-			h.stratCtx.trigger = domain.Stamps{}
+			h.stratCtx.trigger = timerStamps()
 			h.timer.OnTimer(&h.stratCtx, h.stratCtx.clock())
+			h.stratCtx.trigger = domain.Stamps{}
 			h.timersDone.Add(1)
 		}
 	}
@@ -453,10 +454,18 @@ func (h *Host) TimerNow(now time.Time) (err error) {
 	}
 	defer h.recoverDriven(&err)
 	h.lastTimer = now
-	h.stratCtx.trigger = domain.Stamps{}
+	h.stratCtx.trigger = timerStamps()
 	h.timer.OnTimer(&h.stratCtx, h.stratCtx.clock())
+	h.stratCtx.trigger = domain.Stamps{}
 	h.timersDone.Add(1)
 	return nil
+}
+
+// timerStamps are the trigger of a timer callback: an order it places is
+// timed from the timer's firing, as a book's order is from the book.
+func timerStamps() domain.Stamps {
+	now := domain.Mono()
+	return domain.Stamps{Received: now, Decoded: now}
 }
 
 // recoverDriven turns a panic of a driven strategy into ErrPanicked, and
