@@ -93,6 +93,9 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
+// closeWait bounds how long Run waits for its sessions to close.
+const closeWait = 2 * time.Second
+
 // Run draws the TUI and blocks until the operator quits or ctx is canceled,
 // then closes the session it holds. It returns nil in both cases, ErrNoDialer
 // when opts.Dial is nil, and otherwise the error that stopped the terminal
@@ -116,7 +119,16 @@ func Run(ctx context.Context, opts Options) error {
 	opts.Logger.Info("tui start")
 	m := newModel(ctx, opts)
 	_, err := tea.NewProgram(m, progOpts...).Run()
-	m.open.closeAll(opts.Logger) // the live session, and any dial that finished too late
+	// The live session, and any dial that finished too late. A daemon too
+	// busy to answer the close must not keep the operator's terminal: the
+	// wait is bounded, and the process exits with the sockets.
+	closed := make(chan struct{})
+	go func() { defer close(closed); m.open.closeAll(opts.Logger) }()
+	select {
+	case <-closed:
+	case <-time.After(closeWait):
+		opts.Logger.Warn("tui: the sessions did not close in time; leaving them", "wait", closeWait)
+	}
 	if err != nil && errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
 		err = nil // canceled by the caller: a normal way to stop
 	}
