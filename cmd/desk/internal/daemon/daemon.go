@@ -380,7 +380,7 @@ func (d *Daemon) run(ctx context.Context) error {
 	select {
 	case <-srv.Ready():
 		log.Info("daemon ready", "socket", d.opts.Paths.Socket, "state", d.opts.Paths.StateDir,
-			"strategies", len(w.hosts), "venues", len(w.venues))
+			"strategies", len(w.strategies), "on_goroutines", len(w.hosts), "venues", len(w.venues))
 		close(d.ready)
 		if d.opts.Ready != nil {
 			close(d.opts.Ready)
