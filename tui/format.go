@@ -152,8 +152,6 @@ func sortOrdersNewestFirst(orders []*protocol.Order, at func(*protocol.Order) st
 	})
 }
 
-func sortStrings(s []string) { slices.Sort(s) }
-
 // sparkBlocks draw a sparkline, lowest to highest.
 var sparkBlocks = []rune("▁▂▃▄▅▆▇█")
 

@@ -41,7 +41,6 @@ const (
 	statusInfo statusKind = iota
 	statusOK
 	statusError
-	statusConfirm
 )
 
 // statusLine is the one line that answers the operator's last key.
@@ -457,8 +456,6 @@ func (m model) statusView() string {
 		return m.styles.StatusOK.Render(m.status.text)
 	case statusError:
 		return m.styles.StatusError.Render(m.status.text)
-	case statusConfirm:
-		return m.styles.Confirm.Render(m.status.text)
 	}
 	return m.styles.StatusInfo.Render(m.status.text)
 }

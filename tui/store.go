@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -39,9 +40,7 @@ type store struct {
 	orders map[string]*protocol.Order // by client order id
 	// orderRows are the orders formatted for the blotter, by client
 	// order id: a push re-formats only the orders it changed.
-	orderRows    map[string]row
-	ordersGen    uint64 // moves whenever orders change
-	ordersSynced bool   // the stream's first (reset) push arrived
+	orderRows map[string]row
 
 	alerts   []alertLine // oldest first, alertsKept at most
 	alertSeq uint64      // numbers the alerts as they arrive
@@ -133,7 +132,6 @@ func (s *store) applyOrders(u *protocol.OrdersUpdate) {
 	if u.Reset {
 		clear(s.orders)
 		clear(s.orderRows)
-		s.ordersSynced = true
 	}
 	for i := range u.Orders {
 		o := u.Orders[i]
@@ -145,7 +143,6 @@ func (s *store) applyOrders(u *protocol.OrdersUpdate) {
 		delete(s.orderRows, id)
 	}
 	s.trimFinished()
-	s.ordersGen++
 }
 
 // trimFinished keeps the finishedKept most recently updated finished
@@ -245,7 +242,7 @@ func (s *store) limitKeys() []string {
 			add(u.Key)
 		}
 	}
-	sortStrings(keys)
+	slices.Sort(keys)
 	return keys
 }
 

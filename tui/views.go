@@ -25,8 +25,6 @@ type views struct {
 	showAlerts  bool // audit: the alert history instead of the audit trail
 	workingOnly bool // orders: only working orders
 
-	ordersGen uint64 // the store's ordersGen the orders rows were built from
-
 	width, height int
 }
 
@@ -167,8 +165,8 @@ func (m model) rebuild() model {
 	return m
 }
 
-// rebuildOrders formats the blotter (or the open detail's orders) when
-// the orders changed since they were last formatted.
+// rebuildOrders lays out the blotter (or the open detail's orders) again;
+// only the orders changed since are formatted anew (store.orderRows).
 func (m model) rebuildOrders() model {
 	v := &m.views
 	switch {
@@ -176,10 +174,7 @@ func (m model) rebuildOrders() model {
 		v.orders = v.orders.setRows(orderRows(m.data, "", v.workingOnly))
 	case m.tab == tabStrategies && v.detail != "":
 		v.detailOrders = v.detailOrders.setRows(orderRows(m.data, v.detail, false))
-	default:
-		return m
 	}
-	v.ordersGen = m.data.ordersGen
 	return m
 }
 
