@@ -2,6 +2,8 @@ package engine
 
 import (
 	"context"
+	"runtime"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -120,6 +122,75 @@ func BenchmarkKill1000(b *testing.B) {
 	}
 	b.ReportMetric(float64(worst.Microseconds()), "worst-us")
 }
+
+// BenchmarkKill1000Queued measures a firm kill with 1,000 working orders
+// as an operator gets it: through the command queue of a running engine,
+// from the call of Kill to its answer, which comes once the status that
+// shows it is built (journal commits are instant here). The engine's
+// view, publisher and Run loop all run; the orders are set up through
+// the engine's own queues before each kill.
+func BenchmarkKill1000Queued(b *testing.B) {
+	v := &atomicCancelVenue{}
+	f := newFixtureQueue(b, v, &nopJournal{}, nopHost{}, risk.Limits{}, 2048)
+	f.quote()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); f.eng.Run(ctx) }()
+	b.Cleanup(func() { cancel(); <-done })
+	ids := make([]domain.OrderID, 1000)
+	var worst time.Duration
+	for b.Loop() {
+		b.StopTimer()
+		if _, err := f.eng.SetState(ctx, risk.FirmNode, domain.Active, "bench", ""); err != nil {
+			b.Fatal(err)
+		}
+		for k := range ids {
+			in := f.intent(1)
+			in.Price -= domain.Price(k % 50)
+			ids[k] = in.ID
+			if err := f.eng.Submit(&in); err != nil {
+				b.Fatal(err)
+			}
+			f.eng.reports <- domain.ExecReport{Kind: domain.ExecAck, OrderID: in.ID, VenueOrderID: uint64(in.ID)}
+		}
+		drain(ctx, b, f.eng)
+		before := v.cancels.Load()
+		b.StartTimer()
+		start := time.Now()
+		res, err := f.eng.Kill(ctx, risk.FirmNode, "bench", "")
+		elapsed := time.Since(start)
+		b.StopTimer()
+		if err != nil || res.Canceled != 1000 || v.cancels.Load()-before != 1000 {
+			b.Fatalf("kill: %+v %v; venue got %d cancels", res, err, v.cancels.Load()-before)
+		}
+		worst = max(worst, elapsed)
+		for _, id := range ids {
+			f.eng.reports <- domain.ExecReport{Kind: domain.ExecCanceled, OrderID: id}
+		}
+		drain(ctx, b, f.eng)
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(worst.Microseconds()), "worst-us")
+}
+
+// drain returns once e has applied every intent and report queued: a
+// command jumps those queues, so Sync alone would not wait for them.
+func drain(ctx context.Context, tb testing.TB, e *Engine) {
+	for len(e.intents) > 0 || len(e.reports) > 0 {
+		runtime.Gosched()
+	}
+	if err := e.Sync(ctx); err != nil { // the last one taken is applied
+		tb.Fatal(err)
+	}
+}
+
+// atomicCancelVenue counts cancels; the count is read off the engine
+// goroutine.
+type atomicCancelVenue struct{ cancels atomic.Int64 }
+
+func (v *atomicCancelVenue) Submit(*domain.Order) error                            { return nil }
+func (v *atomicCancelVenue) Cancel(*domain.Order) error                            { v.cancels.Add(1); return nil }
+func (v *atomicCancelVenue) Replace(*domain.Order, domain.Price, domain.Qty) error { return nil }
 
 // BenchmarkOrdersPage measures one query's page of 1,000 orders out of
 // 5,000 kept: the copy under the view's lock (rendering is core/wire's).

@@ -54,6 +54,9 @@ type reply struct {
 	err   error
 	seq   uint64 // the journal sequence of the command's last record; 0 when it journaled none
 	view  uint64 // the view version that shows the command's effect; 0 when none
+	// status is the capture whose snapshot shows the command: the
+	// latest when it answered.
+	status uint64
 }
 
 // do queues c ahead of all market data, waits for the engine's answer, and
@@ -79,6 +82,11 @@ func (e *Engine) do(ctx context.Context, c *command) (any, time.Duration, error)
 	case <-ctx.Done():
 		return nil, 0, fmt.Errorf("engine: await command: %w", ctx.Err())
 	}
+	// The answer is followed by a status read: it must show the command.
+	// The snapshot is built while the journal commits.
+	if err := e.pub.wait(ctx, r.status); err != nil {
+		return r.value, 0, err
+	}
 	if r.err != nil || r.seq == 0 {
 		return r.value, 0, r.err
 	}
@@ -88,10 +96,15 @@ func (e *Engine) do(ctx context.Context, c *command) (any, time.Duration, error)
 	}
 	wait := time.Since(start)
 	// The answer is followed by queries (the audit trail, the orders):
-	// they must show the command. The view is a hand-over behind at most,
-	// and has long caught up by the time the commit is done.
-	if err := e.view.waitApplied(ctx, r.view); err != nil {
-		return r.value, wait, err
+	// they must show the command. Each query waits for the view version
+	// of the status it follows (viewCaughtUp), and the status waited for
+	// above is the command's; only a command that published none waits
+	// here. A kill's 1,000 changed orders take the view a while to apply:
+	// the operator's answer does not wait for them, the next query does.
+	if s := e.status.Load(); s == nil || s.viewVersion < r.view {
+		if err := e.view.waitApplied(ctx, r.view); err != nil {
+			return r.value, wait, err
+		}
 	}
 	return r.value, wait, nil
 }
@@ -296,18 +309,27 @@ func (e *Engine) command(c *command) {
 			e.alert("info", "", fmt.Sprintf("market data for %s on %s resumed", sym, e.venueName(c.venue)))
 		}
 	}
+	// The answer goes first; the view gets the command's changes right
+	// after it (a kill's are a thousand orders to copy). The asker waits
+	// for the status that shows the command, and a query after it for the
+	// view version that status names.
 	if e.lastSeq != seq {
 		r.seq = e.lastSeq
-		e.handView()
 		r.view = e.viewVersion()
 	}
 	if c.reply != nil {
+		r.status = e.pub.seq
 		c.reply <- r
-		// The asker and the view (which must show the change before the
-		// answer is given) are runnable now. Under a backlog the engine
-		// never blocks, and on a machine whose cores are all busy they
-		// would wait for the scheduler's preemption, 10 ms and more: let
-		// them run now. Commands are rare; this costs nothing otherwise.
+	}
+	if e.lastSeq != seq {
+		e.handView()
+	}
+	if c.reply != nil {
+		// The asker, the publisher and the view are runnable now. Under a
+		// backlog the engine never blocks, and on a machine whose cores
+		// are all busy they would wait for the scheduler's preemption,
+		// 10 ms and more: let them run now. Commands are rare; this costs
+		// nothing otherwise.
 		runtime.Gosched()
 	}
 }

@@ -195,8 +195,10 @@ type Engine struct {
 	status  atomic.Pointer[Snapshot]
 	limits  atomic.Pointer[Limits] // every node's limits, republished on each change
 	retry   []domain.OrderID       // cancels a full venue queue refused, retried each snapshot tick
-	// plan is the fixed shape of the snapshots publish builds.
+	// plan is the fixed shape of the snapshots publish builds; pub
+	// builds them off the engine goroutine (publish.go).
 	plan snapPlan
+	pub  *publisher
 	// cancelAfterReplace holds orders to cancel as soon as the venue
 	// answers their pending replace (a kill or breaker met them mid-replace).
 	cancelAfterReplace []domain.OrderID
@@ -379,6 +381,7 @@ func New(opts Options) (*Engine, error) {
 	})
 	e.view = newView(names, opts.KeepOrders)
 	e.plan = newSnapPlan(e.strats, opts.Risk)
+	e.pub = newPublisher()
 	e.delta = &viewDelta{}
 	e.publishLimits()
 	e.publish()
@@ -462,6 +465,14 @@ func (e *Engine) Run(ctx context.Context) error {
 		<-viewDone
 		e.viewLive = false
 		e.handView()
+	}()
+	stopPub, pubDone := make(chan struct{}), make(chan struct{})
+	e.pub.live = true
+	go func() { defer close(pubDone); e.runPublisher(stopPub) }()
+	defer func() { // before the view stops: the last status it waits on is stored
+		close(stopPub)
+		<-pubDone
+		e.pub.live = false
 	}()
 	e.latency.since = domain.Mono() // trading starts now: what waited for it is not the hot path
 	e.runCtx = ctx

@@ -25,6 +25,9 @@ type latency struct {
 	// mcur and mlast are the same for a window of a minute.
 	mcur, mlast [numStages]*hdrhistogram.Histogram
 	mstart      int64
+	// lastSum and mlastSum summarise last and mlast, worked out once
+	// when each window ends rather than at every publication.
+	lastSum, mlastSum [numStages]LatencyWindow
 	// since is when trading started (Run), on the clock of the stamps
 	// (domain.Mono): samples that began before it (books the venues
 	// published while desk reconciled, queued for the engine) are not
@@ -72,8 +75,9 @@ func (l *latency) rotate(now int64) bool {
 	if now-l.mstart >= minuteWindow {
 		l.mstart = now
 		l.mcur, l.mlast = l.mlast, l.mcur
-		for _, h := range l.mcur {
+		for i, h := range l.mcur {
 			h.Reset()
+			l.mlastSum[i] = summary(l.mlast[i])
 		}
 	}
 	if now-l.start < l.window {
@@ -81,8 +85,9 @@ func (l *latency) rotate(now int64) bool {
 	}
 	l.start = now
 	l.cur, l.last = l.last, l.cur
-	for _, h := range l.cur {
+	for i, h := range l.cur {
 		h.Reset()
+		l.lastSum[i] = summary(l.last[i])
 	}
 	return true
 }
@@ -142,39 +147,35 @@ type LatencyWindow struct {
 	P50, P99, P999, Max int64
 }
 
-// snapshot summarises every stage that has samples, in hot-path order.
-// The maximum is taken as the 100th percentile, which is the same value
-// as the histogram's Max but found without walking every bucket
-// (TestLatencyMaxIsQ100).
-func (l *latency) snapshot() []StageLatency {
-	n := 0
-	for _, h := range l.h {
-		if h.TotalCount() > 0 {
-			n++
-		}
-	}
-	out := make([]StageLatency, 0, n)
+// appendSnapshot appends a summary of every stage that has samples to
+// dst, in hot-path order. The complete windows' summaries were worked out
+// when they ended; the since-start figures take one walk of each
+// histogram for all four quantiles. The maximum is the 100th percentile,
+// the same value as the histogram's Max found without walking every
+// bucket (TestLatencyMaxIsQ100).
+func (l *latency) appendSnapshot(dst []StageLatency) []StageLatency {
 	for i, h := range l.h {
 		if h.TotalCount() == 0 {
 			continue
 		}
-		sl := StageLatency{
-			Stage: Stage(i), Count: h.TotalCount(),
-			P50: h.ValueAtQuantile(50), P99: h.ValueAtQuantile(99), P999: h.ValueAtQuantile(99.9), Max: h.ValueAtQuantile(100),
-		}
-		sl.Recent, sl.Minute = summary(l.last[i]), summary(l.mlast[i])
-		out = append(out, sl)
+		w := summary(h)
+		dst = append(dst, StageLatency{Stage: Stage(i), Count: w.Count, P50: w.P50, P99: w.P99, P999: w.P999, Max: w.Max,
+			Recent: l.lastSum[i], Minute: l.mlastSum[i]})
 	}
-	return out
+	return dst
 }
+
+// summaryQuantiles are the percentiles a LatencyWindow holds, in its
+// order; ValueAtPercentilesSlice finds them in one walk.
+var summaryQuantiles = []float64{50, 99, 99.9, 100}
 
 // summary is a window's figures; zero when nothing was recorded in it.
 func summary(w *hdrhistogram.Histogram) LatencyWindow {
 	if w.TotalCount() == 0 {
 		return LatencyWindow{}
 	}
-	return LatencyWindow{Count: w.TotalCount(),
-		P50: w.ValueAtQuantile(50), P99: w.ValueAtQuantile(99), P999: w.ValueAtQuantile(99.9), Max: w.ValueAtQuantile(100)}
+	q := w.ValueAtPercentilesSlice(summaryQuantiles)
+	return LatencyWindow{Count: w.TotalCount(), P50: q[0], P99: q[1], P999: q[2], Max: q[3]}
 }
 
 // tickBuckets is the size of a tickLatency histogram: values below 16 ns

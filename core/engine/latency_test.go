@@ -17,25 +17,25 @@ func TestLatencyRecentWindow(t *testing.T) {
 	l := newLatency(w)
 	l.rotate(1) // the first window starts
 	l.record(StageInbox, 10, 1_010)
-	if got := l.snapshot(); len(got) != 1 || got[0].Recent.Count != 0 {
+	if got := l.appendSnapshot(nil); len(got) != 1 || got[0].Recent.Count != 0 {
 		t.Fatalf("before the first window ends: %+v, want since-start only", got)
 	}
 	l.rotate(1 + w/2)
-	if got := l.snapshot(); got[0].Recent.Count != 0 {
+	if got := l.appendSnapshot(nil); got[0].Recent.Count != 0 {
 		t.Fatalf("rotated before the window was due: %+v", got[0].Recent)
 	}
 	l.rotate(1 + w)
 	l.record(StageInbox, 10, 5_010) // in the next window
-	got := l.snapshot()[0]
+	got := l.appendSnapshot(nil)[0]
 	if got.Count != 2 || got.Recent.Count != 1 || got.Recent.Max < 990 || got.Recent.Max > 1_010 || l.window != 1e9 {
 		t.Fatalf("after the first window: %+v recent %+v; want 2 since start, 1 recent of 1000ns", got, got.Recent)
 	}
 	l.rotate(1 + 2*w)
-	if r := l.snapshot()[0].Recent; r.Count != 1 || r.Max < 4_990 {
+	if r := l.appendSnapshot(nil)[0].Recent; r.Count != 1 || r.Max < 4_990 {
 		t.Fatalf("after the second window: %+v, want the 5000ns sample alone", r)
 	}
 	l.rotate(1 + 3*w) // an empty window
-	if r := l.snapshot()[0].Recent; r.Count != 0 {
+	if r := l.appendSnapshot(nil)[0].Recent; r.Count != 0 {
 		t.Fatalf("after an empty window: %+v, want none", r)
 	}
 }
@@ -108,17 +108,17 @@ func TestLatencyMinuteWindow(t *testing.T) {
 	for k := int64(1); k < 6; k++ {
 		l.rotate(1 + k*w)
 	}
-	if m := l.snapshot()[0].Minute; m.Count != 0 {
+	if m := l.appendSnapshot(nil)[0].Minute; m.Count != 0 {
 		t.Fatalf("a minute not yet over: %+v", m)
 	}
 	l.record(StageRisk, 10, 3_010)
 	l.rotate(1 + 6*w) // the minute ends
-	got := l.snapshot()[0]
+	got := l.appendSnapshot(nil)[0]
 	if got.Minute.Count != 2 || got.Minute.Max < 2_990 || got.Recent.Count != 1 {
 		t.Fatalf("after the minute: minute %+v recent %+v; want both samples in the minute, the last in the recent window", got.Minute, got.Recent)
 	}
 	l.rotate(1 + 12*w)
-	if m := l.snapshot()[0].Minute; m.Count != 0 {
+	if m := l.appendSnapshot(nil)[0].Minute; m.Count != 0 {
 		t.Fatalf("an empty minute: %+v", m)
 	}
 }
@@ -130,7 +130,7 @@ func TestLatencyStartsWithTrading(t *testing.T) {
 	l.since = 5_000
 	l.record(StageInbox, 1_000, 900_000) // received before trading started
 	l.record(StageInbox, 6_000, 7_000)
-	got := l.snapshot()
+	got := l.appendSnapshot(nil)
 	if len(got) != 1 || got[0].Count != 1 || got[0].Max > 1_010 {
 		t.Fatalf("%+v, want the one sample after the start", got)
 	}
@@ -141,7 +141,7 @@ func TestReplaceIsTimed(t *testing.T) {
 	f := newFixture(t, nopVenue{}, &nopJournal{}, nopHost{}, risk.Limits{})
 	f.quote()
 	count := func() int64 {
-		for _, l := range f.eng.latency.snapshot() {
+		for _, l := range f.eng.latency.appendSnapshot(nil) {
 			if l.Stage == StageTickToOrder {
 				return l.Count
 			}

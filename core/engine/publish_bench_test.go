@@ -11,15 +11,31 @@ import (
 	"github.com/desk-trading/desk/risk"
 )
 
-// BenchmarkPublish measures one status publication on the engine
-// goroutine, for the varied state of the rendering scenario (three
-// strategies in two books, three positions, tripped breakers, latency).
+// BenchmarkPublish measures one status publication, for the varied state
+// of the rendering scenario (three strategies in two books, three
+// positions, tripped breakers, latency): see benchPublish.
 func BenchmarkPublish(b *testing.B) {
-	s := newScenario(b)
-	b.ReportAllocs()
-	for b.Loop() {
-		s.eng.publish()
-	}
+	benchPublish(b, newScenario(b).eng)
+}
+
+// benchPublish measures e's publication in its two halves: capture, the
+// engine goroutine's share, and build, the publisher goroutine's.
+func benchPublish(b *testing.B, e *Engine) {
+	b.Run("capture", func(b *testing.B) {
+		f := e.pub.frame()
+		b.ReportAllocs()
+		for b.Loop() {
+			e.capture(f)
+		}
+	})
+	b.Run("build", func(b *testing.B) {
+		f := e.pub.frame()
+		e.capture(f)
+		b.ReportAllocs()
+		for b.Loop() {
+			e.plan.build(f, e.opts.Instruments)
+		}
+	})
 }
 
 // BenchmarkPublish500 measures one publication with 500 strategies in 10
@@ -67,8 +83,5 @@ func BenchmarkPublish500(b *testing.B) {
 		}
 	}
 	e.handView()
-	b.ReportAllocs()
-	for b.Loop() {
-		e.publish()
-	}
+	benchPublish(b, e)
 }

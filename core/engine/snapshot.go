@@ -144,8 +144,7 @@ type snapPlan struct {
 	bookOf []int   // book index by snapshot index
 	books  []string
 	nodes  []*risk.Node // by book index; nil when not in the tree
-	counts []int        // scratch: positions per strategy, reused by publish
-	uses   int          // limit uses in the last snapshot: the next one's first guess
+	counts []int        // scratch: positions per strategy, reused by capture
 }
 
 func newSnapPlan(strats []*strategy, tree *risk.Tree) snapPlan {
@@ -177,129 +176,6 @@ func (p *snapPlan) at(id domain.StrategyID) int {
 		return int(p.index[id])
 	}
 	return -1
-}
-
-// publish builds a fresh Snapshot and makes it the one readers see. It runs
-// at most SnapshotInterval apart plus after operator commands, so its
-// allocations stay off the per-event path. It reads the engine's state and
-// copies it; it formats nothing and sorts nothing.
-//
-// The snapshot records the view version that shows what it counts, and
-// queries wait for it (see Orders). A command's publication does not hand
-// the view its changes itself: the command does, right after (command),
-// and the tick does before it publishes.
-func (e *Engine) publish() {
-	p := &e.plan
-	s := &Snapshot{Time: time.Unix(0, e.now), LatencyWindow: time.Duration(e.latency.window), UncleanStart: e.opts.UncleanStart}
-	if e.now == 0 {
-		s.Time = e.clock()
-	}
-	uses := make([]risk.LimitUse, 0, p.uses)
-	strats := make([]StrategySnapshot, len(p.strats))
-	for k, st := range p.strats {
-		strats[k] = StrategySnapshot{ID: st.ID, Name: st.Name, Kind: st.Kind, Book: st.Book,
-			NodeSnapshot: NodeSnapshot{State: st.node.Effective(), Breakers: st.node.Trips(),
-				Totals: Totals{OrdersSent: st.ordersSent, Fills: st.fills}},
-			Denials: st.denials, LastDenial: st.lastDenial, LastDenialAt: st.lastDenialAt,
-			LastOrder: st.lastOrder, TickToOrderP99: st.tick.p99}
-		uses = e.nodeDetail(&strats[k].NodeSnapshot, st.node, uses)
-	}
-	e.oms.Working(func(o *domain.Order) bool {
-		if k := p.at(o.Strategy); k >= 0 {
-			strats[k].Totals.OpenOrders++
-		}
-		return true
-	})
-	// Positions: count, then fill one backing array.
-	clear(p.counts)
-	total := 0
-	e.risk.Positions(func(sid domain.StrategyID, i domain.InstrumentID, _ *domain.Position) bool {
-		if k := p.at(sid); k >= 0 && int(i) < len(e.opts.Instruments) {
-			p.counts[k]++
-			total++
-		}
-		return true
-	})
-	backing := make([]PositionSnapshot, total)
-	off := 0
-	for k := range strats {
-		strats[k].Positions = backing[off : off : off+p.counts[k]]
-		off += p.counts[k]
-	}
-	e.risk.Positions(func(sid domain.StrategyID, i domain.InstrumentID, pos *domain.Position) bool {
-		k := p.at(sid)
-		if k < 0 || int(i) >= len(e.opts.Instruments) {
-			return true
-		}
-		ps := PositionSnapshot{Instrument: i, Position: *pos}
-		ps.Mark, _ = e.risk.Mark(i)
-		if ps.Mark > 0 {
-			ps.Unrealized = pos.Unrealized(ps.Mark, &e.opts.Instruments[i])
-		}
-		t := &strats[k].Totals
-		t.Realized = domain.AddMoney(t.Realized, pos.Realized)
-		t.Unrealized = domain.AddMoney(t.Unrealized, ps.Unrealized)
-		strats[k].Positions = append(strats[k].Positions, ps)
-		return true
-	})
-
-	books := make([]BookSnapshot, len(p.books))
-	for b, id := range p.books {
-		books[b].ID = id
-		if n := p.nodes[b]; n != nil {
-			books[b].InTree, books[b].State, books[b].Breakers = true, n.Effective(), n.Trips()
-			uses = e.nodeDetail(&books[b].NodeSnapshot, n, uses)
-		}
-	}
-	f := e.risk.Firm()
-	s.Firm = NodeSnapshot{State: f.Effective(), Breakers: f.Trips()}
-	uses = e.nodeDetail(&s.Firm, f, uses)
-	p.uses = len(uses)
-	for k := range strats {
-		books[p.bookOf[k]].Totals.add(&strats[k].Totals)
-		s.Firm.Totals.add(&strats[k].Totals)
-	}
-	s.Strategies, s.Books = strats, books
-	s.Venues = make([]VenueSnapshot, 0, len(e.venueNames))
-	for id, name := range e.venueNames {
-		if name != "" {
-			vs := VenueSnapshot{ID: domain.VenueID(id), Name: name, Connected: e.router.Connected(domain.VenueID(id)), Execution: e.executions[id]}
-			vs.RateUse = e.observeRates(domain.VenueID(id))
-			if u := e.router.BudgetUse(domain.VenueID(id), e.now); u.Limits != (router.Limits{}) {
-				vs.Budget = &u
-			}
-			if id < len(e.feeds) && e.feeds[id] != nil {
-				f := e.feeds[id].FeedStats()
-				vs.Feed = &f
-			}
-			a := &e.accounts[id]
-			vs.Reconciling, vs.Reconciled, vs.External, vs.Balances = a.reconciling, a.reconciled, a.external, a.balances
-			s.Venues = append(s.Venues, vs)
-		}
-	}
-	s.Latency = e.latency.snapshot()
-	if e.opts.JournalHealth != nil {
-		s.Journal = e.opts.JournalHealth()
-	}
-	s.viewVersion = e.viewVersion()
-	e.status.Store(s)
-}
-
-// nodeDetail fills ns's Changed, Trips and Use from n. The uses are
-// appended to uses, which it returns: one backing array for the whole
-// snapshot, each node's Use a full slice expression of its part (an
-// append that moves the array leaves the parts already taken intact).
-func (e *Engine) nodeDetail(ns *NodeSnapshot, n *risk.Node, uses []risk.LimitUse) []risk.LimitUse {
-	ns.Changed, _ = n.Changed()
-	if len(ns.Breakers) > 0 {
-		ns.Trips = n.TripRecords(make([]risk.TripRecord, 0, len(ns.Breakers)))
-	}
-	from := len(uses)
-	uses = e.risk.Use(n, e.now, uses)
-	if len(uses) > from {
-		ns.Use = uses[from:len(uses):len(uses)]
-	}
-	return uses
 }
 
 func (e *Engine) strategyName(id domain.StrategyID) string {
