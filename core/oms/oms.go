@@ -100,7 +100,7 @@ func (m *OMS) Create(in *domain.Intent, now int64) (*domain.Order, error) {
 		return nil, err
 	}
 	m.evict()
-	_, sl := m.orders.add(in.ID, false)
+	_, sl := m.orders.add(in.ID, in.Strategy, false)
 	sl.o = domain.Order{
 		ID:         in.ID,
 		Strategy:   in.Strategy,
@@ -156,9 +156,25 @@ func (m *OMS) Get(id domain.OrderID) (*domain.Order, bool) {
 // fn may change the order it is given through the OMS (CancelRequested, for
 // a kill switch; even Apply), but must not create orders or change others.
 func (m *OMS) Working(fn func(o *domain.Order) bool) {
-	for i := m.orders.live.head; i != none; {
+	m.walk(m.orders.live.head, byAge, fn)
+}
+
+// WorkingOf calls fn for each working order of strategy s, as Working
+// would for those among its orders, in creation order until fn returns
+// false: it visits only s's live orders, not every order. It does not
+// allocate. fn may do what Working's may.
+func (m *OMS) WorkingOf(s domain.StrategyID, fn func(o *domain.Order) bool) {
+	if int(s) < len(m.orders.strategies) {
+		m.walk(m.orders.strategies[s].head, byStrategy, fn)
+	}
+}
+
+// walk calls fn for each working order on the list from slot i linked by
+// k, until fn returns false.
+func (m *OMS) walk(i int32, k linkKind, fn func(o *domain.Order) bool) {
+	for i != none {
 		sl := m.orders.at(i)
-		next := sl.next // o may leave the live list inside fn
+		next := sl.link(k).next // o may leave the list inside fn
 		if sl.o.State.Working() && !fn(&sl.o) {
 			return
 		}

@@ -21,12 +21,13 @@ import (
 func (m *OMS) Restore(o *domain.Order) {
 	i, sl, ok := m.orders.find(o.ID)
 	if ok {
+		m.orders.setStrategy(i, o.Strategy)
 		m.orders.setEnded(i, o.State.Terminal())
 	} else {
 		// Evict first, so the order being restored is never the one
 		// evicted.
 		m.evict()
-		_, sl = m.orders.add(o.ID, o.State.Terminal())
+		_, sl = m.orders.add(o.ID, o.Strategy, o.State.Terminal())
 	}
 	sl.o = *o
 	sl.prior = domain.StateOpen
