@@ -25,8 +25,45 @@ type DrivenHost interface {
 	DeliverBookNow(b *domain.BookUpdate) error
 	// TimerNow runs its timer callback when due at wall time now.
 	TimerNow(now time.Time) error
+	// Unbind stops it reading the engine's records in place (see
+	// Ledger), for a move to a goroutine of its own: it takes copies of
+	// them now, on the engine goroutine, and keeps them from its events
+	// from then on. A host that reads nothing in place does nothing.
+	Unbind()
 	// Run moves it to a goroutine of its own, until ctx ends.
 	Run(ctx context.Context) error
+}
+
+// StrategyLedger is one strategy's positions and working orders as the
+// engine holds them: the one record of them, which a driven strategy's
+// host reads in place (strategy.Host.Bind) rather than keeping copies
+// from its events. Its methods read the engine's state unguarded: call
+// them only on the engine goroutine, which is where a driven strategy's
+// callbacks run.
+type StrategyLedger struct {
+	e  *Engine
+	id domain.StrategyID
+}
+
+// Ledger returns strategy id's ledger, for the host of a Driven slot.
+func (e *Engine) Ledger(id domain.StrategyID) *StrategyLedger {
+	return &StrategyLedger{e: e, id: id}
+}
+
+// Position returns the strategy's net position in instrument i, with
+// every fill booked so far; zero when it never traded i.
+func (l *StrategyLedger) Position(i domain.InstrumentID) domain.Qty {
+	if p := l.e.risk.Position(l.id, i); p != nil {
+		return p.Qty
+	}
+	return 0
+}
+
+// WorkingOrders calls fn for each of the strategy's working orders,
+// oldest first, until fn returns false. The orders are the OMS's own: fn
+// must not change them.
+func (l *StrategyLedger) WorkingOrders(fn func(o *domain.Order) bool) {
+	l.e.oms.WorkingOf(l.id, fn)
 }
 
 // DefaultStrategyBudget is how long one delivery to a driven strategy may
@@ -168,6 +205,7 @@ func (e *Engine) moveToGoroutine(st *strategy, took time.Duration) {
 	st.driven.Store(false)
 	e.alert("warning", st.Name, fmt.Sprintf("strategy %s took %s, over its %s budget on the engine %d times in a second: moved to a goroutine of its own",
 		st.Name, took.Round(time.Microsecond), e.opts.StrategyBudget, overrunsToMove))
+	st.host.Unbind() // its goroutine must not read the engine's records
 	ctx := e.runCtx
 	e.hostsWG.Go(func() {
 		if err := st.host.Run(ctx); err != nil && ctx.Err() == nil {

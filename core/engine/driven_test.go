@@ -17,9 +17,11 @@ import (
 )
 
 // quoter buys one lot at the bid on every book; on the book numbered
-// panicAt it panics, and on those from slowFrom on it takes slow.
+// panicAt it panics, and on those from slowFrom on it takes slow. open is
+// the count of its working orders it saw on its last book.
 type quoter struct {
 	books    atomic.Int64
+	open     atomic.Int64
 	panicAt  int64
 	slowFrom int64
 	slow     time.Duration
@@ -34,6 +36,7 @@ func (q *quoter) OnBook(ctx *strategy.Context, b *domain.BookUpdate) {
 	if q.slowFrom > 0 && n >= q.slowFrom {
 		time.Sleep(q.slow)
 	}
+	q.open.Store(int64(ctx.OpenOrderCount(b.Instrument)))
 	if bid, ok := b.BestBid(); ok {
 		ctx.Buy(b.Instrument, 1, bid.Price)
 	}
@@ -54,7 +57,8 @@ func (j *nopJournal) Append(ev *domain.Event) error             { ev.Seq = j.seq
 func (j *nopJournal) WaitDurable(context.Context, uint64) error { return nil }
 
 // drivenDesk is an engine with two driven strategies, "a" and "b", on one
-// instrument, each a quoter behind a real strategy.Host.
+// instrument, each a quoter behind a real strategy.Host that reads the
+// engine's ledger in place, as the daemon wires them.
 type drivenDesk struct {
 	eng    *engine.Engine
 	venue  *countingVenue
@@ -79,6 +83,7 @@ func newDrivenDesk(t *testing.T, qa, qb *quoter, budget time.Duration) *drivenDe
 	}
 	d := &drivenDesk{venue: &countingVenue{}, q: [2]*quoter{qa, qb}, alerts: make(chan engine.Alert, 64)}
 	var slots []engine.StrategySlot
+	var hosts []*strategy.Host
 	for id, q := range d.q {
 		sid := domain.StrategyID(id)
 		h, err := strategy.NewHost(strategy.HostOptions{ID: sid, Name: []string{"a", "b"}[id], Strategy: q, Instruments: insts,
@@ -91,6 +96,7 @@ func newDrivenDesk(t *testing.T, qa, qb *quoter, budget time.Duration) *drivenDe
 		}
 		slots = append(slots, engine.StrategySlot{ID: sid, Name: []string{"a", "b"}[id], Kind: "quoter", Book: "book", Host: h,
 			Instruments: []domain.InstrumentID{0}, Driven: true})
+		hosts = append(hosts, h)
 	}
 	d.eng, err = engine.New(engine.Options{Instruments: insts, Venues: []engine.VenueSlot{{ID: 0, Name: "sim", Venue: d.venue}},
 		Strategies: slots, Risk: tree, Journal: &nopJournal{}, Epoch: 1, StrategyBudget: budget, SnapshotInterval: 5 * time.Millisecond,
@@ -102,6 +108,9 @@ func newDrivenDesk(t *testing.T, qa, qb *quoter, budget time.Duration) *drivenDe
 		}})
 	if err != nil {
 		t.Fatal(err)
+	}
+	for id, h := range hosts {
+		h.Bind(d.eng.Ledger(domain.StrategyID(id)))
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -139,6 +148,13 @@ func TestDrivenStrategiesAnswerEachBookAtOnce(t *testing.T) {
 		desktest.Eventually(t, 5*time.Second, "both strategies' orders", func() bool { return d.venue.submits.Load() >= want })
 		if got := d.venue.submits.Load(); got != want {
 			t.Fatalf("after book %d: %d orders, want %d", seq, got, want)
+		}
+		// The venue answers nothing: every order it was sent is working,
+		// and the ledger the strategy reads shows each one.
+		for k, q := range d.q {
+			if got := q.open.Load(); got != int64(seq-1) {
+				t.Fatalf("book %d: strategy %d saw %d working orders, want %d", seq, k, got, seq-1)
+			}
 		}
 	}
 	desktest.Eventually(t, 5*time.Second, "the tick-to-order stage", func() bool {
@@ -215,4 +231,10 @@ func TestDrivenStrategyOverBudgetMovesToItsOwnGoroutine(t *testing.T) {
 	if s := d.strategyState(t, "a"); s != "active" {
 		t.Fatalf("a is %s after the move", s)
 	}
+	// Its copies, taken from the ledger when it moved and kept from its
+	// events since, hold every order it placed (none is answered).
+	desktest.Eventually(t, 5*time.Second, "a's copies", func() bool {
+		n := d.q[0].books.Load()
+		return d.q[0].open.Load() == n-1
+	})
 }

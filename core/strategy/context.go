@@ -10,14 +10,22 @@ import (
 )
 
 // Context is what a strategy sees of the desk and how it acts: its
-// instruments, the latest books it received, its positions (the engine's
-// ledger's, delivered with each fill), its working orders (tracked from its
-// own events), the clock, and the order
-// methods (Place, Cancel, Replace in orders.go).
+// instruments, the latest books it received, its positions and working
+// orders, the clock, and the order methods (Place, Cancel, Replace in
+// orders.go).
 //
-// A Context belongs to its strategy's goroutine: call its methods only from
-// inside the strategy's callbacks. Pointers it returns point into state the
-// Host updates between callbacks; they are valid until the callback
+// Positions and working orders come from one of two places. A strategy
+// its owner drives on the engine goroutine reads the engine's own records
+// (Host.Bind): what Position, OpenOrders and Order return is the engine's
+// state at that moment, which may be ahead of the event being delivered
+// (OnOrder of an ack for an order that has since filled). A strategy on a
+// goroutine of its own keeps copies: the ledger's position delivered with
+// each fill (and restored at start), and its working orders tracked from
+// its own events; they show the state as of the last event delivered.
+//
+// A Context belongs to its strategy's callbacks: call its methods only from
+// inside them. Pointers it returns point into state the Host or the
+// engine updates between callbacks; they are valid until the callback
 // returns.
 type Context struct {
 	id     domain.StrategyID
@@ -39,6 +47,9 @@ type Context struct {
 	books  []domain.BookUpdate
 	have   []bool
 
+	// ledger, when bound, is where positions and working orders are read;
+	// otherwise these copies hold them.
+	ledger    *ledgerView
 	positions []domain.Qty     // per instrument, the ledger's as of the last fill
 	open      [][]domain.Order // working orders per instrument, oldest first
 
@@ -157,13 +168,18 @@ func (c *Context) Mid(instrument domain.InstrumentID) (domain.Price, bool) {
 }
 
 // Position returns the strategy's net position in instrument, positive
-// long: the engine's ledger's, as of the last fill delivered (and as
-// restored at start).
+// long, zero for an instrument it does not trade: the engine's ledger's,
+// now when bound, otherwise as of the last fill delivered (and as restored
+// at start).
 func (c *Context) Position(instrument domain.InstrumentID) domain.Qty {
-	if i, ok := instrumentIndex(c.index, instrument); ok {
-		return c.positions[i]
+	i, ok := instrumentIndex(c.index, instrument)
+	switch {
+	case !ok:
+		return 0
+	case c.ledger != nil:
+		return c.ledger.l.Position(instrument)
 	}
-	return 0
+	return c.positions[i]
 }
 
 // addVenues extends the book copies for venues seen for the first time.

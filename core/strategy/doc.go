@@ -32,15 +32,18 @@
 // mailbox: one slot per (venue, instrument), so a lagging strategy sees the
 // newest book of each slot, once. Orders, fills and state changes queue in
 // a FIFO that is never dropped; before the strategy sees an order or a
-// fill, its Context's open orders and position are updated. On each
+// fill, its Context's open orders and position are updated (unless the
+// host is bound to the engine's Ledger, which the Context then reads
+// directly: see Host.Bind). On each
 // wake-up the strategy gets the queued events first, in order, then the
 // changed books in slot order (instrument by instrument as configured, then
 // venue by venue as first seen).
 //
 // Place returns the new order's id at once (HostOptions.NextID) and sends
 // the intent through HostOptions.Submit; the order is tracked as working
-// until the engine reports it terminal. Positions are the sum of the fills
-// the Host delivered since it started.
+// until the engine reports it terminal. Positions are the engine's
+// ledger's: delivered with each fill (and restored at start), or read from
+// the Ledger by a bound host.
 //
 // # Failure
 //

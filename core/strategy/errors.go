@@ -40,6 +40,10 @@ var (
 	// order, fill and state events queued faster than the strategy took them
 	// and the backlog reached HostOptions.MaxBacklog.
 	ErrBacklog = errors.New("strategy event backlog overflowed")
+	// ErrBound is returned by Host.Run, and passed to OnFailure, for a host
+	// still bound to a Ledger (Host.Bind): its goroutine would read the
+	// engine's state concurrently with the engine. Call Host.Unbind first.
+	ErrBound = errors.New("strategy host still bound to the engine's ledger")
 )
 
 // Context errors, returned by the order methods of Context.

@@ -95,6 +95,9 @@ type Host struct {
 
 	// lastTimer is when TimerNow last called OnTimer.
 	lastTimer time.Time
+	// seeded counts the events that were queued when Unbind seeded the
+	// Context's copies, which already reflect them (see mirror).
+	seeded int
 
 	// Consumer side, owned by the goroutine in Run.
 	batch []event
@@ -237,8 +240,8 @@ func (h *Host) OnOrder(o *domain.Order) { h.mb.putOrder(o) }
 
 // OnFill delivers a fill of one of the strategy's orders, like OnOrder,
 // with the strategy's position in the instrument after it, as the engine's
-// ledger has it: the Context shows that position rather than adding up
-// fills of its own.
+// ledger has it: unless bound to a Ledger (Bind), which it reads instead,
+// the Context shows that position rather than adding up fills of its own.
 func (h *Host) OnFill(f *domain.Fill, position domain.Qty) { h.mb.putFill(f, position) }
 
 // OnState tells the strategy its effective trading state changed. It takes
@@ -265,6 +268,8 @@ func (h *Host) Stats() Stats {
 // engine rebuilt it from the journal, so a restarted strategy knows what
 // it holds. The engine calls it before Run starts; afterwards it is
 // ignored, because the Context then belongs to the strategy's goroutine.
+// A host bound to a Ledger reads positions there, and Unbind seeds them
+// afresh.
 func (h *Host) OnRestore(i domain.InstrumentID, q domain.Qty) {
 	if h.ran.Load() {
 		h.log.Error("position restore after start ignored", "instrument", i)
@@ -279,7 +284,8 @@ func (h *Host) OnRestore(i domain.InstrumentID, q domain.Qty) {
 // until ctx is done or the strategy fails. Within one wake-up it delivers
 // the queued orders, fills and state changes first, in order, each after
 // updating the Context's positions and open orders, then the books that
-// changed, in slot order.
+// changed, in slot order. A host bound to a Ledger must be unbound first
+// (Unbind): Run returns ErrBound otherwise.
 //
 // Run returns nil when ctx is done. It returns an error, after calling
 // HostOptions.OnFailure once, when OnStart fails, when a callback panics
@@ -293,7 +299,13 @@ func (h *Host) Run(ctx context.Context) error {
 		return fmt.Errorf("strategy %s: %w", h.name, ErrAlreadyRun)
 	}
 	defer h.mb.close()
-	err := h.run(ctx)
+	var err error
+	if h.stratCtx.ledger != nil {
+		// Its goroutine must not read the engine's state.
+		err = ErrBound
+	} else {
+		err = h.run(ctx)
+	}
 	if err != nil {
 		err = fmt.Errorf("strategy %s: %w", h.name, err)
 		h.fail(err)
@@ -352,14 +364,27 @@ func (h *Host) deliver() error {
 	c.trigger = domain.Stamps{}
 	for k := range h.batch {
 		e := &h.batch[k]
+		mirror := h.mirror()
 		switch e.kind {
 		case evOrder:
-			c.applyOrder(&e.order)
+			switch {
+			case mirror:
+				c.applyOrder(&e.order)
+			case c.ledger != nil:
+				c.ledger.taken(e.order.ID)
+			case e.order.State.Terminal():
+				// Queued before Unbind: an order that ended is out
+				// of the seed already, unless the seed took it from
+				// those placed and not yet taken.
+				c.applyOrder(&e.order)
+			}
 			if h.orders != nil {
 				h.orders.OnOrder(c, &e.order)
 			}
 		case evFill:
-			c.setPosition(e.fill.Instrument, e.position)
+			if mirror {
+				c.setPosition(e.fill.Instrument, e.position)
+			}
 			if h.fills != nil {
 				h.fills.OnFill(c, &e.fill)
 			}
@@ -416,6 +441,11 @@ func (h *Host) fail(err error) {
 // then carries on from where the owner left it (it does not start the
 // strategy again). The owner must not call the driving methods
 // concurrently with each other or after Run.
+//
+// A driven host's callbacks run on the owner's goroutine, so its Context
+// can read the owner's own records of the strategy's positions and orders
+// rather than copies: the owner binds it to them (Bind) before Start, and
+// unbinds it (Unbind) just before Run.
 
 // Start calls the strategy's OnStart, for a host its owner drives. A
 // panic is returned as ErrPanicked; either error closes the mailbox.

@@ -28,8 +28,9 @@ type OrderSpec struct {
 
 // Place sends a new order and returns its id at once; the id comes from
 // HostOptions.NextID and the intent goes to HostOptions.Submit. The order
-// is among OpenOrders from then on, in state new, until the engine reports
-// it: a denial by risk arrives later through OnOrder as state rejected.
+// is among OpenOrders from then on, in state new until the engine reports
+// it (bound to a Ledger, in the engine's state once the engine has taken
+// it): a denial by risk arrives later through OnOrder as state rejected.
 //
 // Place fails without sending anything, and before an id is allocated,
 // when spec is not a valid order: ErrUnknownInstrument, or ErrBadOrder for
@@ -71,13 +72,18 @@ func (c *Context) Place(spec OrderSpec) (domain.OrderID, error) {
 	if err := c.submit(&c.intent); err != nil {
 		return 0, fmt.Errorf("place %s %s %s: %w", in.Symbol, spec.Side, in.FormatQty(spec.Qty), err)
 	}
-	c.open[i] = append(c.open[i], domain.Order{
+	o := domain.Order{
 		ID: id, Strategy: c.id, Instrument: spec.Instrument,
 		Side: spec.Side, Type: spec.Type, TIF: spec.TIF, State: domain.StateNew,
 		PostOnly: spec.PostOnly, ReduceOnly: spec.ReduceOnly,
 		Price: spec.Price, StopPrice: spec.StopPrice, Qty: spec.Qty,
 		ExpireAt: expire, Created: now,
-	})
+	}
+	if c.ledger != nil {
+		c.ledger.placed = append(c.ledger.placed, o)
+	} else {
+		c.open[i] = append(c.open[i], o)
+	}
 	return id, nil
 }
 
@@ -95,7 +101,8 @@ func (c *Context) Sell(instrument domain.InstrumentID, qty domain.Qty, price dom
 
 // Cancel asks the engine to cancel what is left of working order id. The
 // order shows as pending-cancel until the engine reports the outcome
-// through OnOrder. Cancel fails with ErrUnknownOrder when id is not one of
+// through OnOrder (bound to a Ledger, once the engine has taken the
+// cancel, when the callback returns). Cancel fails with ErrUnknownOrder when id is not one of
 // the strategy's working orders, and with Submit's error when the engine
 // has stopped. Cancels pass risk in every trading state.
 func (c *Context) Cancel(id domain.OrderID) error {
@@ -110,14 +117,17 @@ func (c *Context) Cancel(id domain.OrderID) error {
 	if err := c.submit(&c.intent); err != nil {
 		return fmt.Errorf("cancel %s: %w", id, err)
 	}
-	o.State = domain.StatePendingCancel
+	if c.owns(o) {
+		o.State = domain.StatePendingCancel
+	}
 	return nil
 }
 
 // Replace asks the engine to change working order id to price and a new
 // total quantity qty (which includes what has already filled, so it must
 // exceed Filled). The order shows as pending-replace, with PendingPrice and
-// PendingQty set, until the engine reports the outcome. Replace fails with
+// PendingQty set, until the engine reports the outcome (bound to a Ledger,
+// once the engine has taken the replace, as for Cancel). Replace fails with
 // ErrUnknownOrder when id is not working, ErrBadOrder for any rule of
 // domain.ValidateReplace (a replace that changes nothing included), and
 // with Submit's error when the engine has stopped.
@@ -139,7 +149,9 @@ func (c *Context) Replace(id domain.OrderID, price domain.Price, qty domain.Qty)
 	if err := c.submit(&c.intent); err != nil {
 		return fmt.Errorf("replace %s: %w", id, err)
 	}
-	o.State, o.PendingPrice, o.PendingQty = domain.StatePendingReplace, price, qty
+	if c.owns(o) {
+		o.State, o.PendingPrice, o.PendingQty = domain.StatePendingReplace, price, qty
+	}
 	return nil
 }
 
@@ -162,14 +174,33 @@ func (c *Context) stamp() {
 //	}
 //
 // An order placed during the loop is not visited. Each *Order is valid
-// until the callback returns; copy it to keep it. Working means placed and
+// until the callback returns; copy it to keep it, and do not change it
+// (bound to a Ledger, it is the engine's own). Working means placed and
 // not yet reported filled, canceled, rejected or expired.
 func (c *Context) OpenOrders(instrument domain.InstrumentID) iter.Seq[*domain.Order] {
-	var orders []domain.Order
-	if i, ok := instrumentIndex(c.index, instrument); ok {
-		orders = c.open[i]
-	}
-	return func(yield func(*domain.Order) bool) {
+	// Small enough to inline, so that the closure stays on the caller's
+	// stack.
+	return func(yield func(*domain.Order) bool) { c.eachOpen(instrument, yield) }
+}
+
+// eachOpen is OpenOrders.
+func (c *Context) eachOpen(instrument domain.InstrumentID, yield func(*domain.Order) bool) {
+	i, ok := instrumentIndex(c.index, instrument)
+	switch {
+	case !ok:
+	case c.ledger != nil:
+		v := c.ledger
+		start := v.orders(instrument)
+		end := len(v.found)
+		for k := start; k < end; k++ {
+			// Indexed afresh: a read inside the loop may grow found.
+			if !yield(v.found[k]) {
+				break
+			}
+		}
+		v.found = v.found[:start]
+	default:
+		orders := c.open[i] // an order placed in the loop is not visited
 		for k := range orders {
 			if !yield(&orders[k]) {
 				return
@@ -181,15 +212,23 @@ func (c *Context) OpenOrders(instrument domain.InstrumentID) iter.Seq[*domain.Or
 // OpenOrderCount returns the number of the strategy's working orders in
 // instrument.
 func (c *Context) OpenOrderCount(instrument domain.InstrumentID) int {
-	if i, ok := instrumentIndex(c.index, instrument); ok {
-		return len(c.open[i])
+	i, ok := instrumentIndex(c.index, instrument)
+	switch {
+	case !ok:
+		return 0
+	case c.ledger != nil:
+		v := c.ledger
+		start := v.orders(instrument)
+		n := len(v.found) - start
+		v.found = v.found[:start]
+		return n
 	}
-	return 0
+	return len(c.open[i])
 }
 
-// Order returns working order id, ok false when it is not working (never
-// placed, or already filled, canceled, rejected or expired). It is valid
-// until the callback returns.
+// Order returns working order id of this strategy, ok false when it is not
+// working (never placed, or already filled, canceled, rejected or
+// expired). It is valid until the callback returns.
 func (c *Context) Order(id domain.OrderID) (*domain.Order, bool) {
 	o := c.find(id)
 	return o, o != nil
@@ -198,6 +237,9 @@ func (c *Context) Order(id domain.OrderID) (*domain.Order, bool) {
 func (c *Context) find(id domain.OrderID) *domain.Order {
 	if id == 0 {
 		return nil
+	}
+	if c.ledger != nil {
+		return c.ledger.order(id)
 	}
 	for i := range c.open {
 		for k := range c.open[i] {
@@ -208,6 +250,10 @@ func (c *Context) find(id domain.OrderID) *domain.Order {
 	}
 	return nil
 }
+
+// owns reports whether o, from find, is the Context's own copy, which it
+// may change, rather than the engine's.
+func (c *Context) owns(o *domain.Order) bool { return c.ledger == nil || c.ledger.own(o) }
 
 // applyOrder updates the working orders from an engine report: a terminal
 // order leaves them, any other replaces its copy or, for an order placed

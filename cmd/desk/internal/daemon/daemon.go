@@ -215,7 +215,11 @@ func (d *Daemon) build() error {
 		LatencyWindow: d.opts.LatencyWindow,
 		Logger:        d.log.With("component", "engine"),
 	})
-	return err
+	if err != nil {
+		return err
+	}
+	w.bindLedgers(d.eng)
+	return nil
 }
 
 // restore replays the journal into the engine and applies the config's

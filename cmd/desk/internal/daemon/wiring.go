@@ -227,6 +227,20 @@ func (w *wiring) makeHosts(eng engineRef, log *slog.Logger) error {
 	return nil
 }
 
+// bindLedgers has each strategy the engine drives read its positions and
+// working orders from the engine's own records, in place, rather than
+// keep copies from its events: its callbacks run on the engine goroutine,
+// where those records may be read. One on a goroutine of its own keeps
+// its copies, as does one the engine moves to a goroutine of its own
+// (engine.DrivenHost.Unbind).
+func (w *wiring) bindLedgers(eng *engine.Engine) {
+	for _, s := range w.strategies {
+		if s.cfg.Run != config.RunGoroutine {
+			s.host.Bind(eng.Ledger(s.id))
+		}
+	}
+}
+
 func (w *wiring) venueSlots(cfg *config.Config) []engine.VenueSlot {
 	var out []engine.VenueSlot
 	for _, v := range w.venues {
