@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/trace"
 	"slices"
 	"time"
 
@@ -28,6 +30,11 @@ type Options struct {
 	FloorWakes, FloorRoundTrips int
 	// Logger receives the daemon's log; nil: discarded.
 	Logger *slog.Logger
+	// Trace, when set, receives a runtime/trace (go tool trace) of the
+	// measured window only: started when the bench sees the status that
+	// ended the warm-up, stopped when it sees the one that ended the
+	// window (each within statusEvery of the engine's boundary).
+	Trace io.Writer
 }
 
 // Percentiles summarise a latency distribution in nanoseconds.
@@ -309,6 +316,20 @@ func measure(ctx context.Context, conn *client.Conn, o *Options, res *Result) er
 	if err != nil {
 		return fmt.Errorf("bench: warm-up: %w", err)
 	}
+	stopTrace := func() {}
+	if o.Trace != nil {
+		if err := trace.Start(o.Trace); err != nil {
+			return fmt.Errorf("bench: trace: %w", err)
+		}
+		tracing := true
+		stopTrace = func() {
+			if tracing {
+				tracing = false
+				trace.Stop()
+			}
+		}
+		defer stopTrace()
+	}
 	var commits, trips []int64
 	var probeErr error
 	probe := func() {
@@ -326,6 +347,7 @@ func measure(ctx context.Context, conn *client.Conn, o *Options, res *Result) er
 		commits = append(commits, ack.CommitUS*1000)
 	}
 	b, err := next(a, limit, probe)
+	stopTrace()
 	if err != nil {
 		return fmt.Errorf("bench: measuring: %w", err)
 	}

@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"math"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -205,5 +208,33 @@ func TestFindMaxSearches(t *testing.T) {
 	}
 	if fm.MaxTicksPerSec != best || (best > 0) != (fm.Best != nil) || (fm.Best != nil && fm.Best.AskedTicksPerSec != best) {
 		t.Fatalf("find-max result %.0f (best %+v), the passing steps say %.0f", fm.MaxTicksPerSec, fm.Best, best)
+	}
+}
+
+// TestTraceFlag runs a short bench with --trace and checks that the file
+// holds a runtime trace (its header, then events), and that --trace is
+// refused with --find-max.
+func TestTraceFlag(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	path := filepath.Join(t.TempDir(), "bench.trace")
+	var out, errs strings.Builder
+	err := Command(ctx, []string{"--strategies", "2", "--instruments", "4", "--rate", "1000", "--duration", "1s",
+		"--orders-per-sec", "50", "--json", "--trace", path}, &out, &errs)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, errs.String())
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A runtime trace opens with "go 1.NN trace" padded with NULs to 16
+	// bytes (the header golang.org/x/exp/trace and go tool trace read).
+	const header = 16
+	if len(b) <= header || !regexp.MustCompile(`^go 1\.[0-9]+ trace\x00+$`).Match(b[:header]) {
+		t.Fatalf("%s: %d bytes starting %q, want a runtime trace's header and events", path, len(b), b[:min(len(b), header)])
+	}
+	if err := Command(ctx, []string{"--find-max", "--trace", path}, &out, &errs); err == nil || !strings.Contains(err.Error(), "--trace") {
+		t.Fatalf("--trace with --find-max: %v, want it refused", err)
 	}
 }

@@ -34,8 +34,12 @@ func Command(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	ceiling := fs.Float64("max-rate", maxSearchRate, "--find-max's highest tick rate to try")
 	debug := fs.Bool("debug", false, "log the daemon to stderr")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to `file` (go tool pprof)")
+	traceFile := fs.String("trace", "", "write a runtime trace of the measured window (not the warm-up) to `file` (go tool trace); not with --find-max")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *traceFile != "" && findMax {
+		return fmt.Errorf("bench: --trace traces one run, not --find-max's several")
 	}
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
@@ -47,6 +51,14 @@ func Command(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return fmt.Errorf("bench: cpu profile: %w", err)
 		}
 		defer pprof.StopCPUProfile()
+	}
+	if *traceFile != "" {
+		f, err := os.Create(*traceFile)
+		if err != nil {
+			return fmt.Errorf("bench: %w", err)
+		}
+		defer f.Close()
+		o.Trace = f
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("bench: unexpected arguments %q", fs.Args())

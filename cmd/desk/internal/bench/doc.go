@@ -9,6 +9,7 @@
 //
 //	desk bench --strategies N --instruments M --rate TICKS_PER_S --duration D
 //	           [--orders-per-sec R] [--json] [--find-max [--p99-bound DUR]]
+//	           [--cpuprofile FILE] [--trace FILE]
 //
 // # The load
 //
@@ -71,6 +72,15 @@
 // goroutine parked receiving on a channel (from just before the send to
 // the receiver running) and 100,000 ping-pongs over two unbuffered
 // channels.
+//
+// --cpuprofile FILE writes a CPU profile of the whole run, the floor and
+// the warm-up included (go tool pprof). --trace FILE writes a runtime
+// trace (runtime/trace; go tool trace) of the measured window only: it
+// starts when the bench reads the status that ended the warm-up and stops
+// when it reads the one that ended the window, so it is off by up to
+// statusEvery (20ms) at either end. Tracing adds work to every goroutine
+// switch: compare with an untraced run before trusting a small difference.
+// It is refused with --find-max, whose several runs one trace cannot hold.
 //
 // --find-max starts at --rate, doubles it while a run passes (halves it
 // while one fails), then bisects to within 10%; a run passes when it is
