@@ -137,9 +137,9 @@ type strategy struct {
 	// a failure or an overrun), read by Submit from any goroutine.
 	host        DrivenHost
 	driven      atomic.Bool
-	touched     bool      // in Engine.touched
-	overruns    int       // deliveries over the budget since overrunFrom
-	overrunFrom time.Time // wall time of the first of them
+	touched     bool  // in Engine.touched
+	overruns    int   // deliveries over the budget since overrunFrom
+	overrunFrom int64 // when the first of them began (domain.Mono)
 }
 
 // Engine is the single-writer execution core. Build it with New, rebuild its
