@@ -35,7 +35,9 @@
 // The engine's latency window (daemon.Options.LatencyWindow) is set to D.
 // The first window, which holds the start-up, is the warm-up; the figures
 // are the second window's. The bench reads the status over the socket
-// every 20ms; the status published when a window ends is the first whose
+// every 20ms in the last 300ms before a window is due to end, and every
+// 100ms before that (reading a large status costs the machine what it
+// measures); the status published when a window ends is the first whose
 // latency[].recent changed. Counters (the books the venues' feed
 // handlers passed to the engine, venues[].feed.books; the inbox stage's
 // count, the books the engine applied after conflating those of an
