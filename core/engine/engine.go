@@ -198,7 +198,11 @@ type Engine struct {
 	// plan is the fixed shape of the snapshots publish builds; pub
 	// builds them off the engine goroutine (publish.go).
 	plan snapPlan
-	pub  *publisher
+	// latest is each venue's latest book of each instrument, by venue
+	// then instrument: the one copy of a book the strategies that trade it
+	// share. A venue's books are allocated at its first, and never move.
+	latest [][]domain.BookUpdate
+	pub    *publisher
 	// cancelAfterReplace holds orders to cancel as soon as the venue
 	// answers their pending replace (a kill or breaker met them mid-replace).
 	cancelAfterReplace []domain.OrderID

@@ -409,11 +409,21 @@ func (e *Engine) reportRefused(r *domain.ExecReport, prev domain.OrderState, err
 
 // onBook updates the router and reference prices and fans the book out to
 // the strategies that trade the instrument.
-func (e *Engine) onBook(b *domain.BookUpdate) {
-	i := b.Instrument
+func (e *Engine) onBook(in *domain.BookUpdate) {
+	i, v := in.Instrument, int(in.Venue)
 	if int(i) >= len(e.opts.Instruments) {
 		return
 	}
+	// The one copy of the book: every strategy that trades it reads this
+	// one (DrivenHost.DeliverBookNow keeps it).
+	for v >= len(e.latest) {
+		e.latest = append(e.latest, nil)
+	}
+	if e.latest[v] == nil {
+		e.latest[v] = make([]domain.BookUpdate, len(e.opts.Instruments))
+	}
+	b := &e.latest[v][i]
+	*b = *in
 	e.latency.record(StageFeed, b.Stamps.Received, b.Stamps.Decoded)
 	e.latency.record(StageInbox, b.Stamps.Decoded, domain.Mono())
 	e.router.OnBook(b)

@@ -46,6 +46,11 @@ type Context struct {
 	venues []domain.VenueID
 	books  []domain.BookUpdate
 	have   []bool
+	// shared are, for a host its owner drives, the owner's own latest
+	// books, by slot, which DeliverBookNow hands over: read in place
+	// rather than copied, one book for every strategy that trades it. A
+	// slot not nil here is read here rather than in books.
+	shared []*domain.BookUpdate
 
 	// ledger, when bound, is where positions and working orders are read;
 	// otherwise these copies hold them.
@@ -113,8 +118,7 @@ func (c *Context) Book(instrument domain.InstrumentID, venue domain.VenueID) (*d
 	}
 	for v, id := range c.venues {
 		if id == venue {
-			k := v*len(c.instruments) + i
-			return &c.books[k], c.have[k]
+			return c.book(v*len(c.instruments) + i)
 		}
 	}
 	return nil, false
@@ -129,8 +133,7 @@ func (c *Context) BestBid(instrument domain.InstrumentID) (best domain.Level, ve
 		return best, 0, false
 	}
 	for v, id := range c.venues {
-		k := v*len(c.instruments) + i
-		if b := &c.books[k]; c.have[k] && b.NBids > 0 && (!ok || b.Bids[0].Price > best.Price) {
+		if b, have := c.book(v*len(c.instruments) + i); have && b.NBids > 0 && (!ok || b.Bids[0].Price > best.Price) {
 			best, venue, ok = b.Bids[0], id, true
 		}
 	}
@@ -146,8 +149,7 @@ func (c *Context) BestAsk(instrument domain.InstrumentID) (best domain.Level, ve
 		return best, 0, false
 	}
 	for v, id := range c.venues {
-		k := v*len(c.instruments) + i
-		if b := &c.books[k]; c.have[k] && b.NAsks > 0 && (!ok || b.Asks[0].Price < best.Price) {
+		if b, have := c.book(v*len(c.instruments) + i); have && b.NAsks > 0 && (!ok || b.Asks[0].Price < best.Price) {
 			best, venue, ok = b.Asks[0], id, true
 		}
 	}
@@ -182,6 +184,15 @@ func (c *Context) Position(instrument domain.InstrumentID) domain.Qty {
 	return c.positions[i]
 }
 
+// book returns the latest book of slot k: the owner's shared one, or the
+// Context's copy; ok false when none has arrived.
+func (c *Context) book(k int) (*domain.BookUpdate, bool) {
+	if b := c.shared[k]; b != nil {
+		return b, true
+	}
+	return &c.books[k], c.have[k]
+}
+
 // addVenues extends the book copies for venues seen for the first time.
 // Called by mailbox.take under the mailbox lock.
 func (c *Context) addVenues(vs []domain.VenueID) {
@@ -189,6 +200,17 @@ func (c *Context) addVenues(vs []domain.VenueID) {
 	c.venues = append(c.venues, vs...)
 	c.books = append(c.books, make([]domain.BookUpdate, n)...)
 	c.have = append(c.have, make([]bool, n)...)
+	c.shared = append(c.shared, make([]*domain.BookUpdate, n)...)
+}
+
+// unshare copies the owner's shared books into the Context's own, for a
+// host about to leave its owner's goroutine.
+func (c *Context) unshare() {
+	for k, b := range c.shared {
+		if b != nil {
+			c.books[k], c.have[k], c.shared[k] = *b, true, nil
+		}
+	}
 }
 
 // setPosition takes the ledger's position in instrument after a fill.

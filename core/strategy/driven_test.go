@@ -98,3 +98,70 @@ func TestTimerOrdersAreStamped(t *testing.T) {
 		t.Fatalf("intents %+v, want one stamped from the timer", got)
 	}
 }
+
+// A driven host reads its owner's book in place: every strategy that
+// trades the instrument shares the one copy, and the owner's update of it
+// shows at once. Unbind copies it, after which the owner's book is the
+// owner's alone, and only then may the host run on a goroutine of its own.
+func TestDrivenHostSharesTheOwnersBook(t *testing.T) {
+	in := instrument(t, 1, "X-USD")
+	var mid domain.Price
+	f := &funcs{book: func(c *strategy.Context, b *domain.BookUpdate) { mid, _ = c.Mid(b.Instrument) }}
+	s := &sink{}
+	fails := &failures{}
+	h, err := strategy.NewHost(strategy.HostOptions{ID: 0, Strategy: f, Instruments: []domain.Instrument{in},
+		Submit: s.Submit, NextID: s.NextID, OnFailure: fails.OnFailure})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Start(); err != nil {
+		t.Fatal(err)
+	}
+	owners := book(1, 2, 1, 10_000, 10_002) // the owner's latest book, updated in place
+	if err := h.DeliverBookNow(&owners); err != nil || mid != 10_001 {
+		t.Fatalf("deliver: %v, mid %d", err, mid)
+	}
+	var got *domain.BookUpdate
+	var bid domain.Level
+	f.fill = func(c *strategy.Context, _ *domain.Fill) {
+		got, _ = c.Book(1, 2)
+		bid, _, _ = c.BestBid(1)
+	}
+	owners.Bids[0].Price = 10_001 // the owner's next book, not delivered to this strategy
+	h.OnFill(&domain.Fill{Instrument: 1}, 0)
+	if err := h.DeliverNow(); err != nil {
+		t.Fatal(err)
+	}
+	if got != &owners || bid.Price != 10_001 {
+		t.Fatalf("Book %p (owner's %p), best bid %d: want the owner's book, read in place", got, &owners, bid.Price)
+	}
+	h.Unbind()
+	owners.Bids[0].Price = 9_000 // the owner's again; the host holds its copy
+	h.OnFill(&domain.Fill{Instrument: 1}, 0)
+	if err := h.DeliverNow(); err != nil {
+		t.Fatal(err)
+	}
+	if got == &owners || bid.Price != 10_001 {
+		t.Fatalf("after Unbind: Book %p (owner's %p), best bid %d: want its own copy at 10001", got, &owners, bid.Price)
+	}
+}
+
+// A driven host that was handed its owner's books refuses to run on a
+// goroutine of its own until Unbind has copied them.
+func TestRunRefusesAHostHoldingTheOwnersBooks(t *testing.T) {
+	in := instrument(t, 1, "X-USD")
+	s := &sink{}
+	fails := &failures{}
+	h, err := strategy.NewHost(strategy.HostOptions{ID: 0, Strategy: &funcs{}, Instruments: []domain.Instrument{in},
+		Submit: s.Submit, NextID: s.NextID, OnFailure: fails.OnFailure})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := book(1, 2, 1, 10_000, 10_002)
+	if err := h.DeliverBookNow(&b); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Run(t.Context()); !errors.Is(err, strategy.ErrBound) {
+		t.Fatalf("Run: %v, want ErrBound", err)
+	}
+}

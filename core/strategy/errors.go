@@ -41,9 +41,10 @@ var (
 	// and the backlog reached HostOptions.MaxBacklog.
 	ErrBacklog = errors.New("strategy event backlog overflowed")
 	// ErrBound is returned by Host.Run, and passed to OnFailure, for a host
-	// still bound to a Ledger (Host.Bind): its goroutine would read the
-	// engine's state concurrently with the engine. Call Host.Unbind first.
-	ErrBound = errors.New("strategy host still bound to the engine's ledger")
+	// still bound to a Ledger (Host.Bind) or holding its owner's books
+	// (Host.DeliverBookNow): its goroutine would read the engine's state
+	// concurrently with the engine. Call Host.Unbind first.
+	ErrBound = errors.New("strategy host still reads the engine's state in place")
 )
 
 // Context errors, returned by the order methods of Context.

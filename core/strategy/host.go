@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -300,7 +301,7 @@ func (h *Host) Run(ctx context.Context) error {
 	}
 	defer h.mb.close()
 	var err error
-	if h.stratCtx.ledger != nil {
+	if h.stratCtx.ledger != nil || slices.ContainsFunc(h.stratCtx.shared, func(b *domain.BookUpdate) bool { return b != nil }) {
 		// Its goroutine must not read the engine's state.
 		err = ErrBound
 	} else {
@@ -512,11 +513,16 @@ func (h *Host) recoverDriven(err *error) {
 }
 
 // DeliverBookNow hands a driven strategy b at once, on the caller's
-// goroutine: the book is copied once, into the strategy's own copies,
-// without the mailbox (no lock, no second copy, no conflation: each book
-// is delivered as it comes). Orders, fills and state changes still queue
-// in the mailbox; any pending are delivered first, so the strategy sees
-// events in the order they happened. Errors are DeliverNow's.
+// goroutine, without the mailbox (no lock, no copy, no conflation: each
+// book is delivered as it comes). b must be the owner's own latest book of
+// its venue and instrument, which the owner updates in place for each new
+// one and keeps for the host's life: the Context reads it there
+// (Context.Book, BestBid) rather than keeping a copy, so every strategy
+// that trades the instrument shares the one book. Unbind copies what it
+// holds before the host leaves the owner's goroutine. Orders, fills and
+// state changes still queue in the mailbox; any pending are delivered
+// first, so the strategy sees events in the order they happened. Errors
+// are DeliverNow's.
 func (h *Host) DeliverBookNow(b *domain.BookUpdate) (err error) {
 	if h.failed.Load() {
 		return nil
@@ -533,10 +539,9 @@ func (h *Host) DeliverBookNow(b *domain.BookUpdate) (err error) {
 	}
 	k := h.mb.directSlot(&h.stratCtx, b.Venue)*len(h.stratCtx.instruments) + i
 	c := &h.stratCtx
-	c.books[k] = *b
-	c.have[k] = true
+	c.shared[k] = b
 	c.trigger = b.Stamps
-	h.strat.OnBook(c, &c.books[k])
+	h.strat.OnBook(c, b)
 	c.trigger = domain.Stamps{}
 	h.booksDone.Add(1)
 	return nil

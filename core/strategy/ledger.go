@@ -148,7 +148,8 @@ func (h *Host) Bind(l Ledger) {
 
 // Unbind goes back to copies, for a host its owner is about to move to a
 // goroutine of its own: the owner calls it on its goroutine just before
-// Run. It seeds the copies from the Ledger (the position in every traded
+// Run. It copies the owner's books it was handed (DeliverBookNow), and
+// seeds the copies from the Ledger (the position in every traded
 // instrument, the working orders in each oldest first, then the orders
 // placed and not yet taken) and the Context reads the copies from then on,
 // which order and fill events update again.
@@ -166,8 +167,12 @@ func (h *Host) Bind(l Ledger) {
 // stays ended).
 func (h *Host) Unbind() {
 	c := &h.stratCtx
+	if h.ran.Load() {
+		return
+	}
+	c.unshare()
 	v := c.ledger
-	if v == nil || h.ran.Load() {
+	if v == nil {
 		return
 	}
 	for i := range c.instruments {

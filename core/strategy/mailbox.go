@@ -252,7 +252,7 @@ func (m *mailbox) take(batch []event, c *Context, dirty []int) ([]event, []int, 
 			}
 			s.dirty = false
 			c.books[k] = s.book
-			c.have[k] = true
+			c.have[k], c.shared[k] = true, nil
 			dirty = append(dirty, k)
 		}
 	}
