@@ -430,8 +430,14 @@ func (e *Engine) onBook(in *domain.BookUpdate) {
 	if bid, ask := e.router.BBO(i); bid > 0 && ask > 0 {
 		e.risk.OnMark(i, (bid+ask)/2, e.now)
 	}
+	var at int64 // when the last driven strategy's callback returned
 	for _, st := range e.byInstr[i] {
+		if st.host != nil && st.driven.Load() {
+			at = e.deliverBook(st, b, at)
+			continue
+		}
 		st.Host.OnBook(b)
+		at = 0 // the mailbox's time is no strategy's
 	}
 }
 
