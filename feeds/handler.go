@@ -99,11 +99,9 @@ func (h *Handler) Book(b *domain.BookUpdate) {
 	h.lastSeq[i] = b.Seq
 	h.lastSeen[i].Store(h.opts.Now())
 	b.Venue = h.opts.Venue
-	if b.Stamps.Received == 0 || b.Stamps.Decoded != 0 || b.Stamps.Received > recv {
+	if b.Stamps.Received == 0 || b.Stamps.Received > recv {
 		// An in-process venue decodes nothing: the feed stage starts here.
-		// A protocol's decoder stamps the frame's arrival itself, and only
-		// that (Decoded set means a book this handler stamped before, an
-		// in-process venue's reused struct).
+		// A protocol's decoder stamps the frame's arrival itself.
 		b.Stamps.Received = recv
 	}
 	b.Stamps.Decoded = domain.Mono()

@@ -99,20 +99,3 @@ func TestHandlerKeepsTheDecodersReceivedStamp(t *testing.T) {
 		t.Fatalf("an unstamped book: %+v", got)
 	}
 }
-
-// An in-process venue that reuses its BookUpdate for every publication
-// gets a fresh stamp each time, not the one this handler wrote on the
-// struct the first time.
-func TestHandlerStampsAReusedBookAfresh(t *testing.T) {
-	sink := &recordSink{}
-	h := NewHandler(Options{Venue: 1, Instruments: 1, Sink: sink})
-	var b domain.BookUpdate
-	for seq := uint64(1); seq <= 2; seq++ {
-		b.Seq = seq
-		h.Book(&b)
-		time.Sleep(time.Microsecond)
-	}
-	if first, second := sink.books[0].Stamps.Received, sink.books[1].Stamps.Received; second <= first {
-		t.Fatalf("the second publication kept the first's stamp: %d then %d", first, second)
-	}
-}

@@ -385,6 +385,7 @@ func (v *Venue) publish() {
 		}
 		m.update.Seq++
 		m.update.VenueTime = v.wall
+		m.update.Stamps = domain.Stamps{} // a new publication: its stamps are the feed handler's to take
 		m.book.Depth(&m.update)
 		v.cfg.Market.Book(&m.update)
 		v.publishDepth(m)

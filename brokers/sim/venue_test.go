@@ -38,6 +38,7 @@ func instrument(t *testing.T, id domain.InstrumentID, symbol string) domain.Inst
 }
 
 // recSink records market data; the venue goroutine writes, the test reads.
+// Like the feed handler, it stamps each book it is handed, in place.
 type recSink struct {
 	mu     sync.Mutex
 	books  []domain.BookUpdate
@@ -48,6 +49,7 @@ func (s *recSink) Book(b *domain.BookUpdate) {
 	s.mu.Lock()
 	s.books = append(s.books, *b)
 	s.mu.Unlock()
+	b.Stamps.Received, b.Stamps.Decoded = domain.Mono(), domain.Mono()
 }
 
 func (s *recSink) Trade(t *domain.Trade) {
@@ -422,6 +424,11 @@ func TestBackgroundFlowPublishesSaneBooks(t *testing.T) {
 	lastSeq := map[domain.InstrumentID]uint64{}
 	deep := 0
 	for _, u := range books {
+		// Each publication comes unstamped, though the sink stamped the
+		// venue's struct the last time: its stamps are the handler's.
+		if u.Stamps != (domain.Stamps{}) {
+			t.Fatalf("book %d of %d came stamped %+v", u.Seq, u.Instrument, u.Stamps)
+		}
 		if u.Venue != venueID || u.VenueTime == 0 {
 			t.Fatalf("book %+v", u)
 		}
