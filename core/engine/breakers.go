@@ -53,6 +53,7 @@ func (e *Engine) handleTrips(trips []risk.Trip) {
 	pending := append([]risk.Trip(nil), trips...)
 	for _, t := range pending {
 		node := t.Node.Name()
+		e.countTrip(node, t.Breaker)
 		e.audit1(node, actionBreaker, "breaker", "", t.Breaker.String(), t.Detail)
 		msg := fmt.Sprintf("breaker %s tripped on %s: %s; %s", t.Breaker, node, t.Detail, t.Action)
 		if t.Cancel {
@@ -62,6 +63,17 @@ func (e *Engine) handleTrips(trips []risk.Trip) {
 	}
 	e.notifyStates()
 	e.publish()
+}
+
+// countTrip counts a trip of breaker b on node.
+func (e *Engine) countTrip(node string, b risk.Breaker) {
+	for k := range e.trips {
+		if t := &e.trips[k]; t.Node == node && t.Breaker == b {
+			t.Count++
+			return
+		}
+	}
+	e.trips = append(e.trips, TripCount{Node: node, Breaker: b, Count: 1})
 }
 
 // kill halts node and cancels every working order under it.

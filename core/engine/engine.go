@@ -125,7 +125,11 @@ type strategy struct {
 	ordersSent int64
 	fills      int64
 	denials    int64
-	lastState  domain.TradingState // last effective state told to the host
+	cancels    int64 // cancels sent for its orders, by it or an operator
+	// denialsBy counts its denials by reason, in the order each reason
+	// first came: a handful of reasons, searched in order.
+	denialsBy []ReasonCount
+	lastState domain.TradingState // last effective state told to the host
 	// lastDenial is the reason of the latest denial, lastDenialAt and
 	// lastOrder the engine times of it and of the last order sent.
 	lastDenial   string
@@ -198,6 +202,11 @@ type Engine struct {
 	// plan is the fixed shape of the snapshots publish builds; pub
 	// builds them off the engine goroutine (publish.go).
 	plan snapPlan
+	// rejects counts the venues' rejects by venue and reason, and trips
+	// the breakers' trips by node and breaker: counters for monitoring,
+	// in the order each first came.
+	rejects []RejectCount
+	trips   []TripCount
 	// latest is each venue's latest book of each instrument, by venue
 	// then instrument: the one copy of a book the strategies that trade it
 	// share. A venue's books are allocated at its first, and never move.

@@ -28,6 +28,10 @@ type latency struct {
 	// lastSum and mlastSum summarise last and mlast, worked out once
 	// when each window ends rather than at every publication.
 	lastSum, mlastSum [numStages]LatencyWindow
+	// counts are every stage's samples since trading started in the
+	// log-linear buckets of LatencyBucketUpper, for monitoring systems
+	// that take cumulative counts (Prometheus); the status copies them.
+	counts [numStages]LatencyCounts
 	// since is when trading started (Run), on the clock of the stamps
 	// (domain.Mono): samples that began before it (books the venues
 	// published while desk reconciled, queued for the engine) are not
@@ -57,6 +61,9 @@ func (l *latency) record(s Stage, from, to int64) {
 		return
 	}
 	v := min(to-from, latencyMax)
+	c := &l.counts[s]
+	c.Buckets[tickBucket(v)]++
+	c.Sum += v
 	_ = l.h[s].RecordValue(v) // in range by construction
 	_ = l.cur[s].RecordValue(v)
 	_ = l.mcur[s].RecordValue(v)
@@ -233,6 +240,23 @@ func tickBucket(v int64) int {
 }
 
 // tickUpper is the largest value of bucket b.
+// LatencyCounts are one stage's samples since trading started: how many
+// fell in each bucket (bucket b holds values up to LatencyBucketUpper(b)
+// ns and above the bucket before), and their sum in ns.
+type LatencyCounts struct {
+	Buckets [LatencyBuckets]uint64
+	Sum     int64
+}
+
+// LatencyBuckets is the number of buckets of LatencyCounts: eight per
+// power of two, up to past latencyMax.
+const LatencyBuckets = tickBuckets
+
+// LatencyBucketUpper is the largest value, in ns, bucket b of
+// LatencyCounts holds: b itself below 16, then eight buckets per power of
+// two, so bucket 8k+7 ends at 2^(k+1)-1 ns.
+func LatencyBucketUpper(b int) int64 { return tickUpper(b) }
+
 func tickUpper(b int) int64 {
 	if b < 16 {
 		return int64(b)

@@ -222,6 +222,7 @@ func (e *Engine) requestCancel(o *domain.Order) bool {
 	}
 	e.journalOrder(domain.EventOrder, o)
 	if s := e.strategy(o.Strategy); s != nil {
+		s.cancels++
 		s.Host.OnOrder(o)
 	}
 	e.risk.OnMessage(o.Strategy, e.now)
@@ -338,6 +339,7 @@ func (e *Engine) onReport(r *domain.ExecReport) {
 		}
 	}
 	if r.Kind == domain.ExecReject {
+		e.rejected(o.Venue, o.Reason)
 		e.handleTrips(e.risk.OnReject(o.Strategy, e.now))
 	}
 }
@@ -461,4 +463,22 @@ func (e *Engine) venueName(id domain.VenueID) string {
 func (st *strategy) denied(reason string, now int64) {
 	st.denials++
 	st.lastDenial, st.lastDenialAt = reason, now
+	for k := range st.denialsBy {
+		if st.denialsBy[k].Reason == reason {
+			st.denialsBy[k].Count++
+			return
+		}
+	}
+	st.denialsBy = append(st.denialsBy, ReasonCount{Reason: reason, Count: 1})
+}
+
+// rejected counts a venue's reject of an order for reason.
+func (e *Engine) rejected(v domain.VenueID, reason string) {
+	for k := range e.rejects {
+		if r := &e.rejects[k]; r.Venue == v && r.Reason == reason {
+			r.Count++
+			return
+		}
+	}
+	e.rejects = append(e.rejects, RejectCount{Venue: v, Reason: reason, Count: 1})
 }

@@ -42,6 +42,11 @@ type statusFrame struct {
 	uses         []risk.LimitUse
 	venues       []venueFrame
 	latency      []StageLatency
+	counts       [numStages]LatencyCounts
+	rejects      []RejectCount
+	tripCounts   []TripCount
+	denialsBy    []ReasonCount
+	queues       QueueDepths
 	journal      JournalHealth
 	latencyRange time.Duration
 	uncleanStart bool
@@ -67,7 +72,9 @@ type stratFrame struct {
 	lastDenialAt, lastOrder    int64
 	tickToOrderP99             int64
 	openOrders                 int
+	cancels                    int64
 	positions                  span // of statusFrame.positions
+	denialsBy                  span // of statusFrame.denialsBy
 }
 
 // positionFrame is one strategy's holding in one instrument, with the
@@ -228,12 +235,16 @@ func (e *Engine) capture(f *statusFrame) {
 		f.at = e.clock().UnixNano()
 	}
 	f.latencyRange, f.uncleanStart = time.Duration(e.latency.window), e.opts.UncleanStart
-	f.trips, f.uses, f.positions = f.trips[:0], f.uses[:0], f.positions[:0]
+	f.trips, f.uses, f.positions, f.denialsBy = f.trips[:0], f.uses[:0], f.positions[:0], f.denialsBy[:0]
 	f.strats = resize(f.strats, len(p.strats))
 	for k, st := range p.strats {
 		sf := &f.strats[k]
 		*sf = stratFrame{ordersSent: st.ordersSent, fills: st.fills, denials: st.denials,
-			lastDenial: st.lastDenial, lastDenialAt: st.lastDenialAt, lastOrder: st.lastOrder, tickToOrderP99: st.tick.p99}
+			lastDenial: st.lastDenial, lastDenialAt: st.lastDenialAt, lastOrder: st.lastOrder, tickToOrderP99: st.tick.p99,
+			cancels: st.cancels}
+		from := int32(len(f.denialsBy))
+		f.denialsBy = append(f.denialsBy, st.denialsBy...)
+		sf.denialsBy = span{from, int32(len(f.denialsBy))}
 		e.captureNode(f, &sf.node, st.node)
 	}
 	e.oms.Working(func(o *domain.Order) bool {
@@ -302,6 +313,10 @@ func (e *Engine) capture(f *statusFrame) {
 		f.venues = append(f.venues, vf)
 	}
 	f.latency = e.latency.appendSnapshot(f.latency[:0])
+	f.counts = e.latency.counts
+	f.rejects = append(f.rejects[:0], e.rejects...)
+	f.tripCounts = append(f.tripCounts[:0], e.trips...)
+	f.queues = QueueDepths{Books: len(e.books), Reports: len(e.reports), Intents: len(e.intents), Commands: len(e.ctrl)}
 	f.journal = JournalHealth{}
 	if e.opts.JournalHealth != nil {
 		f.journal = e.opts.JournalHealth()
@@ -338,7 +353,9 @@ func resize[T any](s []T, n int) []T {
 // Every slice in the snapshot is its own.
 func (p *snapPlan) build(f *statusFrame, instruments []domain.Instrument) *Snapshot {
 	s := &Snapshot{Time: time.Unix(0, f.at), LatencyWindow: f.latencyRange, UncleanStart: f.uncleanStart,
-		Journal: f.journal, viewVersion: f.viewVersion}
+		Journal: f.journal, viewVersion: f.viewVersion, LatencyCounts: f.counts, Queues: f.queues,
+		Rejects: append([]RejectCount(nil), f.rejects...), Trips: append([]TripCount(nil), f.tripCounts...)}
+	denialsBy := append([]ReasonCount(nil), f.denialsBy...)
 	trips := append([]risk.TripRecord(nil), f.trips...)
 	uses := append([]risk.LimitUse(nil), f.uses...)
 	node := func(nf *nodeFrame) NodeSnapshot {
@@ -364,6 +381,10 @@ func (p *snapPlan) build(f *statusFrame, instruments []domain.Instrument) *Snaps
 			Denials: sf.denials, LastDenial: sf.lastDenial, LastDenialAt: sf.lastDenialAt,
 			LastOrder: sf.lastOrder, TickToOrderP99: sf.tickToOrderP99}
 		ss.Totals = Totals{OrdersSent: sf.ordersSent, Fills: sf.fills, OpenOrders: sf.openOrders}
+		ss.Cancels = sf.cancels
+		if d := sf.denialsBy; d.to > d.from {
+			ss.DenialsBy = denialsBy[d.from:d.to:d.to]
+		}
 		sp := sf.positions
 		ss.Positions = positions[sp.from:sp.to:sp.to]
 		for j := sp.from; j < sp.to; j++ {

@@ -134,8 +134,9 @@ func TestSeededSimulationIsDeterministic(t *testing.T) {
 
 // unjournaled returns a copy of s without what a restore does not rebuild:
 // the limits' use (the limits are the config's, and the restored fixture
-// has none) and the denial counts and latest denial, which count denied
-// replaces that only the live engine saw.
+// has none), the denial counts and latest denial, which count denied
+// replaces that only the live engine saw, and the cancels, counted since
+// the run started.
 func unjournaled(s *Snapshot) *Snapshot {
 	c := *s
 	c.Firm.Use = nil
@@ -143,6 +144,7 @@ func unjournaled(s *Snapshot) *Snapshot {
 	for k := range c.Strategies {
 		x := &c.Strategies[k]
 		x.Use, x.Denials, x.LastDenial, x.LastDenialAt = nil, 0, "", 0
+		x.Cancels, x.DenialsBy = 0, nil // monitoring counters: since this run's start, or what the journal holds
 	}
 	return &c
 }

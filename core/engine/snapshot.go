@@ -28,7 +28,16 @@ type Snapshot struct {
 	// LatencyWindow is the length of their Recent window.
 	Latency       []StageLatency
 	LatencyWindow time.Duration
+	// LatencyCounts are each stage's samples since trading started, by
+	// Stage, counted in buckets (for Prometheus's cumulative histograms).
+	LatencyCounts [numStages]LatencyCounts
 	Journal       JournalHealth
+	// Counters for monitoring: the venues' rejects by venue and reason,
+	// the breakers' trips by node and breaker, since start, each in the
+	// order it first came; and the engine's inbound queues as captured.
+	Rejects []RejectCount
+	Trips   []TripCount
+	Queues  QueueDepths
 	// UncleanStart is Options.UncleanStart.
 	UncleanStart bool
 	// viewVersion is the view version that holds every order this
@@ -96,10 +105,40 @@ type StrategySnapshot struct {
 	// LastOrder is when the strategy last sent an order (unix ns; 0:
 	// never).
 	LastOrder int64
+	// Cancels counts the cancels sent for its orders since start, by it
+	// or an operator; DenialsBy its denials by reason, in the order each
+	// reason first came (those restored from the journal included).
+	Cancels   int64
+	DenialsBy []ReasonCount
 	// TickToOrderP99 is the p99 of the strategy's tick-to-order latency
 	// over the last complete latency window, in ns; 0 when it sent
 	// nothing then.
 	TickToOrderP99 int64
+}
+
+// ReasonCount is how many times something happened for one reason.
+type ReasonCount struct {
+	Reason string
+	Count  int64
+}
+
+// RejectCount is how many orders a venue rejected for one reason.
+type RejectCount struct {
+	Venue  domain.VenueID
+	Reason string
+	Count  int64
+}
+
+// TripCount is how many times a breaker tripped on a node.
+type TripCount struct {
+	Node    string
+	Breaker risk.Breaker
+	Count   int64
+}
+
+// QueueDepths are the events waiting in the engine's inbound queues.
+type QueueDepths struct {
+	Books, Reports, Intents, Commands int
 }
 
 // PositionSnapshot is a strategy's holding in one instrument, its mark
