@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -44,7 +45,8 @@ const usage = `usage: desk [COMMAND] [FLAGS]
 commands:
   demo     run the daemon on the embedded default with the TUI attached
            (--venues net: the venues as desk venue processes, traded live over loopback)
-  serve    run the daemon (--config FILE, --state DIR, --socket PATH, --pprof 127.0.0.1:PORT)
+  serve    run the daemon (--config FILE, --state DIR, --socket PATH, --pprof 127.0.0.1:PORT,
+           --metrics 127.0.0.1:PORT [--metrics-remote], --otlp ENDPOINT [--otlp-sample R], --log-format text|json)
   attach   attach the TUI to a running daemon (the default command)
            (--socket PATH, --read-only: no action key, and the daemon refuses actions;
            --config FILE: its [tui] read_only = true does the same; --log FILE)
@@ -109,6 +111,9 @@ type daemonFlags struct {
 	config, state, socket string
 	venues                string // demo only: "sim" or "net"
 	pprof                 string // loopback host:port for Go's profiles; "" for none
+	metrics               string // host:port for Prometheus metrics; "" for none
+	metricsRemote         bool   // metrics may listen beyond loopback
+	logFormat             string // text or json
 }
 
 // parseDaemonFlags parses serve's or demo's flags; the state dir defaults
@@ -124,6 +129,9 @@ func parseDaemonFlags(name, sub string, args []string) (*daemonFlags, error) {
 	fs.StringVar(&f.state, "state", filepath.Join(state, sub), "state `dir` for the journal")
 	fs.StringVar(&f.socket, "socket", daemon.DefaultSocket(), "control socket `path`")
 	fs.StringVar(&f.pprof, "pprof", "", "serve Go's profiles at http://`ADDR`/debug/pprof/ (a loopback host:port; default: off)")
+	fs.StringVar(&f.metrics, "metrics", "", "serve Prometheus metrics at http://`ADDR`/metrics (a loopback host:port unless --metrics-remote; default: off)")
+	fs.BoolVar(&f.metricsRemote, "metrics-remote", false, "let --metrics listen on an address beyond loopback")
+	fs.StringVar(&f.logFormat, "log-format", "text", "the log's `format`: text (key=value) or json")
 	if name == "desk demo" {
 		fs.StringVar(&f.venues, "venues", "sim", "`where` the simulated venues run: sim (in this process) or net "+
 			"(each a desk venue process on loopback, traded over the Binance protocol)")
@@ -131,10 +139,42 @@ func parseDaemonFlags(name, sub string, args []string) (*daemonFlags, error) {
 	return &f, fs.Parse(args)
 }
 
-// options loads the config and returns the daemon's options.
+// options loads the config and returns the daemon's options, with the
+// metrics listener bound when --metrics asks (a bad or busy address fails
+// here, before the daemon starts).
 func (f *daemonFlags) options(log *slog.Logger) (daemon.Options, error) {
 	cfg, err := daemon.LoadConfig(f.config, log)
-	return daemon.Options{Config: cfg, Paths: daemon.Paths{StateDir: f.state, Socket: f.socket}, Logger: log}, err
+	if err != nil {
+		return daemon.Options{}, err
+	}
+	o := daemon.Options{Config: cfg, Paths: daemon.Paths{StateDir: f.state, Socket: f.socket}, Logger: log}
+	if f.metrics != "" {
+		if o.Metrics, err = listenMetrics(f.metrics, f.metricsRemote); err != nil {
+			return daemon.Options{}, err
+		}
+	}
+	return o, nil
+}
+
+// listenMetrics binds the metrics address: loopback only, unless remote.
+func listenMetrics(addr string, remote bool) (net.Listener, error) {
+	if remote {
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			return nil, fmt.Errorf("metrics: listen %s: %w", addr, err)
+		}
+		return ln, nil
+	}
+	ln, err := profile.Listen(addr)
+	if err != nil {
+		return nil, fmt.Errorf("metrics: %w (--metrics-remote allows it)", err)
+	}
+	return ln, nil
+}
+
+// logger is the daemon's logger on w in the --log-format asked.
+func (f *daemonFlags) logger(w io.Writer) (*slog.Logger, error) {
+	return daemon.NewLoggerFormat(w, f.logFormat)
 }
 
 func serve(ctx context.Context, args []string) error {
@@ -142,7 +182,10 @@ func serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	log := daemon.NewLogger(os.Stderr)
+	log, err := f.logger(os.Stderr)
+	if err != nil {
+		return err
+	}
 	opts, err := f.options(log)
 	if err != nil {
 		return err
@@ -188,7 +231,10 @@ func demo(ctx context.Context, args []string) error {
 		return err
 	}
 	defer logFile.Close()
-	log := daemon.NewLogger(logFile)
+	log, err := f.logger(logFile)
+	if err != nil {
+		return err
+	}
 	opts, err := f.options(log)
 	if err != nil {
 		return err

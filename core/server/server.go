@@ -320,6 +320,10 @@ func (s *Server) unregister(c *conn) {
 }
 
 // numConns returns how many clients are connected.
+// Clients returns the number of clients connected now. Safe for
+// concurrent use.
+func (s *Server) Clients() int { return s.numConns() }
+
 func (s *Server) numConns() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()

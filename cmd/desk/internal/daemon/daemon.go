@@ -28,6 +28,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"sync"
@@ -62,6 +63,11 @@ type Options struct {
 	// LatencyWindow is the window of the recent latency figures in the
 	// status; zero means the engine's default (10s).
 	LatencyWindow time.Duration
+	// Metrics, when set, is where Prometheus metrics are served
+	// (/metrics, package core/metrics) while the daemon runs; the caller
+	// binds it, so a bad or busy address fails before anything starts.
+	// Run closes it.
+	Metrics net.Listener
 	// JournalFault, when set, is the journal's disk-fault hook
 	// (store.Options.FailCommit): a test of a full disk. Nil in production.
 	JournalFault func() error
@@ -381,6 +387,9 @@ func (d *Daemon) run(ctx context.Context) error {
 
 	serverStarted = true
 	go func() { defer serverWG.Done(); errc <- srv.Run(serverCtx) }()
+	if d.opts.Metrics != nil {
+		serverWG.Go(func() { serveMetrics(serverCtx, d.opts.Metrics, eng, srv, log) })
+	}
 	select {
 	case <-srv.Ready():
 		log.Info("daemon ready", "socket", d.opts.Paths.Socket, "state", d.opts.Paths.StateDir,
@@ -682,9 +691,27 @@ func RunWith(ctx context.Context, opts Options, fn func(ctx context.Context) err
 // NewLogger returns the daemon's text logger on w, at the level DESK_LOG
 // names (debug, info, warn, error; info when unset or unknown).
 func NewLogger(w io.Writer) *slog.Logger {
+	l, _ := NewLoggerFormat(w, "text")
+	return l
+}
+
+// LogFormats are the formats NewLoggerFormat takes: one line per record,
+// key=value pairs or a JSON object.
+var LogFormats = []string{"text", "json"}
+
+// NewLoggerFormat returns the daemon's logger on w in format ("text" or
+// "json"; see LogFormats), at the level DESK_LOG names.
+func NewLoggerFormat(w io.Writer, format string) (*slog.Logger, error) {
 	var l slog.Level
 	if err := l.UnmarshalText([]byte(os.Getenv("DESK_LOG"))); err != nil {
 		l = slog.LevelInfo
 	}
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+	opts := &slog.HandlerOptions{Level: l}
+	switch format {
+	case "text", "":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("daemon: log format %q: want one of %v", format, LogFormats)
 }

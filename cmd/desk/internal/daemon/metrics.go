@@ -1,0 +1,41 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/desk-trading/desk/core/engine"
+	"github.com/desk-trading/desk/core/metrics"
+	"github.com/desk-trading/desk/core/server"
+)
+
+// serveMetrics serves Prometheus metrics of eng and srv on ln until ctx
+// is done, and feeds the exporter's order histograms meanwhile; it closes
+// ln. Nothing of it runs on the engine goroutine.
+func serveMetrics(ctx context.Context, ln net.Listener, eng *engine.Engine, srv *server.Server, log *slog.Logger) {
+	log = log.With("component", "metrics")
+	x := metrics.New(eng, metrics.Options{Clients: srv.Clients, Logger: log})
+	hs := &http.Server{Handler: x.Handler(), ReadHeaderTimeout: 5 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := x.Run(ctx); err != nil {
+			log.Warn("order histograms stopped", "err", err)
+		}
+	}()
+	go func() {
+		<-ctx.Done()
+		shut, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		hs.Shutdown(shut) //nolint:errcheck // closing: what is left is dropped
+	}()
+	log.Info("serving metrics", "addr", "http://"+ln.Addr().String()+"/metrics")
+	if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		log.Error("metrics server stopped", "err", err)
+	}
+	<-done
+}
