@@ -239,7 +239,7 @@ func (e *Engine) capture(f *statusFrame) {
 	f.strats = resize(f.strats, len(p.strats))
 	for k, st := range p.strats {
 		sf := &f.strats[k]
-		*sf = stratFrame{ordersSent: st.ordersSent, fills: st.fills, denials: st.denials,
+		*sf = stratFrame{openOrders: e.oms.Live(st.ID), ordersSent: st.ordersSent, fills: st.fills, denials: st.denials,
 			lastDenial: st.lastDenial, lastDenialAt: st.lastDenialAt, lastOrder: st.lastOrder, tickToOrderP99: st.tick.p99,
 			cancels: st.cancels}
 		from := int32(len(f.denialsBy))
@@ -247,12 +247,6 @@ func (e *Engine) capture(f *statusFrame) {
 		sf.denialsBy = span{from, int32(len(f.denialsBy))}
 		e.captureNode(f, &sf.node, st.node)
 	}
-	e.oms.Working(func(o *domain.Order) bool {
-		if k := p.at(o.Strategy); k >= 0 {
-			f.strats[k].openOrders++
-		}
-		return true
-	})
 	// Positions come in the ledger's order; each strategy's are gathered
 	// into one span by a counting pass.
 	clear(p.counts)

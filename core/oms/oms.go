@@ -169,6 +169,17 @@ func (m *OMS) WorkingOf(s domain.StrategyID, fn func(o *domain.Order) bool) {
 	}
 }
 
+// Live returns how many of strategy s's orders are live: new or working.
+// Between the engine's events none is new (an order is sent or refused in
+// the event that creates it), so it is then the count WorkingOf visits,
+// found without walking them.
+func (m *OMS) Live(s domain.StrategyID) int {
+	if int(s) < len(m.orders.strategies) {
+		return m.orders.strategies[s].n
+	}
+	return 0
+}
+
 // walk calls fn for each working order on the list from slot i linked by
 // k, until fn returns false.
 func (m *OMS) walk(i int32, k linkKind, fn func(o *domain.Order) bool) {
