@@ -396,3 +396,28 @@ func TestJournalOpenNotBbolt(t *testing.T) {
 		t.Fatal("Open of a text file succeeded")
 	}
 }
+
+// OnCommit hears of every group commit: together they hold every event
+// made durable, each taking some time.
+func TestJournalOnCommitCountsTheCommittedEvents(t *testing.T) {
+	var mu sync.Mutex
+	var events, commits int
+	var took time.Duration
+	j := open(t, filepath.Join(t.TempDir(), "j.db"), store.Options{OnCommit: func(d time.Duration, n int) {
+		mu.Lock()
+		defer mu.Unlock()
+		events, commits, took = events+n, commits+1, took+d
+	}})
+	for i := range 100 {
+		ev := testEvent(i)
+		if err := j.Append(&ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	flush(t, j)
+	mu.Lock()
+	defer mu.Unlock()
+	if events != 100 || commits == 0 || took <= 0 {
+		t.Fatalf("OnCommit heard %d events in %d commits taking %s, want 100 events", events, commits, took)
+	}
+}

@@ -52,6 +52,12 @@ type Options struct {
 	// DefaultRetryInterval (100ms).
 	RetryInterval time.Duration
 
+	// OnCommit, when set, is called from the writer goroutine after each
+	// group commit that made events durable, with how long the
+	// transaction (its writes and fsync) took and how many events it
+	// held: for monitoring. It must not block.
+	OnCommit func(took time.Duration, events int)
+
 	// FailCommit, when set, is called inside every group commit's
 	// transaction before it writes; an error it returns fails the commit
 	// as a disk error would (the transaction rolls back). It is a test

@@ -106,9 +106,13 @@ func (j *Journal) commitBatch() {
 	w := &j.w
 	for w.from < len(w.ends) {
 		w.to = min(w.from+j.opts.MaxBatch, len(w.ends))
+		start := time.Now()
 		if err := j.db.Update(w.commit); err != nil {
 			j.fail(err)
 			return
+		}
+		if j.opts.OnCommit != nil {
+			j.opts.OnCommit(time.Since(start), w.to-w.from)
 		}
 		j.markDurable(binary.BigEndian.Uint64(w.keys[w.to*8-8:]))
 		w.from = w.to

@@ -41,9 +41,10 @@ func TestPrometheusScrapesARealDaemon(t *testing.T) {
 	addr := metricsAddr(t, p)
 
 	// A scrape parses, and promtool finds nothing wrong with its names.
-	desktest.Eventually(t, within, "orders in the daemon's metrics", func() bool {
+	desktest.Eventually(t, within, "orders and journal commits in the daemon's metrics", func() bool {
 		body := get(t, "http://"+addr+"/metrics")
-		return regexp.MustCompile(`(?m)^desk_orders_sent_total\{[^}]*\} [1-9]`).MatchString(body)
+		return regexp.MustCompile(`(?m)^desk_orders_sent_total\{[^}]*\} [1-9]`).MatchString(body) &&
+			regexp.MustCompile(`(?m)^desk_journal_commit_seconds_count [1-9]`).MatchString(body)
 	})
 	if promtool, err := exec.LookPath("promtool"); err == nil {
 		cmd := exec.Command(promtool, "check", "metrics")

@@ -27,6 +27,8 @@ type Options struct {
 	// Clients returns the number of connected socket clients; nil: the
 	// gauge is not exported.
 	Clients func() int
+	// Journal, when set, is the journal's commit latency histogram.
+	Journal *JournalCommits
 	// Interval is how often Run reads the order stream; zero means 250ms.
 	Interval time.Duration
 	// Logger receives what goes wrong serving; nil: discarded.
@@ -57,7 +59,36 @@ func New(eng Engine, opts Options) *Exporter {
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
+	if opts.Journal != nil {
+		x.reg.MustRegister(opts.Journal.h)
+	}
 	return x
+}
+
+// JournalCommits is the journal's group commit latency: its Observe is
+// the journal's OnCommit (store.Options), called from the journal's
+// writer goroutine.
+type JournalCommits struct{ h prometheus.Histogram }
+
+// NewJournalCommits makes the histogram, desk_journal_commit_seconds,
+// with classic buckets from 8 us to 8 s and native ones.
+func NewJournalCommits() *JournalCommits {
+	return &JournalCommits{h: prometheus.NewHistogram(prometheus.HistogramOpts{
+		Namespace: "desk", Name: "journal_commit_seconds",
+		Help:                            "Duration of the journal's group commits (the transaction's writes and fsync).",
+		Buckets:                         prometheus.ExponentialBuckets(1.0/(1<<17), 2, 21),
+		NativeHistogramBucketFactor:     1.1,
+		NativeHistogramMaxBucketNumber:  160,
+		NativeHistogramMinResetDuration: time.Hour,
+	})}
+}
+
+// Observe records one commit that took took; events is how many it held.
+// A nil JournalCommits records nothing.
+func (c *JournalCommits) Observe(took time.Duration, events int) {
+	if c != nil {
+		c.h.Observe(took.Seconds())
+	}
 }
 
 // Registry returns the exporter's registry (for tests and for embedding

@@ -38,6 +38,7 @@ import (
 	"github.com/desk-trading/desk/cmd/desk/internal/config"
 	"github.com/desk-trading/desk/core/domain"
 	"github.com/desk-trading/desk/core/engine"
+	"github.com/desk-trading/desk/core/metrics"
 	"github.com/desk-trading/desk/core/protocol"
 	"github.com/desk-trading/desk/core/server"
 	"github.com/desk-trading/desk/core/strategy"
@@ -91,6 +92,7 @@ type Daemon struct {
 	w           *wiring
 	eng         *engine.Engine
 	srv         *server.Server
+	commits     *metrics.JournalCommits // the journal's commit latency, for --metrics
 	ready       chan struct{}
 
 	mu      sync.Mutex
@@ -124,7 +126,7 @@ func New(opts Options) (_ *Daemon, err error) {
 	if err := os.MkdirAll(opts.Paths.StateDir, 0o700); err != nil {
 		return nil, fmt.Errorf("daemon: state dir: %w", err)
 	}
-	d := &Daemon{opts: opts, log: log, ready: make(chan struct{}), done: make(chan struct{})}
+	d := &Daemon{opts: opts, log: log, ready: make(chan struct{}), done: make(chan struct{}), commits: metrics.NewJournalCommits()}
 
 	// The engine is built after the journal, the venues and the hosts, but
 	// they report to it; d.eng is set before any of them runs.
@@ -138,6 +140,7 @@ func New(opts Options) (_ *Daemon, err error) {
 		// halted for long, and a retry of a failed commit costs little.
 		RetryInterval: 50 * time.Millisecond,
 		FailCommit:    opts.JournalFault,
+		OnCommit:      d.commits.Observe,
 		Logger:        log.With("component", "journal"),
 	})
 	if err != nil {
@@ -388,7 +391,7 @@ func (d *Daemon) run(ctx context.Context) error {
 	serverStarted = true
 	go func() { defer serverWG.Done(); errc <- srv.Run(serverCtx) }()
 	if d.opts.Metrics != nil {
-		serverWG.Go(func() { serveMetrics(serverCtx, d.opts.Metrics, eng, srv, log) })
+		serverWG.Go(func() { serveMetrics(serverCtx, d.opts.Metrics, eng, srv, d.commits, log) })
 	}
 	select {
 	case <-srv.Ready():

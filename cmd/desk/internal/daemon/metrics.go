@@ -16,9 +16,9 @@ import (
 // serveMetrics serves Prometheus metrics of eng and srv on ln until ctx
 // is done, and feeds the exporter's order histograms meanwhile; it closes
 // ln. Nothing of it runs on the engine goroutine.
-func serveMetrics(ctx context.Context, ln net.Listener, eng *engine.Engine, srv *server.Server, log *slog.Logger) {
+func serveMetrics(ctx context.Context, ln net.Listener, eng *engine.Engine, srv *server.Server, commits *metrics.JournalCommits, log *slog.Logger) {
 	log = log.With("component", "metrics")
-	x := metrics.New(eng, metrics.Options{Clients: srv.Clients, Logger: log})
+	x := metrics.New(eng, metrics.Options{Clients: srv.Clients, Journal: commits, Logger: log})
 	hs := &http.Server{Handler: x.Handler(), ReadHeaderTimeout: 5 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	done := make(chan struct{})
 	go func() {
