@@ -53,6 +53,9 @@ type Options struct {
 	// is; it is called from Run at every publication and must not block.
 	// Nil shows the journal as up with nothing pending.
 	JournalHealth func() JournalHealth
+	// Alerts are the thresholds whose crossing the engine alerts on and
+	// journals (AlertThresholds); zero: none.
+	Alerts AlertThresholds
 	// LatencyWindow is the window of the recent latency figures the status
 	// shows beside those since start. Zero means 10s.
 	LatencyWindow time.Duration
@@ -207,6 +210,7 @@ type Engine struct {
 	// in the order each first came.
 	rejects []RejectCount
 	trips   []TripCount
+	monitor monitor // Options.Alerts' state
 	// latest is each venue's latest book of each instrument, by venue
 	// then instrument: the one copy of a book the strategies that trade it
 	// share. A venue's books are allocated at its first, and never move.
@@ -529,9 +533,11 @@ func (e *Engine) Run(ctx context.Context) error {
 			e.timeDriven()
 			e.retryCancels()
 			e.evaluate()
-			if e.latency.rotate(e.now) {
+			rotated := e.latency.rotate(e.now)
+			if rotated {
 				e.rotateTicks()
 			}
+			e.watch(e.now, rotated)
 			e.handView()
 			e.publish()
 		case <-ctx.Done():

@@ -339,6 +339,8 @@ func (e *Engine) onReport(r *domain.ExecReport) {
 		}
 	}
 	if r.Kind == domain.ExecReject {
+		e.log.Warn("order rejected by venue", "order", o.ID, "strategy", e.strategyName(o.Strategy), "venue", e.venueName(o.Venue),
+			"instrument", o.Instrument, "reason", o.Reason)
 		e.rejected(o.Venue, o.Reason)
 		e.handleTrips(e.risk.OnReject(o.Strategy, e.now))
 	}

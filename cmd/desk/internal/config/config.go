@@ -35,6 +35,22 @@ type Config struct {
 	Risk        Risk         `toml:"risk"`
 	Strategies  []Strategy   `toml:"strategies"`
 	TUI         TUI          `toml:"tui"`
+	Alerts      Alerts       `toml:"alerts"`
+}
+
+// Alerts are the thresholds the daemon alerts on when crossed, and again
+// when back under: every client sees the alert at once and the journal
+// keeps it. They stop nothing (breakers do). Zero turns one off.
+type Alerts struct {
+	// TickToOrderP99 bounds the tick-to-order p99 of each latency window
+	// (10 s).
+	TickToOrderP99 Duration `toml:"tick_to_order_p99"`
+	// RejectsPerMin bounds the venue rejects in the last minute, all
+	// venues together.
+	RejectsPerMin int `toml:"rejects_per_min"`
+	// FeedGapsPerMin bounds the sequence gaps in one venue's market data
+	// in the last minute.
+	FeedGapsPerMin int `toml:"feed_gaps_per_min"`
 }
 
 // TUI holds the settings of the terminal UI, read by desk attach from the
@@ -483,6 +499,15 @@ func (c *Config) validateDurations() error {
 		return err
 	}
 	if err := checkDuration("daemon.stale_after", c.Daemon.StaleAfter, minStaleAfter, maxStaleAfter, defStaleAfter); err != nil {
+		return err
+	}
+	if err := checkDuration("alerts.tick_to_order_p99", c.Alerts.TickToOrderP99, 0, time.Minute, 0); err != nil {
+		return err
+	}
+	if err := checkInt("alerts.rejects_per_min", c.Alerts.RejectsPerMin, 0, 1_000_000, 0); err != nil {
+		return err
+	}
+	if err := checkInt("alerts.feed_gaps_per_min", c.Alerts.FeedGapsPerMin, 0, 1_000_000, 0); err != nil {
 		return err
 	}
 	return checkDuration("risk.max_reference_age", c.Risk.MaxReferenceAge, minReferenceAge, maxReferenceAge, defReferenceAge)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestDefaultIsValid(t *testing.T) {
@@ -74,6 +75,10 @@ func TestParseRejects(t *testing.T) {
 		{"bad duration", minimal + "[daemon]\nstale_after = \"soon\"\n", "duration"},
 		{"unknown tui key", minimal + "\n[tui]\nread_only = true\ncolour = \"red\"\n", `unknown key "tui.colour"`},
 		{"tui read_only not a bool", minimal + "\n[tui]\nread_only = \"yes\"\n", "read_only"},
+		{"negative alert bound", minimal + "[alerts]\nrejects_per_min = -1\n", "alerts.rejects_per_min = -1"},
+		{"alert latency not a duration", minimal + "[alerts]\ntick_to_order_p99 = \"fast\"\n", "duration"},
+		{"alert latency too long", minimal + "[alerts]\ntick_to_order_p99 = \"2m\"\n", "alerts.tick_to_order_p99"},
+		{"unknown alerts key", minimal + "[alerts]\nlatency = 1\n", `unknown key "alerts.latency"`},
 		{"not toml", "[[", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -89,6 +94,17 @@ func TestParseRejects(t *testing.T) {
 	_, err := Parse([]byte(strings.Replace(minimal, `kind = "sim"`, `kind = "x"`, 1)))
 	if !errors.Is(err, ErrInvalid) {
 		t.Fatalf("error %v is not ErrInvalid", err)
+	}
+}
+
+// The alert thresholds parse, and zero is off.
+func TestAlertThresholds(t *testing.T) {
+	c, err := Parse([]byte(minimal + "[alerts]\ntick_to_order_p99 = \"5ms\"\nrejects_per_min = 10\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := c.Alerts; a.TickToOrderP99.D != 5*time.Millisecond || a.RejectsPerMin != 10 || a.FeedGapsPerMin != 0 {
+		t.Fatalf("alerts %+v", a)
 	}
 }
 

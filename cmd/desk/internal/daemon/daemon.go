@@ -215,7 +215,9 @@ func (d *Daemon) build() error {
 		Epoch:            d.epoch,
 		Reports:          reports,
 		SnapshotInterval: cfg.Daemon.SnapshotInterval.D,
-		OnAlert:          func(a engine.Alert) { d.srv.Alert(wire.Alert(a)) },
+		Alerts: engine.AlertThresholds{TickToOrderP99: cfg.Alerts.TickToOrderP99.D,
+			RejectsPerMin: cfg.Alerts.RejectsPerMin, FeedGapsPerMin: cfg.Alerts.FeedGapsPerMin},
+		OnAlert: func(a engine.Alert) { d.srv.Alert(wire.Alert(a)) },
 		JournalHealth: func() engine.JournalHealth {
 			h := j.Health()
 			return engine.JournalHealth{Down: h.Down, Pending: h.Pending, Err: h.Err}
