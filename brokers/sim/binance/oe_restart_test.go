@@ -45,9 +45,15 @@ func TestRestartKeepsTheRecord(t *testing.T) {
 	if s.Status != api.StatusFilled || s.OrderID <= buy.OrderID || len(s.Fills) != 1 || s.Fills[0].TradeID != 2 {
 		t.Fatalf("sell into the restored order: %+v", s)
 	}
-	r = g.call(http.MethodGet, api.PathOrder, keyA, api.Params{{Key: "symbol", Value: "BTCUSD"}, {Key: "origClientOrderId", Value: "keep-1"}})
-	o, _ := api.DecodeOrder(r.body)
-	if o.Status != api.StatusFilled || o.ExecutedQty != "1.00000000" || o.CummulativeQuoteQty != "30000.00000000" {
+	// As above: the taker's answer may leave before the maker's fill is
+	// booked.
+	var o api.Order
+	desktest.Eventually(t, waitFor, "the restored maker's fill to be booked", func() bool {
+		r = g.call(http.MethodGet, api.PathOrder, keyA, api.Params{{Key: "symbol", Value: "BTCUSD"}, {Key: "origClientOrderId", Value: "keep-1"}})
+		o, _ = api.DecodeOrder(r.body)
+		return o.Status == api.StatusFilled
+	})
+	if o.ExecutedQty != "1.00000000" || o.CummulativeQuoteQty != "30000.00000000" {
 		t.Fatalf("restored order after its fill: %s", r.body)
 	}
 	if free, locked := g.balance(keyA, "USD"); !locked.IsZero() || !free.Equal(dec("970000")) {
