@@ -37,6 +37,7 @@ import (
 	"github.com/desk-trading/desk/cmd/desk/internal/venue"
 	"github.com/desk-trading/desk/core/client"
 	"github.com/desk-trading/desk/core/protocol"
+	"github.com/desk-trading/desk/core/tracing"
 	"github.com/desk-trading/desk/tui"
 )
 
@@ -109,11 +110,13 @@ func fail(err error) int {
 // daemonFlags are the flags serve and demo share.
 type daemonFlags struct {
 	config, state, socket string
-	venues                string // demo only: "sim" or "net"
-	pprof                 string // loopback host:port for Go's profiles; "" for none
-	metrics               string // host:port for Prometheus metrics; "" for none
-	metricsRemote         bool   // metrics may listen beyond loopback
-	logFormat             string // text or json
+	venues                string  // demo only: "sim" or "net"
+	pprof                 string  // loopback host:port for Go's profiles; "" for none
+	metrics               string  // host:port for Prometheus metrics; "" for none
+	metricsRemote         bool    // metrics may listen beyond loopback
+	logFormat             string  // text or json
+	otlp                  string  // OTLP/HTTP endpoint for order traces; "" for none
+	otlpSample            float64 // the share of orders traced
 }
 
 // parseDaemonFlags parses serve's or demo's flags; the state dir defaults
@@ -132,6 +135,9 @@ func parseDaemonFlags(name, sub string, args []string) (*daemonFlags, error) {
 	fs.StringVar(&f.metrics, "metrics", "", "serve Prometheus metrics at http://`ADDR`/metrics (a loopback host:port unless --metrics-remote; default: off)")
 	fs.BoolVar(&f.metricsRemote, "metrics-remote", false, "let --metrics listen on an address beyond loopback")
 	fs.StringVar(&f.logFormat, "log-format", "text", "the log's `format`: text (key=value) or json")
+	fs.StringVar(&f.otlp, "otlp", "", "trace sampled orders to the OpenTelemetry collector at `ENDPOINT` over OTLP/HTTP "+
+		"(http://host:4318, or host:port; default: off)")
+	fs.Float64Var(&f.otlpSample, "otlp-sample", tracing.DefaultSampleRatio, "the share of orders --otlp traces, from 0 to 1 (`R`)")
 	if name == "desk demo" {
 		fs.StringVar(&f.venues, "venues", "sim", "`where` the simulated venues run: sim (in this process) or net "+
 			"(each a desk venue process on loopback, traded over the Binance protocol)")
@@ -148,6 +154,12 @@ func (f *daemonFlags) options(log *slog.Logger) (daemon.Options, error) {
 		return daemon.Options{}, err
 	}
 	o := daemon.Options{Config: cfg, Paths: daemon.Paths{StateDir: f.state, Socket: f.socket}, Logger: log}
+	if f.otlp != "" {
+		if !(f.otlpSample >= 0 && f.otlpSample <= 1) {
+			return daemon.Options{}, fmt.Errorf("--otlp-sample %v: must be between 0 and 1", f.otlpSample)
+		}
+		o.OTLP = tracing.Options{Endpoint: f.otlp, SampleRatio: f.otlpSample}
+	}
 	if f.metrics != "" {
 		if o.Metrics, err = listenMetrics(f.metrics, f.metricsRemote); err != nil {
 			return daemon.Options{}, err

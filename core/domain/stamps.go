@@ -23,3 +23,9 @@ var processStart = time.Now()
 
 // Mono returns the monotonic nanoseconds since the process started.
 func Mono() int64 { return int64(time.Since(processStart)) }
+
+// MonoTime returns the wall-clock time of the Mono reading m: the process
+// start plus m nanoseconds. It turns Stamps into times for tools outside
+// the hot path, such as tracing; the result carries the process start's
+// monotonic reading, so differences between MonoTime values are exact.
+func MonoTime(m int64) time.Time { return processStart.Add(time.Duration(m)) }

@@ -43,6 +43,7 @@ import (
 	"github.com/desk-trading/desk/core/server"
 	"github.com/desk-trading/desk/core/strategy"
 	"github.com/desk-trading/desk/core/strategy/demo"
+	"github.com/desk-trading/desk/core/tracing"
 	"github.com/desk-trading/desk/core/wire"
 	"github.com/desk-trading/desk/feeds"
 	"github.com/desk-trading/desk/feeds/binance"
@@ -69,6 +70,10 @@ type Options struct {
 	// binds it, so a bad or busy address fails before anything starts.
 	// Run closes it.
 	Metrics net.Listener
+	// OTLP, when its Endpoint is set, has each sampled order traced to an
+	// OpenTelemetry collector (package core/tracing) while the daemon
+	// runs; its Names and Logger are the daemon's.
+	OTLP tracing.Options
 	// JournalFault, when set, is the journal's disk-fault hook
 	// (store.Options.FailCommit): a test of a full disk. Nil in production.
 	JournalFault func() error
@@ -93,6 +98,7 @@ type Daemon struct {
 	eng         *engine.Engine
 	srv         *server.Server
 	commits     *metrics.JournalCommits // the journal's commit latency, for --metrics
+	tracer      *tracing.Tracer         // order traces, for Options.OTLP; nil: off
 	ready       chan struct{}
 
 	mu      sync.Mutex
@@ -230,6 +236,14 @@ func (d *Daemon) build() error {
 		return err
 	}
 	w.bindLedgers(d.eng)
+	if o := d.opts.OTLP; o.Endpoint != "" {
+		// Made here, so that a bad endpoint or ratio fails before anything
+		// trades; it exports nothing until Run.
+		o.Names, o.Logger = d.eng.Names(), d.log.With("component", "tracing")
+		if d.tracer, err = tracing.New(context.Background(), o); err != nil {
+			return err // New adds "daemon: "
+		}
+	}
 	return nil
 }
 
@@ -392,6 +406,9 @@ func (d *Daemon) run(ctx context.Context) error {
 
 	serverStarted = true
 	go func() { defer serverWG.Done(); errc <- srv.Run(serverCtx) }()
+	if d.tracer != nil {
+		serverWG.Go(func() { traceOrders(serverCtx, d.tracer, d.opts.OTLP, eng, log) })
+	}
 	if d.opts.Metrics != nil {
 		serverWG.Go(func() { serveMetrics(serverCtx, d.opts.Metrics, eng, srv, d.commits, log) })
 	}

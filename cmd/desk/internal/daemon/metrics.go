@@ -11,6 +11,7 @@ import (
 	"github.com/desk-trading/desk/core/engine"
 	"github.com/desk-trading/desk/core/metrics"
 	"github.com/desk-trading/desk/core/server"
+	"github.com/desk-trading/desk/core/tracing"
 )
 
 // serveMetrics serves Prometheus metrics of eng and srv on ln until ctx
@@ -38,4 +39,24 @@ func serveMetrics(ctx context.Context, ln net.Listener, eng *engine.Engine, srv 
 		log.Error("metrics server stopped", "err", err)
 	}
 	<-done
+}
+
+// traceOrders runs t over eng's order stream until ctx is done, then
+// flushes what is left, for at most 5 s. A collector that is down loses
+// traces, never orders: the tracer reads the view's order stream on its
+// own goroutine.
+func traceOrders(ctx context.Context, t *tracing.Tracer, opts tracing.Options, eng *engine.Engine, log *slog.Logger) {
+	log = log.With("component", "tracing")
+	log.Info("tracing orders", "endpoint", opts.Endpoint, "sample", opts.SampleRatio)
+	if err := t.Run(ctx, eng); err != nil {
+		log.Warn("order tracing stopped", "err", err)
+	}
+	flush, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := t.Shutdown(flush); err != nil {
+		log.Warn("order traces not flushed", "err", err)
+	}
+	s := t.Stats()
+	log.Info("order tracing stopped", "traces", s.Traces, "spans", s.Spans, "exported", s.Exported,
+		"export_failures", s.ExportFailures, "missed", s.Missed)
 }
