@@ -121,12 +121,6 @@ func (s *script) OrdersSince(cursor uint64, finished int) (engine.OrdersUpdate, 
 	return u, cursor + 1
 }
 
-func (s *script) callCount() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.calls
-}
-
 // names is a Names for the tests.
 type names struct{}
 
