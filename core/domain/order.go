@@ -2,6 +2,7 @@ package domain
 
 import (
 	"fmt"
+	"log/slog"
 	"strconv"
 	"strings"
 )
@@ -63,6 +64,10 @@ func (id OrderID) Issuer() uint64 { return uint64(id) >> orderSeqBits }
 
 // Seq returns id's sequence within its strategy and epoch.
 func (id OrderID) Seq() uint64 { return uint64(id) & MaxOrderSeq }
+
+// LogValue logs id as its String, in every slog format (JSON would
+// otherwise show the packed integer).
+func (id OrderID) LogValue() slog.Value { return slog.StringValue(id.String()) }
 
 // String renders id as "EPOCH-STRATEGY-SEQ", the client_order_id of the
 // wire.

@@ -2,7 +2,9 @@ package domain
 
 import (
 	"errors"
+	"log/slog"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -180,5 +182,15 @@ func TestOrderLeaves(t *testing.T) {
 	o := Order{Qty: 10, Filled: 4}
 	if o.Leaves() != 6 {
 		t.Errorf("Leaves = %d, want 6", o.Leaves())
+	}
+}
+
+// An order id logs as its client order id in JSON too.
+func TestOrderIDLogsAsItsString(t *testing.T) {
+	var b strings.Builder
+	id := MakeOrderID(7, 2, 41)
+	slog.New(slog.NewJSONHandler(&b, nil)).Info("x", "order", id)
+	if want := `"order":"` + id.String() + `"`; !strings.Contains(b.String(), want) {
+		t.Fatalf("logged %s, want %s", b.String(), want)
 	}
 }
