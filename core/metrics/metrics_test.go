@@ -237,9 +237,23 @@ func TestMetricsRecordWhatTheEngineDid(t *testing.T) {
 		}
 	}
 
-	native := metric(scrape(t, srv.URL, true)["desk_strategy_tick_to_order_seconds"], map[string]string{"strategy": "mm"})
-	if hg := native.GetHistogram(); hg.Schema == nil || len(hg.GetPositiveSpan()) == 0 || len(hg.GetBucket()) == 0 {
-		t.Fatalf("protobuf scrape: want native (schema, spans) and classic buckets both: %v", hg)
+	pb := scrape(t, srv.URL, true)
+	for _, m := range []*dto.Metric{
+		metric(pb["desk_strategy_tick_to_order_seconds"], map[string]string{"strategy": "mm"}),
+		metric(pb["desk_stage_latency_seconds"], map[string]string{"stage": "tick-to-order"}),
+	} {
+		hg := m.GetHistogram()
+		if hg.Schema == nil || len(hg.GetPositiveSpan()) == 0 || len(hg.GetBucket()) == 0 {
+			t.Fatalf("protobuf scrape: want native (schema, spans) and classic buckets both: %v", m)
+		}
+		var total, run int64 // the native counts are deltas, bucket by bucket
+		for _, d := range hg.GetPositiveDelta() {
+			run += d
+			total += run
+		}
+		if uint64(total)+hg.GetZeroCount() != hg.GetSampleCount() {
+			t.Fatalf("native buckets hold %d samples, the count is %d: %v", total, hg.GetSampleCount(), m)
+		}
 	}
 }
 

@@ -1,10 +1,12 @@
 package metrics
 
 import (
+	"math"
 	"math/bits"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/desk-trading/desk/core/domain"
 	"github.com/desk-trading/desk/core/engine"
@@ -186,25 +188,64 @@ func (c *statusCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
-// stageHistogram is a stage's counts as a classic histogram with a bucket
-// at each power of two nanoseconds from 1 us (2^10 ns) to about 69 s: the
-// engine's buckets (eight per power of two) summed up to each bound, which
-// they fall on exactly.
+// stageHistogram is a stage's counts as one histogram with classic
+// buckets, at each power of two nanoseconds from 1 us (2^10 ns) to about
+// 69 s, where the engine's buckets (eight per power of two) sum up
+// exactly, and native buckets of schema 3 (eight per power of two
+// seconds), each engine bucket counted in the native bucket of its upper
+// bound: within one native bucket (9%) of the value. A scraper that reads
+// the text format gets the classic buckets; one that negotiates protobuf
+// gets both.
 func stageHistogram(desc *prometheus.Desc, c *engine.LatencyCounts, stage string) prometheus.Metric {
 	const first, last = 10, 36 // 2^10 ns .. 2^36 ns
 	cum := make(map[float64]uint64, last-first+1)
-	var n uint64
+	native := map[int]int64{}
+	var n, zero uint64
 	for b, v := range c.Buckets {
 		n += v
-		// Bucket b ends at LatencyBucketUpper(b); one that ends just below
-		// a power of two closes that bound.
-		if up := engine.LatencyBucketUpper(b) + 1; up&(up-1) == 0 {
-			if p := bits.Len64(uint64(up)) - 1; p >= first && p <= last {
-				cum[float64(up)/1e9] = n
+		up := engine.LatencyBucketUpper(b)
+		if v > 0 {
+			if up == 0 {
+				zero += v
+			} else {
+				native[int(math.Ceil(8*math.Log2(float64(up)/1e9)))] += int64(v)
+			}
+		}
+		// Bucket b ends at up; one that ends just below a power of two
+		// closes that bound.
+		if p := up + 1; p&(p-1) == 0 {
+			if k := bits.Len64(uint64(p)) - 1; k >= first && k <= last {
+				cum[float64(p)/1e9] = n
 			}
 		}
 	}
-	return prometheus.MustNewConstHistogram(desc, n, float64(c.Sum)/1e9, cum, stage)
+	sum := float64(c.Sum) / 1e9
+	return bothHistogram{
+		classic: prometheus.MustNewConstHistogram(desc, n, sum, cum, stage),
+		native:  prometheus.MustNewConstNativeHistogram(desc, n, sum, native, nil, zero, 3, 0, time.Time{}, stage),
+	}
+}
+
+// bothHistogram is one histogram metric with the classic buckets of one
+// const histogram and the native buckets of another, as client_golang's
+// own histograms carry both: client_golang builds each; this only puts
+// the native fields beside the classic ones.
+type bothHistogram struct{ classic, native prometheus.Metric }
+
+func (h bothHistogram) Desc() *prometheus.Desc { return h.classic.Desc() }
+
+func (h bothHistogram) Write(out *dto.Metric) error {
+	if err := h.classic.Write(out); err != nil {
+		return err
+	}
+	var nm dto.Metric
+	if err := h.native.Write(&nm); err != nil {
+		return err
+	}
+	c, n := out.Histogram, nm.Histogram
+	c.Schema, c.ZeroThreshold, c.ZeroCount = n.Schema, n.ZeroThreshold, n.ZeroCount
+	c.PositiveSpan, c.PositiveDelta = n.PositiveSpan, n.PositiveDelta
+	return nil
 }
 
 func boolean(b bool) float64 {
