@@ -12,7 +12,8 @@
 //     depths, positions and P&L, rate budgets, and every stage's latency
 //     since trading started (engine.LatencyCounts, cumulative counts the
 //     engine keeps as an index and an increment per sample), exposed as
-//     desk_stage_latency_seconds with classic buckets at each power of two;
+//     desk_stage_latency_seconds with classic buckets at each power of two
+//     and native ones;
 //   - the conflated order stream of the engine's view (OrdersSince), read
 //     by Run on its own goroutine: each order's stamps give its strategy's
 //     tick-to-order and its venue's ack latency, observed into client_golang
