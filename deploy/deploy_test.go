@@ -60,6 +60,8 @@ var catalogue = map[string]family{
 	"desk_denials_total":                  {counter, []string{"strategy", "reason"}},
 	"desk_cancels_total":                  {counter, []string{"strategy"}},
 	"desk_rejects_total":                  {counter, []string{"venue", "reason"}},
+	"desk_venue_rejects_total":            {counter, []string{"venue"}},
+	"desk_status_timestamp_seconds":       {gauge, nil},
 	"desk_breaker_trips_total":            {counter, []string{"node", "breaker"}},
 	"desk_breaker_tripped":                {gauge, []string{"node", "breaker"}},
 	"desk_trading_state":                  {gauge, []string{"node", "state"}},

@@ -178,8 +178,11 @@ func listenMetrics(addr string, remote bool) (net.Listener, error) {
 		return ln, nil
 	}
 	ln, err := profile.Listen(addr)
-	if err != nil {
+	switch {
+	case errors.Is(err, profile.ErrNotLoopback):
 		return nil, fmt.Errorf("metrics: %w (--metrics-remote allows it)", err)
+	case err != nil:
+		return nil, fmt.Errorf("metrics: %w", err)
 	}
 	return ln, nil
 }

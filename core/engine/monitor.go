@@ -15,7 +15,9 @@ import (
 // figure crosses its threshold and once when it is back under.
 type AlertThresholds struct {
 	// TickToOrderP99 is the bound on the tick-to-order p99 of the last
-	// complete latency window (Options.LatencyWindow).
+	// complete latency window (Options.LatencyWindow). The alert clears
+	// when a window's p99 is under 80% of it; a window without orders
+	// leaves it as it is.
 	TickToOrderP99 time.Duration
 	// RejectsPerMin is the most venue rejects in the last minute, all
 	// venues together.
@@ -65,9 +67,12 @@ func (r *minuteRate) add(now, total int64) int64 {
 func (e *Engine) watch(now int64, rotated bool) {
 	th := &e.opts.Alerts
 	m := &e.monitor
-	if th.TickToOrderP99 > 0 && rotated {
-		w := e.latency.lastSum[StageTickToOrder]
-		high := w.Count > 0 && time.Duration(w.P99) > th.TickToOrderP99
+	if w := e.latency.lastSum[StageTickToOrder]; th.TickToOrderP99 > 0 && rotated && w.Count > 0 {
+		// A window without orders says nothing, and one near the bound
+		// keeps the state it has: it clears below 80% of the bound, so a
+		// figure hovering at it does not flap.
+		p99 := time.Duration(w.P99)
+		high := p99 > th.TickToOrderP99 || (m.latencyHigh && p99 > th.TickToOrderP99*8/10)
 		if high != m.latencyHigh {
 			m.latencyHigh = high
 			e.thresholdAlert(high, fmt.Sprintf("tick-to-order p99 %s over the last %s, bound %s",

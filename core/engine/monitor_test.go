@@ -36,8 +36,17 @@ func TestThresholdAlertsRaiseAndClearOnce(t *testing.T) {
 	l.record(StageTickToOrder, 1_000, 1_000+int64(3*time.Millisecond))
 	l.rotate(now + l.window)
 	f.eng.watch(now+l.window, true)
-	// A minute later the rejects are old, and the next window is empty.
+	// An empty window changes nothing; one at 900 us, under the bound but
+	// not under 80% of it, neither.
+	l.rotate(now + 2*l.window)
+	f.eng.watch(now+2*l.window, true)
+	l.record(StageTickToOrder, 1_000, 1_000+int64(900*time.Microsecond))
+	l.rotate(now + 3*l.window)
+	f.eng.watch(now+3*l.window, true)
+	// A minute later the rejects are old, and a window at 500 us clears
+	// the latency alert.
 	later := now + int64(61*time.Second)
+	l.record(StageTickToOrder, 1_000, 1_000+int64(500*time.Microsecond))
 	l.rotate(later)
 	f.eng.watch(later, true)
 
@@ -50,7 +59,7 @@ func TestThresholdAlertsRaiseAndClearOnce(t *testing.T) {
 	want := []string{
 		"warning: 2 venue rejects in the last minute, bound 1",
 		"warning: tick-to-order p99 3.015ms over the last 10s, bound 1ms",
-		"info: back within bounds: tick-to-order p99 0s over the last 10s, bound 1ms",
+		"info: back within bounds: tick-to-order p99 502µs over the last 10s, bound 1ms",
 		"info: back within bounds: 0 venue rejects in the last minute, bound 1",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {

@@ -49,7 +49,7 @@ func newOrderLatency() *orderLatency {
 		}, []string{label})
 	}
 	return &orderLatency{
-		tickToOrder: hist("strategy_tick_to_order_seconds", "Book received to order sent to the venue, by the strategy that sent it.", "strategy"),
+		tickToOrder: hist("strategy_tick_to_order_seconds", "Book received to order sent to the venue, by the strategy that sent it: each order once (replaces are not counted).", "strategy"),
 		ack:         hist("venue_ack_latency_seconds", "Order sent to the venue to its acknowledgement, by venue.", "venue"),
 		seen:        map[domain.OrderID]uint8{},
 		start:       time.Now().UnixNano(),
@@ -66,7 +66,9 @@ func (l *orderLatency) observe(u *engine.OrdersUpdate, names *engine.Names) {
 	}
 	for k := range u.Orders {
 		o := &u.Orders[k]
-		if o.Created < l.start {
+		// A reset resends the finished orders a reader may have seen and
+		// forgotten: only the working ones are news.
+		if o.Created < l.start || (u.Reset && o.State.Terminal()) {
 			continue
 		}
 		seen := l.seen[o.ID]

@@ -25,6 +25,7 @@ type statusCollector struct {
 type descs struct {
 	stageLatency                                               *prometheus.Desc
 	ordersSent, fills, denials, cancels, rejects, trips        *prometheus.Desc
+	venueRejects                                               *prometheus.Desc
 	tripped, state                                             *prometheus.Desc
 	feedFrames, feedGaps, feedResyncs, feedReconnects          *prometheus.Desc
 	feedMalformed, feedStale, feedConnected, feedLastMessage   *prometheus.Desc
@@ -40,16 +41,17 @@ func newStatusCollector(eng Engine, clients func() int) *statusCollector {
 		return prometheus.NewDesc("desk_"+name, help, labels, nil)
 	}
 	return &statusCollector{eng: eng, clients: clients, d: descs{
-		stageLatency: d("stage_latency_seconds", "Latency of each hot-path stage since trading started: feed, inbox, strategy, risk, route, send, venue-ack, tick-to-order.", "stage"),
+		stageLatency: d("stage_latency_seconds", "Latency of each hot-path stage since trading started: feed, inbox, strategy, risk, route, send, venue-ack, tick-to-order (the per-book stages count every book, the order stages every order and replace sent).", "stage"),
 
-		ordersSent: d("orders_sent_total", "Orders sent to venues.", "strategy", "book"),
-		fills:      d("fills_total", "Fills booked.", "strategy", "book"),
-		denials:    d("denials_total", "Orders and replaces refused before the venue, by reason.", "strategy", "reason"),
-		cancels:    d("cancels_total", "Cancels sent for the strategy's orders, by it or an operator.", "strategy"),
-		rejects:    d("rejects_total", "Orders the venue rejected, by reason.", "venue", "reason"),
-		trips:      d("breaker_trips_total", "Circuit breaker trips.", "node", "breaker"),
-		tripped:    d("breaker_tripped", "1 while the breaker is tripped on the node.", "node", "breaker"),
-		state:      d("trading_state", "The node's effective trading state: 1 for the state it is in, 0 for the others.", "node", "state"),
+		ordersSent:   d("orders_sent_total", "Orders sent to venues.", "strategy", "book"),
+		fills:        d("fills_total", "Fills booked.", "strategy", "book"),
+		denials:      d("denials_total", "Orders and replaces refused before the venue, by reason.", "strategy", "reason"),
+		cancels:      d("cancels_total", "Cancels sent for the strategy's orders, by it or an operator.", "strategy"),
+		rejects:      d("rejects_total", "Orders the venue rejected, by reason.", "venue", "reason"),
+		venueRejects: d("venue_rejects_total", "Orders the venue rejected, for any reason: present from the start, so that rate() sees the first.", "venue"),
+		trips:        d("breaker_trips_total", "Circuit breaker trips.", "node", "breaker"),
+		tripped:      d("breaker_tripped", "1 while the breaker is tripped on the node.", "node", "breaker"),
+		state:        d("trading_state", "The node's effective trading state: 1 for the state it is in, 0 for the others.", "node", "state"),
 
 		feedFrames:      d("feed_frames_total", "Market-data messages received.", "venue"),
 		feedGaps:        d("feed_gaps_total", "Sequence gaps in the venue's book diffs.", "venue"),
@@ -143,8 +145,10 @@ func (c *statusCollector) Collect(ch chan<- prometheus.Metric) {
 			}
 		}
 	}
+	byVenue := map[domain.VenueID]int64{}
 	for _, r := range s.Rejects {
 		counter(d.rejects, float64(r.Count), names.Venue(r.Venue), r.Reason)
+		byVenue[r.Venue] += r.Count
 	}
 	for _, t := range s.Trips {
 		counter(d.trips, float64(t.Count), t.Node, t.Breaker.String())
@@ -152,6 +156,7 @@ func (c *statusCollector) Collect(ch chan<- prometheus.Metric) {
 	for k := range s.Venues {
 		v := &s.Venues[k]
 		gauge(d.venueConnected, boolean(v.Connected), v.Name)
+		counter(d.venueRejects, float64(byVenue[v.ID]), v.Name)
 		if f := v.Feed; f != nil {
 			counter(d.feedFrames, float64(f.Frames), v.Name)
 			counter(d.feedGaps, float64(f.Gaps), v.Name)
@@ -161,7 +166,9 @@ func (c *statusCollector) Collect(ch chan<- prometheus.Metric) {
 			gauge(d.feedStale, float64(f.Stale), v.Name)
 			gauge(d.feedConnected, boolean(f.Connected), v.Name)
 			if f.LastMessage != 0 {
-				gauge(d.feedLastMessage, max(0, s.Time.Sub(time.Unix(0, f.LastMessage)).Seconds()), v.Name)
+				// Against the scrape's time, not the status's: a stuck
+				// engine's status is old, and so is its feed.
+				gauge(d.feedLastMessage, max(0, time.Since(time.Unix(0, f.LastMessage)).Seconds()), v.Name)
 			}
 		}
 		if u := v.Budget; u != nil {

@@ -316,8 +316,11 @@ func (d *Daemon) run(ctx context.Context) error {
 	// Everything below runs under one context and is waited for in reverse
 	// order of start; each part has a context of its own, so shutdown
 	// stops them one by one.
-	var venuesWG, engineWG, hostsWG, serverWG sync.WaitGroup
+	var venuesWG, engineWG, hostsWG, serverWG, obsWG sync.WaitGroup
 	errc := make(chan error, 4)
+	// Metrics and traces watch the rest, and stop after it: a scrape
+	// during shutdown still answers, and the last orders are traced.
+	obsCtx, stopObs := context.WithCancel(context.Background())
 	venueCtx, stopVenues := context.WithCancel(context.Background())
 	engineCtx, stopEngine := context.WithCancel(context.Background())
 	hostCtx, stopHosts := context.WithCancel(context.Background())
@@ -350,6 +353,11 @@ func (d *Daemon) run(ctx context.Context) error {
 		venuesWG.Wait()
 		stopEngine()
 		engineWG.Wait()
+		stopObs()
+		obsWG.Wait()
+		if d.opts.Metrics != nil {
+			d.opts.Metrics.Close() // already closed when it was served
+		}
 		var err error
 		if ferr := d.j.Flush(context.Background()); ferr != nil {
 			err = fmt.Errorf("daemon: flush journal: %w", ferr)
@@ -407,10 +415,10 @@ func (d *Daemon) run(ctx context.Context) error {
 	serverStarted = true
 	go func() { defer serverWG.Done(); errc <- srv.Run(serverCtx) }()
 	if d.tracer != nil {
-		serverWG.Go(func() { traceOrders(serverCtx, d.tracer, d.opts.OTLP, eng, log) })
+		obsWG.Go(func() { traceOrders(obsCtx, d.tracer, d.opts.OTLP, eng, log) })
 	}
 	if d.opts.Metrics != nil {
-		serverWG.Go(func() { serveMetrics(serverCtx, d.opts.Metrics, eng, srv, d.commits, log) })
+		obsWG.Go(func() { serveMetrics(obsCtx, d.opts.Metrics, eng, srv, d.commits, log) })
 	}
 	select {
 	case <-srv.Ready():

@@ -42,7 +42,8 @@ func serveMetrics(ctx context.Context, ln net.Listener, eng *engine.Engine, srv 
 }
 
 // traceOrders runs t over eng's order stream until ctx is done, then
-// flushes what is left, for at most 5 s. A collector that is down loses
+// flushes what is left, for at most 2 s (the daemon stops it after the
+// engine, so no order waits for a collector). A collector that is down loses
 // traces, never orders: the tracer reads the view's order stream on its
 // own goroutine.
 func traceOrders(ctx context.Context, t *tracing.Tracer, opts tracing.Options, eng *engine.Engine, log *slog.Logger) {
@@ -51,7 +52,7 @@ func traceOrders(ctx context.Context, t *tracing.Tracer, opts tracing.Options, e
 	if err := t.Run(ctx, eng); err != nil {
 		log.Warn("order tracing stopped", "err", err)
 	}
-	flush, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	flush, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	if err := t.Shutdown(flush); err != nil {
 		log.Warn("order traces not flushed", "err", err)
