@@ -46,6 +46,41 @@ func (e *Engine) OrdersSince(cursor uint64, finished int) (OrdersUpdate, uint64)
 	return e.view.ordersSince(cursor, min(finished, MaxStreamFinished))
 }
 
+// EachOrderSince is OrdersSince for a reader that wants each changed
+// order's own fields and nothing else (a metrics exporter, a tracer): it
+// calls fn for each order changed after cursor, at its latest state, with
+// o nil for one forgotten since (id only), and returns the cursor to pass
+// next and whether it was a reset. A reset (cursor 0, or one older than
+// the change log) visits the working orders only. Nothing is copied or
+// formatted: fn runs under the view's read lock, so it must be quick,
+// must not keep o, and must not call back into the engine. Safe for
+// concurrent use.
+func (e *Engine) EachOrderSince(cursor uint64, fn func(id domain.OrderID, o *domain.Order)) (next uint64, reset bool) {
+	return e.view.eachOrderSince(cursor, fn)
+}
+
+func (v *view) eachOrderSince(cursor uint64, fn func(id domain.OrderID, o *domain.Order)) (uint64, bool) {
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	next := v.version + 1
+	if cursor == 0 || cursor-1 < v.changes.from || cursor > next {
+		for _, k := range v.sorted {
+			if o := v.orders[k.id]; k.id != 0 && o != nil && !o.State.Terminal() {
+				fn(k.id, &o.Order)
+			}
+		}
+		return next, true
+	}
+	for _, c := range v.changes.since(cursor - 1) {
+		if o, ok := v.orders[c.id]; ok && !c.gone {
+			fn(c.id, &o.Order)
+		} else if !ok && c.gone {
+			fn(c.id, nil)
+		}
+	}
+	return next, false
+}
+
 // ordersSince is OrdersSince on the view. A cursor is the view version
 // it has seen plus one, so that 0 always means "nothing seen".
 func (v *view) ordersSince(cursor uint64, finished int) (OrdersUpdate, uint64) {

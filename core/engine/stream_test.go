@@ -3,6 +3,7 @@ package engine
 import (
 	"math/rand"
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/desk-trading/desk/core/domain"
@@ -172,4 +173,54 @@ func anyKey(rng *rand.Rand, m map[uint64]bool) uint64 {
 		n--
 	}
 	return 0
+}
+
+// EachOrderSince visits what OrdersSince returns from the same cursor:
+// the changed orders and the forgotten ids, or on a reset the working
+// orders; and gives the same next cursor.
+func TestEachOrderSinceAgreesWithOrdersSince(t *testing.T) {
+	for seed := int64(1); seed <= 10; seed++ {
+		rng := rand.New(rand.NewSource(seed))
+		s := newStreamView(1 + rng.Intn(20))
+		var cur uint64
+		for step := 0; step < 200; step++ {
+			var batch []domain.Order
+			for n := rng.Intn(5); n > 0; n-- {
+				st := []domain.OrderState{domain.StateOpen, domain.StateFilled, domain.StateCanceled}[rng.Intn(3)]
+				batch = append(batch, ord(1+uint64(rng.Intn(40)), st))
+			}
+			s.apply(batch)
+			if rng.Intn(3) > 0 {
+				continue
+			}
+			if rng.Intn(10) == 0 {
+				cur = 0 // a reset now and then
+			}
+			u, next := s.v.ordersSince(cur, MaxStreamFinished)
+			var want []string
+			for _, o := range u.Orders {
+				if !u.Reset || !o.State.Terminal() {
+					want = append(want, o.ID.String()+" "+o.State.String())
+				}
+			}
+			for _, id := range u.Gone {
+				want = append(want, id.String()+" gone")
+			}
+			var got []string
+			next2, reset := s.v.eachOrderSince(cur, func(id domain.OrderID, o *domain.Order) {
+				if o == nil {
+					got = append(got, id.String()+" gone")
+					return
+				}
+				got = append(got, o.ID.String()+" "+o.State.String())
+			})
+			slices.Sort(want)
+			slices.Sort(got)
+			if next2 != next || reset != u.Reset || !slices.Equal(got, want) {
+				t.Fatalf("seed %d step %d from %d: each visited %v (next %d, reset %v), the update holds %v (next %d, reset %v)",
+					seed, step, cur, got, next2, reset, want, next, u.Reset)
+			}
+			cur = next
+		}
+	}
 }

@@ -19,7 +19,7 @@ import (
 type Engine interface {
 	Snapshot() *engine.Snapshot
 	Names() *engine.Names
-	OrdersSince(cursor uint64, finished int) (engine.OrdersUpdate, uint64)
+	EachOrderSince(cursor uint64, fn func(id domain.OrderID, o *domain.Order)) (next uint64, reset bool)
 }
 
 // Options configure an Exporter.
@@ -115,10 +115,9 @@ func (x *Exporter) Run(ctx context.Context) error {
 	t := time.NewTicker(x.opts.Interval)
 	defer t.Stop()
 	var cursor uint64
+	names := x.eng.Names()
 	for {
-		u, next := x.eng.OrdersSince(cursor, 0)
-		x.orders.observe(&u, x.eng.Names())
-		cursor = next
+		cursor = x.orders.read(x.eng, cursor, names)
 		select {
 		case <-ctx.Done():
 			return nil

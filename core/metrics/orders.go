@@ -56,40 +56,46 @@ func newOrderLatency() *orderLatency {
 	}
 }
 
-// observe takes one read of the order stream.
-func (l *orderLatency) observe(u *engine.OrdersUpdate, names *engine.Names) {
+// read takes one read of eng's order stream after cursor and returns the
+// next cursor. The orders are visited in place, under the view's read
+// lock: nothing is copied.
+func (l *orderLatency) read(eng Engine, cursor uint64, names *engine.Names) uint64 {
 	if len(l.seen) > maxTracked {
 		clear(l.seen)
 	}
-	for _, id := range u.Gone {
+	next, _ := eng.EachOrderSince(cursor, func(id domain.OrderID, o *domain.Order) { l.observe(id, o, names) })
+	return next
+}
+
+// observe takes one order of the stream, nil when it was forgotten. (A
+// reset visits working orders only: the finished ones it might resend
+// were seen, or are history.)
+func (l *orderLatency) observe(id domain.OrderID, o *domain.Order, names *engine.Names) {
+	if o == nil {
 		delete(l.seen, id)
+		return
 	}
-	for k := range u.Orders {
-		o := &u.Orders[k]
-		// A reset resends the finished orders a reader may have seen and
-		// forgotten: only the working ones are news.
-		if o.Created < l.start || (u.Reset && o.State.Terminal()) {
-			continue
+	if o.Created < l.start {
+		return
+	}
+	seen := l.seen[id]
+	st := &o.Stamps
+	if seen&sentSeen == 0 && st.Sent != 0 {
+		seen |= sentSeen
+		if st.Received != 0 && st.Sent >= st.Received {
+			l.tickToOrder.WithLabelValues(names.Strategy(o.Strategy)).Observe(seconds(st.Sent - st.Received))
 		}
-		seen := l.seen[o.ID]
-		st := &o.Stamps
-		if seen&sentSeen == 0 && st.Sent != 0 {
-			seen |= sentSeen
-			if st.Received != 0 && st.Sent >= st.Received {
-				l.tickToOrder.WithLabelValues(names.Strategy(o.Strategy)).Observe(seconds(st.Sent - st.Received))
-			}
+	}
+	if seen&ackSeen == 0 && st.Acked != 0 {
+		seen |= ackSeen
+		if st.Sent != 0 && st.Acked >= st.Sent {
+			l.ack.WithLabelValues(names.Venue(o.Venue)).Observe(seconds(st.Acked - st.Sent))
 		}
-		if seen&ackSeen == 0 && st.Acked != 0 {
-			seen |= ackSeen
-			if st.Sent != 0 && st.Acked >= st.Sent {
-				l.ack.WithLabelValues(names.Venue(o.Venue)).Observe(seconds(st.Acked - st.Sent))
-			}
-		}
-		if o.State.Terminal() {
-			delete(l.seen, o.ID)
-		} else {
-			l.seen[o.ID] = seen
-		}
+	}
+	if o.State.Terminal() {
+		delete(l.seen, id)
+	} else {
+		l.seen[id] = seen
 	}
 }
 
