@@ -54,6 +54,15 @@ type Source interface {
 	OrdersSince(cursor uint64, finished int) (engine.OrdersUpdate, uint64)
 }
 
+// inPlace is a Source that can also visit the changed orders in place
+// (engine.Engine.EachOrderSince): the tracer then copies only the orders
+// it traces, not every one that changed. A reset visits working orders
+// only, so an order that ended while the tracer was too far behind is not
+// traced (nor counted in Missed).
+type inPlace interface {
+	EachOrderSince(cursor uint64, fn func(id domain.OrderID, o *domain.Order)) (next uint64, reset bool)
+}
+
 // Names turns ids into the names put on the traces. *engine.Names (from
 // engine.Engine.Names) satisfies it.
 type Names interface {
@@ -128,6 +137,7 @@ type Tracer struct {
 	traced map[domain.OrderID]struct{}
 	ring   []domain.OrderID // traced ids, oldest evicted first
 	next   int              // ring slot to write next
+	due    []domain.Order   // copies of the orders one in-place poll traces
 
 	traces atomic.Uint64
 	spans  atomic.Uint64
@@ -272,18 +282,50 @@ func (t *Tracer) Run(ctx context.Context, src Source) error {
 // poll reads what changed since cursor and traces what completed,
 // returning the next cursor.
 func (t *Tracer) poll(ctx context.Context, src Source, cursor uint64) uint64 {
+	if ip, ok := src.(inPlace); ok {
+		t.due = t.due[:0]
+		next, _ := ip.EachOrderSince(cursor, func(id domain.OrderID, o *domain.Order) {
+			switch {
+			case o == nil:
+				t.gone(id)
+			case t.wanted(o):
+				t.due = append(t.due, *o)
+			}
+		})
+		for i := range t.due {
+			t.order(ctx, &t.due[i])
+		}
+		return next
+	}
 	u, next := src.OrdersSince(cursor, engine.MaxStreamFinished)
 	for _, id := range u.Gone {
-		if _, ok := t.traced[id]; ok {
-			delete(t.traced, id) // it will not be seen again
-		} else if t.Sampled(id) {
-			t.missed.Add(1) // forgotten by the view before it was seen complete
-		}
+		t.gone(id)
 	}
 	for i := range u.Orders {
 		t.order(ctx, &u.Orders[i])
 	}
 	return next
+}
+
+// gone takes an order the source forgot.
+func (t *Tracer) gone(id domain.OrderID) {
+	if _, ok := t.traced[id]; ok {
+		delete(t.traced, id) // it will not be seen again
+	} else if t.Sampled(id) {
+		t.missed.Add(1) // forgotten by the view before it was seen complete
+	}
+}
+
+// wanted reports, cheapest test first, whether o is one order would
+// trace now: complete, of this process, not traced yet, and sampled.
+func (t *Tracer) wanted(o *domain.Order) bool {
+	if !complete(o) || (o.Created != 0 && o.Created < t.procStart) {
+		return false
+	}
+	if _, ok := t.traced[o.ID]; ok {
+		return false
+	}
+	return t.Sampled(o.ID)
 }
 
 // Sampled reports whether order id is traced when it completes. It

@@ -121,6 +121,24 @@ func (s *script) OrdersSince(cursor uint64, finished int) (engine.OrdersUpdate, 
 	return u, cursor + 1
 }
 
+// inPlaceScript is a script read as engine.Engine.EachOrderSince visits
+// the view: each changed order in place, nil for a forgotten one, and on
+// a reset the working orders only.
+type inPlaceScript struct{ *script }
+
+func (s inPlaceScript) EachOrderSince(cursor uint64, fn func(id domain.OrderID, o *domain.Order)) (uint64, bool) {
+	u, next := s.OrdersSince(cursor, 0)
+	for i := range u.Orders {
+		if o := &u.Orders[i]; !u.Reset || !o.State.Terminal() {
+			fn(o.ID, o)
+		}
+	}
+	for _, id := range u.Gone {
+		fn(id, nil)
+	}
+	return next, u.Reset
+}
+
 // names is a Names for the tests.
 type names struct{}
 
@@ -151,13 +169,16 @@ func order(seq uint64, base int64, upTo int, state domain.OrderState) domain.Ord
 
 // run runs tr on src until src has handed out its script and one more
 // poll, then shuts tr down, all within the test's bound.
-func run(t *testing.T, tr *Tracer, src *script) {
+func run(t *testing.T, tr *Tracer, src *script) { runSource(t, tr, src, src) }
+
+// runSource is run reading the script through from.
+func runSource(t *testing.T, tr *Tracer, src *script, from Source) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	runCtx, stop := context.WithCancel(ctx)
 	errc := make(chan error, 1)
-	go func() { errc <- tr.Run(runCtx, src) }()
+	go func() { errc <- tr.Run(runCtx, from) }()
 	select {
 	case <-src.done:
 	case <-ctx.Done():
@@ -178,7 +199,7 @@ func run(t *testing.T, tr *Tracer, src *script) {
 }
 
 func TestOneTracePerCompletedOrder(t *testing.T) {
-	for _, form := range []string{"url", "host:port"} {
+	for _, form := range []string{"url", "host:port", "in-place"} {
 		t.Run(form, func(t *testing.T) {
 			c := newCollector(t)
 			endpoint := c.srv.URL // http://127.0.0.1:port, /v1/traces added
@@ -220,7 +241,11 @@ func TestOneTracePerCompletedOrder(t *testing.T) {
 				engine.OrdersUpdate{Orders: []domain.Order{partialDone, filled}}, // conflated again: traced already
 				engine.OrdersUpdate{Reset: true, Orders: []domain.Order{filled, partialDone, rejected, open, restored}},
 			)
-			run(t, tr, src)
+			if form == "in-place" {
+				runSource(t, tr, src, inPlaceScript{src})
+			} else {
+				run(t, tr, src)
+			}
 
 			got := c.traces()
 			want := map[domain.OrderID]struct {
