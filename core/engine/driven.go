@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/desk-trading/desk/core/domain"
@@ -195,17 +196,34 @@ func (e *Engine) delivered(st *strategy, start, end int64, err error) {
 	}
 }
 
-// timeDriven runs the driven strategies' timers that are due.
+// timeDriven runs the driven strategies' timers that are due, each timed
+// against its budget like a book's callback.
 func (e *Engine) timeDriven() {
 	now := time.Now()
 	for _, st := range e.strats {
 		if st != nil && st.driven.Load() {
-			if err := st.host.TimerNow(now); err != nil {
-				e.drivenFailed(st, err)
-			}
+			start := domain.Mono()
+			err := st.host.TimerNow(now)
+			e.delivered(st, start, domain.Mono(), err)
 		}
 	}
 	e.runDriven()
+}
+
+// hostsStopLimit bounds how long Run waits, once stopped, for the
+// strategies it moved to goroutines of their own.
+const hostsStopLimit = 5 * time.Second
+
+// waitHosts waits for wg at most limit, and reports whether it was done.
+func waitHosts(wg *sync.WaitGroup, limit time.Duration) bool {
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return true
+	case <-time.After(limit):
+		return false
+	}
 }
 
 // drivenFailed halts a driven strategy that failed, alone, as a host's

@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -17,15 +18,19 @@ import (
 )
 
 // quoter buys one lot at the bid on every book; on the book numbered
-// panicAt it panics, and on those from slowFrom on it takes slow. open is
-// the count of its working orders it saw on its last book.
+// panicAt it panics, on those from slowFrom on it takes slow, and from
+// blockFrom on it blocks until block is closed. open is the count of its
+// working orders it saw on its last book. Its timer takes timerSlow.
 type quoter struct {
-	books    atomic.Int64
-	open     atomic.Int64
-	panicAt  int64
-	slowFrom int64
-	slow     time.Duration
-	timers   atomic.Int64
+	books     atomic.Int64
+	open      atomic.Int64
+	panicAt   int64
+	slowFrom  int64
+	slow      time.Duration
+	blockFrom int64
+	block     chan struct{}
+	timerSlow time.Duration
+	timers    atomic.Int64
 }
 
 func (q *quoter) OnBook(ctx *strategy.Context, b *domain.BookUpdate) {
@@ -36,13 +41,19 @@ func (q *quoter) OnBook(ctx *strategy.Context, b *domain.BookUpdate) {
 	if q.slowFrom > 0 && n >= q.slowFrom {
 		time.Sleep(q.slow)
 	}
+	if q.blockFrom > 0 && n >= q.blockFrom {
+		<-q.block
+	}
 	q.open.Store(int64(ctx.OpenOrderCount(b.Instrument)))
 	if bid, ok := b.BestBid(); ok {
 		ctx.Buy(b.Instrument, 1, bid.Price)
 	}
 }
 
-func (q *quoter) OnTimer(*strategy.Context, time.Time) { q.timers.Add(1) }
+func (q *quoter) OnTimer(*strategy.Context, time.Time) {
+	q.timers.Add(1)
+	time.Sleep(q.timerSlow)
+}
 
 // countingVenue counts its submits; safe for concurrent use.
 type countingVenue struct{ submits atomic.Int64 }
@@ -64,6 +75,8 @@ type drivenDesk struct {
 	venue  *countingVenue
 	q      [2]*quoter
 	alerts chan engine.Alert
+	stop   context.CancelFunc // stops Run; done is closed when it returned
+	done   chan struct{}
 }
 
 func newDrivenDesk(t *testing.T, qa, qb *quoter, budget time.Duration) *drivenDesk {
@@ -113,9 +126,9 @@ func newDrivenDesk(t *testing.T, qa, qb *quoter, budget time.Duration) *drivenDe
 		h.Bind(d.eng.Ledger(domain.StrategyID(id)))
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); d.eng.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
+	d.stop, d.done = cancel, make(chan struct{})
+	go func() { defer close(d.done); d.eng.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-d.done })
 	return d
 }
 
@@ -237,4 +250,61 @@ func TestDrivenStrategyOverBudgetMovesToItsOwnGoroutine(t *testing.T) {
 		n := d.q[0].books.Load()
 		return d.q[0].open.Load() == n-1
 	})
+}
+
+// awaitMove waits for the alert that strategy node was moved to a
+// goroutine of its own.
+func (d *drivenDesk) awaitMove(t *testing.T, node string) {
+	t.Helper()
+	for {
+		select {
+		case a := <-d.alerts:
+			if a.Severity == "warning" && a.Node == node && strings.Contains(a.Message, "moved to a goroutine of its own") {
+				return
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("no alert that %s was moved", node)
+		}
+	}
+}
+
+// A driven strategy whose timer overruns its budget is moved like one
+// whose book callbacks do: a timer holds up the engine as much.
+func TestDrivenStrategyWhoseTimerOverrunsIsMoved(t *testing.T) {
+	d := newDrivenDesk(t, &quoter{timerSlow: 20 * time.Millisecond}, &quoter{}, 5*time.Millisecond)
+	d.awaitMove(t, "a")
+	if n := d.q[1].timers.Load(); n == 0 {
+		t.Fatal("b's timer never ran")
+	}
+}
+
+// A strategy moved to a goroutine of its own that then hangs in a
+// callback does not keep the engine from stopping: commands are answered
+// (stopped) at once, and Run returns within its limit.
+func TestHungMovedStrategyDoesNotHoldTheEngine(t *testing.T) {
+	block := make(chan struct{})
+	defer close(block) // releases the hung callback when the test ends
+	q := &quoter{slowFrom: 1, slow: 20 * time.Millisecond, blockFrom: 6, block: block}
+	d := newDrivenDesk(t, q, &quoter{}, 5*time.Millisecond)
+	for seq := uint64(1); seq <= 4; seq++ {
+		d.book(seq)
+		time.Sleep(30 * time.Millisecond)
+	}
+	d.awaitMove(t, "a")
+	for seq := uint64(5); seq <= 7; seq++ {
+		d.book(seq)
+		time.Sleep(30 * time.Millisecond)
+	}
+	desktest.Eventually(t, 5*time.Second, "a hung in its callback", func() bool { return q.books.Load() >= 6 })
+	d.stop()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	if _, err := d.eng.SetState(ctx, "b", domain.Halted, "op", "after stop"); !errors.Is(err, engine.ErrStopped) {
+		t.Fatalf("a command after the stop: %v, want ErrStopped at once", err)
+	}
+	select {
+	case <-d.done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not return though its strategy is hung")
+	}
 }

@@ -470,6 +470,17 @@ func (e *Engine) Run(ctx context.Context) error {
 	if !e.running.CompareAndSwap(false, true) {
 		return fmt.Errorf("engine: Run called twice, or after Abandon")
 	}
+	// Strategies moved to goroutines of their own stop with ctx. They are
+	// waited for after done is closed, so that one blocked on the
+	// engine's queues gets ErrStopped, and for a bounded time: one stuck
+	// inside a callback never returns, and must not keep the engine from
+	// stopping (nor a command sent meanwhile from its answer).
+	defer func() {
+		if !waitHosts(&e.hostsWG, hostsStopLimit) {
+			e.log.Error("strategies moved to goroutines of their own did not stop within the limit; the engine stopped without them",
+				"limit", hostsStopLimit)
+		}
+	}()
 	defer close(e.done)
 	tick := time.NewTicker(e.opts.SnapshotInterval)
 	defer tick.Stop()
@@ -493,7 +504,6 @@ func (e *Engine) Run(ctx context.Context) error {
 	}()
 	e.latency.since = domain.Mono() // trading starts now: what waited for it is not the hot path
 	e.runCtx = ctx
-	defer e.hostsWG.Wait() // strategies moved to goroutines of their own stop with ctx
 	e.log.Info("engine running", "epoch", e.opts.Epoch, "strategies", len(e.opts.Strategies))
 	e.startDriven()
 	for {
