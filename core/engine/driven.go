@@ -154,11 +154,21 @@ func (e *Engine) startDriven() {
 	e.runDriven()
 }
 
-// runDriven delivers to the driven strategies marked since the last call
-// and applies the intents they submitted, in rounds, since an intent's
-// answer (an order created, denied) is itself delivered.
+// runDriven applies the intents the driven strategies submitted and
+// delivers to those marked since, in rounds, since an intent's answer (an
+// order created, denied) is itself delivered. Each round applies the
+// intents first: a strategy is never delivered to again while an intent
+// it submitted waits (strategy.Host.Bind counts on it), even when the
+// rounds of the last call ran out.
 func (e *Engine) runDriven() {
 	for round := 0; round < maxDrivenRounds && (len(e.touched) > 0 || len(e.drivenIntents) > 0); round++ {
+		q := e.drivenIntents
+		e.drivenIntents = e.intentsNext[:0]
+		for k := range q {
+			e.now = e.clock().UnixNano()
+			e.onIntent(&q[k])
+		}
+		e.intentsNext = q[:0]
 		touched := e.touched
 		e.touched = e.touchedNext[:0]
 		for _, st := range touched {
@@ -172,14 +182,9 @@ func (e *Engine) runDriven() {
 		}
 		clear(touched)
 		e.touchedNext = touched[:0]
-		q := e.drivenIntents
-		e.drivenIntents = e.intentsNext[:0]
-		for k := range q {
-			e.now = e.clock().UnixNano()
-			e.onIntent(&q[k])
-		}
-		e.intentsNext = q[:0]
 	}
+	// Intents of the last deliveries, when the rounds ran out, wait for
+	// the next call, which applies them before it delivers anything.
 }
 
 // delivered takes the outcome of a delivery to st from start to end

@@ -471,6 +471,7 @@ func (h *Host) DeliverNow() (err error) {
 		return nil
 	}
 	defer h.recoverDriven(&err)
+	h.stratCtx.ledger.begin()
 	if err := h.deliver(); err != nil {
 		return fmt.Errorf("strategy %s: %w", h.name, err)
 	}
@@ -484,6 +485,7 @@ func (h *Host) TimerNow(now time.Time) (err error) {
 		return nil
 	}
 	defer h.recoverDriven(&err)
+	h.stratCtx.ledger.begin()
 	h.lastTimer = now
 	h.stratCtx.trigger = timerStamps()
 	h.timer.OnTimer(&h.stratCtx, h.stratCtx.clock())
@@ -532,6 +534,7 @@ func (h *Host) DeliverBookNow(b *domain.BookUpdate) (err error) {
 	if !ok {
 		return nil
 	}
+	h.stratCtx.ledger.begin()
 	if h.mb.pending.Load() {
 		if err := h.deliver(); err != nil {
 			return fmt.Errorf("strategy %s: %w", h.name, err)

@@ -33,7 +33,9 @@ type ledgerView struct {
 	// placed are orders the strategy placed that the engine has not taken
 	// yet: intents wait until the callback returns, and the Ledger cannot
 	// show them before. Each leaves when an event for its order is
-	// delivered; one the Ledger shows meanwhile is shown once.
+	// delivered, and all at the next delivery (begin), by which the owner
+	// has taken them (or refused them without a word, as a reused id);
+	// one the Ledger shows meanwhile is shown once.
 	placed []domain.Order
 
 	found      []*domain.Order
@@ -109,6 +111,14 @@ func (v *ledgerView) order(id domain.OrderID) *domain.Order {
 	return nil
 }
 
+// begin starts a delivery: the owner has taken every order placed before
+// (see Bind), so none is pending any more.
+func (v *ledgerView) begin() {
+	if v != nil {
+		v.placed = v.placed[:0]
+	}
+}
+
 // own reports whether o is one of placed, the view's own copies, rather
 // than the Ledger's.
 func (v *ledgerView) own(o *domain.Order) bool {
@@ -135,7 +145,9 @@ func (v *ledgerView) taken(id domain.OrderID) {
 // Order), and stops the Host keeping its own copies: order and fill events
 // are still delivered to the strategy as they come, but change nothing
 // the Context shows. The owner calls it before Start, for a host it drives
-// on its own goroutine, where the strategy's callbacks run; it must
+// on its own goroutine, where the strategy's callbacks run, and that
+// applies the intents a callback submits before it delivers to the
+// strategy again (the engine does, at the callback's return); it must
 // call Unbind before moving the host to a goroutine of its own (Run
 // refuses a bound host, with ErrBound). After Run it is ignored.
 func (h *Host) Bind(l Ledger) {
