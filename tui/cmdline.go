@@ -125,7 +125,7 @@ func (m model) runCommand(line string) (model, tea.Cmd) {
 	}
 	switch name {
 	case "q", "quit":
-		return m, tea.Quit
+		return m.quit()
 	case "help":
 		m.mode = modeHelp
 		return m, nil

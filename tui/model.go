@@ -75,6 +75,9 @@ type model struct {
 	minBackoff  time.Duration
 	maxBackoff  time.Duration
 	readOnly    bool
+	// quitting, when set (by Run), is told when the operator quits, so
+	// that a terminal program that then fails to stop can be stopped.
+	quitting func()
 
 	keys   keyMap
 	styles *styles
@@ -103,6 +106,14 @@ type model struct {
 
 	refreshing map[string]bool // periodic fetches in flight, by cmd
 	fetched    map[string]time.Time
+}
+
+// quit ends the program, and says so to Run's watch over its stop.
+func (m model) quit() (model, tea.Cmd) {
+	if m.quitting != nil {
+		m.quitting()
+	}
+	return m, tea.Quit
 }
 
 func newModel(ctx context.Context, opts Options) model {
@@ -211,7 +222,7 @@ func (m model) handleKey(k tea.KeyPressMsg) (model, tea.Cmd) {
 	}
 	switch {
 	case key.Matches(k, m.keys.Quit):
-		return m, tea.Quit
+		return m.quit()
 	case key.Matches(k, m.keys.Help):
 		m.mode = modeHelp
 	case key.Matches(k, m.keys.Views):

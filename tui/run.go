@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"sync"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -96,6 +97,35 @@ func (o Options) withDefaults() Options {
 // closeWait bounds how long Run waits for its sessions to close.
 const closeWait = 2 * time.Second
 
+// stopWait bounds how long the terminal program may take to stop once the
+// operator quit: q must leave, whatever the terminal's input does.
+const stopWait = 2 * time.Second
+
+// watchStop kills p when it has not stopped stopWait after the operator
+// quit.
+func watchStop(p *tea.Program, quit, stopped <-chan struct{}, log *slog.Logger) {
+	select {
+	case <-stopped:
+		return
+	case <-quit:
+	}
+	select {
+	case <-stopped:
+	case <-time.After(stopWait):
+		log.Warn("tui: the terminal program did not stop after quit; stopping it", "wait", stopWait)
+		p.Kill()
+	}
+}
+
+func isClosed(c <-chan struct{}) bool {
+	select {
+	case <-c:
+		return true
+	default:
+		return false
+	}
+}
+
 // Run draws the TUI and blocks until the operator quits or ctx is canceled,
 // then closes the session it holds. It returns nil in both cases, ErrNoDialer
 // when opts.Dial is nil, and otherwise the error that stopped the terminal
@@ -118,7 +148,17 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	opts.Logger.Info("tui start")
 	m := newModel(ctx, opts)
-	_, err := tea.NewProgram(m, progOpts...).Run()
+	quit := make(chan struct{})
+	var once sync.Once
+	m.quitting = func() { once.Do(func() { close(quit) }) }
+	p := tea.NewProgram(m, progOpts...)
+	stopped := make(chan struct{})
+	go watchStop(p, quit, stopped, opts.Logger)
+	_, err := p.Run()
+	close(stopped)
+	if errors.Is(err, tea.ErrProgramKilled) && isClosed(quit) {
+		err = nil // the operator quit; the watch had to stop the program
+	}
 	// The live session, and any dial that finished too late. A daemon too
 	// busy to answer the close must not keep the operator's terminal: the
 	// wait is bounded, and the process exits with the sockets.
