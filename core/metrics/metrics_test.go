@@ -190,10 +190,12 @@ func TestMetricsRecordWhatTheEngineDid(t *testing.T) {
 		value  float64 // of a counter or gauge
 	}
 	var fams map[string]*dto.MetricFamily
-	desktest.Eventually(t, 10*time.Second, "the order stream observed", func() bool {
+	desktest.Eventually(t, 10*time.Second, "the order stream observed and the status published", func() bool {
 		fams = scrape(t, srv.URL, false)
 		m := metric(fams["desk_strategy_tick_to_order_seconds"], map[string]string{"strategy": "mm"})
-		return m != nil && m.GetHistogram().GetSampleCount() == 1
+		st := metric(fams["desk_stage_latency_seconds"], map[string]string{"stage": "tick-to-order"})
+		f := metric(fams["desk_fills_total"], map[string]string{"strategy": "mm"})
+		return m != nil && m.GetHistogram().GetSampleCount() == 1 && st != nil && f != nil && f.GetCounter().GetValue() == 1
 	})
 	for _, w := range []want{
 		{"desk_orders_sent_total", dto.MetricType_COUNTER, map[string]string{"strategy": "mm", "book": "alpha"}, 1},
