@@ -82,6 +82,11 @@ func deskTB(t testing.TB) *engine.Engine {
 	done := make(chan struct{})
 	go func() { defer close(done); eng.Run(ctx) }()
 	t.Cleanup(func() { cancel(); <-done })
+	// Trading has started once Run answers a command: orders stamped
+	// from now on are timed.
+	if err := eng.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
 	b := &domain.BookUpdate{Instrument: 0, Venue: 0, Seq: 1, NBids: 1, NAsks: 1}
 	b.Bids[0] = domain.Level{Price: 1_000_000, Qty: 1_000}
 	b.Asks[0] = domain.Level{Price: 1_000_200, Qty: 1_000}
