@@ -17,13 +17,7 @@ import (
 func TestReplaceThenStreamDrop(t *testing.T) {
 	x, a, b, gen0 := dropDesk(t)
 
-	buy := order(1, domain.Buy, px30000-100, 5*lot)
-	a.submit(buy)
-	a.waitKind(buy.ID, domain.ExecAck)
-	s := order(2, domain.Sell, px30000-100, 2*lot)
-	b.submit(s)
-	a.waitFilled(buy.ID, 2*lot)
-	buy.Filled = 2 * lot
+	buy := partlyFilledBuy(t, a, b)
 	if err := a.v.Replace(buy, px30000-50, 6*lot); err != nil {
 		t.Fatal(err)
 	}
@@ -40,6 +34,18 @@ func TestReplaceThenStreamDrop(t *testing.T) {
 	if filled(rs) != 6*lot || count(rs, domain.ExecFill) != 5 || total != 6*lot {
 		t.Errorf("reports across a replace and the stream's drop (total %d):\n%s", total, a.dump())
 	}
+}
+
+// partlyFilledBuy is a's resting buy of 5 lots, 2 of them filled by b.
+func partlyFilledBuy(t *testing.T, a, b *trader) *domain.Order {
+	t.Helper()
+	buy := order(1, domain.Buy, px30000-100, 5*lot)
+	a.submit(buy)
+	a.waitKind(buy.ID, domain.ExecAck)
+	b.submit(order(2, domain.Sell, px30000-100, 2*lot))
+	a.waitFilled(buy.ID, 2*lot)
+	buy.Filled = 2 * lot
+	return buy
 }
 
 // dropDesk is an exchange and two traders on it, a (whose session comes
@@ -83,13 +89,7 @@ func afterTheDrop(t *testing.T, a *trader, gen0 uint64, id domain.OrderID, want 
 func TestReplaceDuringStreamDropAfterAMissedFill(t *testing.T) {
 	x, a, b, gen0 := dropDesk(t)
 
-	buy := order(1, domain.Buy, px30000-100, 5*lot)
-	a.submit(buy)
-	a.waitKind(buy.ID, domain.ExecAck)
-	s := order(2, domain.Sell, px30000-100, 2*lot)
-	b.submit(s)
-	a.waitFilled(buy.ID, 2*lot)
-	buy.Filled = 2 * lot
+	buy := partlyFilledBuy(t, a, b)
 
 	x.fault(t, "kind=drop-user-stream")
 	desktest.Eventually(t, waitFor, "the session down", func() bool { up, _ := a.v.Session(); return !up })
