@@ -297,6 +297,13 @@ func TestHungMovedStrategyDoesNotHoldTheEngine(t *testing.T) {
 	}
 	desktest.Eventually(t, 5*time.Second, "a hung in its callback", func() bool { return q.books.Load() >= 6 })
 	d.stop()
+	// The engine stops at once (a command may still be served before it
+	// sees the stop: commands jump every queue), then answers ErrStopped.
+	select {
+	case <-d.eng.Done():
+	case <-time.After(time.Second):
+		t.Fatal("the engine did not stop within a second: it waits for its hung strategy")
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
 	if _, err := d.eng.SetState(ctx, "b", domain.Halted, "op", "after stop"); !errors.Is(err, engine.ErrStopped) {
